@@ -1,0 +1,63 @@
+//! Stable error codes. They are the contract between the widget, the collector and the sites
+//! that override our texts: never rename one, only add.
+
+use serde::{Deserialize, Serialize};
+
+/// A user-visible failure, as a stable machine-readable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A required question has no answer.
+    Required,
+    /// A text answer is longer than the question allows.
+    TooLong,
+    /// A choice answer names a choice the question does not offer.
+    UnknownChoice,
+    /// An answer names a question the form does not have.
+    UnknownQuestion,
+    /// The submission's wire-format version is not supported.
+    UnsupportedVersion,
+    /// The request body is not valid JSON for a submission.
+    InvalidJson,
+    /// The request's content type is neither `text/plain` nor `application/json`.
+    UnsupportedContentType,
+    /// The request body is larger than the collector accepts.
+    PayloadTooLarge,
+    /// The form does not exist.
+    NotFound,
+    /// The answers were rejected (see the field errors).
+    Invalid,
+    /// The browser could not reach the endpoint.
+    Network,
+    /// The endpoint failed (5xx) or answered something unexpected.
+    Server,
+    /// Too many submissions from this client; try later.
+    RateLimited,
+}
+
+impl ErrorCode {
+    /// The code as written on the wire, e.g. `"too_long"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooLong => "too_long",
+            Self::UnknownChoice => "unknown_choice",
+            Self::UnknownQuestion => "unknown_question",
+            Self::UnsupportedVersion => "unsupported_version",
+            Self::InvalidJson => "invalid_json",
+            Self::UnsupportedContentType => "unsupported_content_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::NotFound => "not_found",
+            Self::Invalid => "invalid",
+            Self::Network => "network",
+            Self::Server => "server",
+            Self::RateLimited => "rate_limited",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

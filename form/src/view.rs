@@ -1,0 +1,480 @@
+//! Form + state → a small view tree. Pure data: text is text, never markup.
+//!
+//! Two renderers turn the tree into something real: the widget's DOM patcher (`src/web/dom.rs`)
+//! and [`crate::html`] for the collector's no-JS page and snapshot tests. Because both render the
+//! same tree, the no-JS form and the widget have the same labels, ids and error links.
+//!
+//! Conventions the DOM renderer relies on: an attribute `value` on `input`/`textarea` is the
+//! current value (a property, not only an attribute); `checked` present means checked; an element
+//! with `data-focus="ID"` moves focus to `ID` when activated (links of the error summary).
+
+use crate::{
+    ErrorCode, Form, Question, QuestionKind,
+    answer::Answers,
+    i18n::{Locale, Strings, fill},
+    schema::Smiley,
+    validate::FieldError,
+};
+
+/// A node of the view tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// An element.
+    Element(Element),
+    /// A text node.
+    Text(String),
+}
+
+/// An element: a tag, attributes in order, children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// Lower-case tag name.
+    pub tag: &'static str,
+    /// Attributes; a boolean attribute has an empty value.
+    pub attrs: Vec<(&'static str, String)>,
+    /// Child nodes.
+    pub children: Vec<Node>,
+}
+
+impl Element {
+    /// The value of attribute `name`.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Node {
+    /// The element, if this is one.
+    pub fn as_element(&self) -> Option<&Element> {
+        match self {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        }
+    }
+
+    /// All text below this node, concatenated (what a screen reader would read, roughly).
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.collect_text(&mut out);
+        out
+    }
+
+    fn collect_text(&self, out: &mut String) {
+        match self {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) => e.children.iter().for_each(|c| c.collect_text(out)),
+        }
+    }
+
+    /// The first element (depth first, this node included) with attribute `id` = `id`.
+    pub fn find_id(&self, id: &str) -> Option<&Element> {
+        self.find(&|e| e.attr("id") == Some(id))
+    }
+
+    /// The first element (depth first, this node included) matching `pred`.
+    pub fn find(&self, pred: &dyn Fn(&Element) -> bool) -> Option<&Element> {
+        let e = self.as_element()?;
+        if pred(e) {
+            return Some(e);
+        }
+        e.children.iter().find_map(|c| c.find(pred))
+    }
+}
+
+// Small builder, kept private so the tree stays plain data for everyone else.
+struct B(Element);
+
+fn el(tag: &'static str) -> B {
+    B(Element {
+        tag,
+        attrs: Vec::new(),
+        children: Vec::new(),
+    })
+}
+
+impl B {
+    fn a(mut self, k: &'static str, v: impl Into<String>) -> B {
+        self.0.attrs.push((k, v.into()));
+        self
+    }
+    fn a_if(self, cond: bool, k: &'static str, v: impl Into<String>) -> B {
+        if cond { self.a(k, v) } else { self }
+    }
+    fn c(mut self, n: impl Into<Node>) -> B {
+        self.0.children.push(n.into());
+        self
+    }
+    fn t(self, s: impl Into<String>) -> B {
+        self.c(Node::Text(s.into()))
+    }
+    fn cs(mut self, ns: impl IntoIterator<Item = Node>) -> B {
+        self.0.children.extend(ns);
+        self
+    }
+}
+
+impl From<B> for Node {
+    fn from(b: B) -> Node {
+        Node::Element(b.0)
+    }
+}
+
+/// Where the form is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Being filled in.
+    Editing,
+    /// Sent, waiting for the endpoint.
+    Sending,
+    /// Accepted by the endpoint.
+    Sent,
+    /// The last attempt failed with this code; answers are kept.
+    Failed(ErrorCode),
+}
+
+/// What the view needs besides the form.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewState<'a> {
+    /// Current answers.
+    pub answers: &'a Answers,
+    /// Field errors to show (empty before a submit attempt).
+    pub errors: &'a [FieldError],
+    /// Whether to show the error summary (after a submit attempt with errors).
+    pub summary: bool,
+    /// Life-cycle status.
+    pub status: Status,
+    /// Display language.
+    pub locale: Locale,
+    /// For the no-JS page: the URL the `<form>` posts to. `None` in the widget.
+    pub action: Option<&'a str>,
+}
+
+/// The id of the element that receives focus for question `q` (its box or first radio).
+pub fn field_id(q: &str) -> String {
+    format!("v-{q}")
+}
+
+/// Id of the error summary.
+pub const SUMMARY_ID: &str = "v-summary";
+/// Id of the thank-you heading.
+pub const THANKS_ID: &str = "v-thanks";
+
+/// Renders the whole widget: the form (or the thank-you message) and a polite live region.
+pub fn view(form: &Form, st: &ViewState) -> Node {
+    let s = st.locale.strings();
+    let body: Node = if st.status == Status::Sent {
+        el("div")
+            .a("class", "thanks")
+            .c(el("h2").a("id", THANKS_ID).a("tabindex", "-1").t(s.thanks_title))
+            .c(el("p").t(s.thanks_body))
+            .into()
+    } else {
+        form_view(form, st, s)
+    };
+    let live = match st.status {
+        Status::Sending => s.sending,
+        Status::Sent => s.thanks_body,
+        _ => "",
+    };
+    el("div")
+        .a("class", "voix")
+        .a("lang", st.locale.tag())
+        .c(body)
+        .c(el("p").a("class", "sr-only").a("role", "status").t(live))
+        .into()
+}
+
+fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
+    let title_id = "v-title";
+    let mut f = el("form")
+        .a("novalidate", "")
+        .a("aria-labelledby", title_id);
+    if let Some(action) = st.action {
+        f = f.a("method", "post").a("action", action);
+    }
+    f = f.c(el("h2").a("id", title_id).a("class", "title").t(&form.title));
+    if let Some(d) = &form.description {
+        f = f.c(el("p").a("class", "desc").t(d));
+    }
+    if form.questions.iter().any(|q| q.required) {
+        f = f.c(el("p").a("class", "note").t(s.required_note));
+    }
+    if st.summary && !st.errors.is_empty() {
+        f = f.c(summary(form, st, s));
+    }
+    f = f.cs(form.questions.iter().map(|q| question(q, st, s)));
+    if let Status::Failed(code) = st.status {
+        f = f.c(el("div")
+            .a("class", "fail")
+            .a("role", "alert")
+            .c(el("p").t(s.errors.for_code(code, false)))
+            .c(el("p").t(s.kept)));
+    }
+    let label = match st.status {
+        Status::Failed(_) => s.retry,
+        Status::Sending => s.sending,
+        _ => s.submit,
+    };
+    f.c(el("div").a("class", "actions").c(el("button")
+        .a("type", "submit")
+        .a_if(st.status == Status::Sending, "aria-disabled", "true")
+        .t(label)))
+        .into()
+}
+
+fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
+    let n = st.errors.len();
+    let title = fill(if n == 1 { s.summary_one } else { s.summary_many }, n);
+    let items = st.errors.iter().map(|e| {
+        let q = form.question(&e.field);
+        let label = q.map_or(e.field.as_str(), |q| q.label.as_str());
+        let target = field_id(&e.field);
+        el("li")
+            .c(el("a")
+                .a("href", format!("#{target}"))
+                .a("data-focus", target)
+                .t(format!("{label} : {}", message(q, e.code, s))))
+            .into()
+    });
+    el("div")
+        .a("class", "summary")
+        .a("id", SUMMARY_ID)
+        .a("tabindex", "-1")
+        .a("aria-labelledby", "v-summary-title")
+        .c(el("h3").a("id", "v-summary-title").t(title))
+        .c(el("ul").cs(items))
+        .into()
+}
+
+/// The message shown for `code` on question `q`.
+pub fn message(q: Option<&Question>, code: ErrorCode, s: &Strings) -> String {
+    let (text, max) = match q.map(|q| &q.kind) {
+        Some(QuestionKind::Text { max_length, .. }) => (true, *max_length as usize),
+        _ => (false, 0),
+    };
+    fill(s.errors.for_code(code, text), max)
+}
+
+fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
+    let id = field_id(&q.id);
+    let help_id = format!("{id}-help");
+    let err_id = format!("{id}-err");
+    let error = st.errors.iter().find(|e| e.field == q.id).map(|e| e.code);
+    let value = st.answers.get(&q.id).map(String::as_str).unwrap_or("");
+    let mut described = Vec::new();
+    if q.help.is_some() {
+        described.push(help_id.clone());
+    }
+    if error.is_some() {
+        described.push(err_id.clone());
+    }
+    let label_text = |b: B| {
+        let b = b.t(&q.label);
+        if q.required {
+            b.t(" ").c(el("span").a("class", "req").t(s.required))
+        } else {
+            b
+        }
+    };
+    let help = q
+        .help
+        .as_ref()
+        .map(|h| Node::from(el("p").a("class", "help").a("id", help_id.clone()).t(h)));
+    let err = error.map(|code| {
+        Node::from(
+            el("p")
+                .a("class", "err")
+                .a("id", err_id.clone())
+                .t(message(Some(q), code, s)),
+        )
+    });
+    let class = if error.is_some() { "q invalid" } else { "q" };
+    match &q.kind {
+        QuestionKind::Smileys => {
+            let choices = Smiley::ALL.into_iter().zip(s.smileys).map(|(sm, label)| {
+                let rid = if sm == Smiley::Bad {
+                    id.clone()
+                } else {
+                    format!("{id}-{}", sm.key())
+                };
+                el("label")
+                    .a("class", "smiley")
+                    .c(el("input")
+                        .a("type", "radio")
+                        .a("id", rid)
+                        .a("name", &q.id)
+                        .a("value", sm.key())
+                        .a_if(value == sm.key(), "checked", ""))
+                    .c(el("span").a("class", "face").a("aria-hidden", "true").t(sm.face()))
+                    .c(el("span").a("class", "lbl").t(label))
+                    .into()
+            });
+            el("fieldset")
+                .a("class", class)
+                .a_if(!described.is_empty(), "aria-describedby", described.join(" "))
+                .c(label_text(el("legend")))
+                .cs(help)
+                .cs(err)
+                .c(el("div").a("class", "smileys").cs(choices))
+                .into()
+        }
+        QuestionKind::Text {
+            max_length,
+            multiline,
+        } => {
+            let count_id = format!("{id}-count");
+            described.push(count_id.clone());
+            let used = value.chars().count();
+            let max = *max_length as usize;
+            let (count_text, over) = if used > max {
+                (fill(s.chars_over, used - max), true)
+            } else {
+                (fill(s.chars_left, max - used), false)
+            };
+            let input = if *multiline {
+                el("textarea").a("rows", "4")
+            } else {
+                el("input").a("type", "text")
+            };
+            let input = input
+                .a("id", id.clone())
+                .a("name", &q.id)
+                .a_if(q.required, "required", "")
+                .a_if(error.is_some(), "aria-invalid", "true")
+                .a("aria-describedby", described.join(" "))
+                .a("value", value);
+            el("div")
+                .a("class", class)
+                .c(label_text(el("label").a("for", id.clone())))
+                .cs(help)
+                .cs(err)
+                .c(input)
+                .c(el("p")
+                    .a("class", if over { "count over" } else { "count" })
+                    .a("id", count_id)
+                    .t(count_text))
+                .into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> Form {
+        Form::from_json(
+            r#"{"id":"f","title":"Votre avis","questions":[
+                {"id":"note","type":"smileys","label":"Comment ça s'est passé ?","required":true},
+                {"id":"c","type":"text","label":"Commentaire","max_length":10,"multiline":true,
+                 "help":"Pas de données personnelles."}
+            ]}"#,
+        )
+        .unwrap()
+    }
+
+    fn state<'a>(answers: &'a Answers, errors: &'a [FieldError], status: Status) -> ViewState<'a> {
+        ViewState {
+            answers,
+            errors,
+            summary: !errors.is_empty(),
+            status,
+            locale: Locale::Fr,
+            action: None,
+        }
+    }
+
+    #[test]
+    fn smileys_are_a_labelled_radio_group_with_text_labels() {
+        let a = Answers::new();
+        let v = view(&form(), &state(&a, &[], Status::Editing));
+        let fs = v.find(&|e| e.tag == "fieldset").unwrap();
+        let legend = Node::Element(fs.children[0].as_element().unwrap().clone());
+        assert_eq!(legend.text(), "Comment ça s'est passé ? (obligatoire)");
+        let radios: Vec<_> = ["v-note", "v-note-average", "v-note-good"]
+            .iter()
+            .map(|id| v.find_id(id).unwrap())
+            .collect();
+        assert!(radios.iter().all(|r| r.attr("type") == Some("radio")));
+        assert_eq!(radios[2].attr("value"), Some("good"));
+        let text = v.text();
+        for label in ["Pas bien", "Moyen", "Très bien"] {
+            assert!(text.contains(label), "{label}");
+        }
+        // The faces are decoration only.
+        let face = v.find(&|e| e.attr("class") == Some("face")).unwrap();
+        assert_eq!(face.attr("aria-hidden"), Some("true"));
+    }
+
+    #[test]
+    fn answers_are_reflected() {
+        let mut a = Answers::new();
+        a.insert("note".into(), "average".into());
+        a.insert("c".into(), "Merci".into());
+        let v = view(&form(), &state(&a, &[], Status::Editing));
+        assert!(v.find_id("v-note-average").unwrap().attr("checked").is_some());
+        assert!(v.find_id("v-note").unwrap().attr("checked").is_none());
+        assert_eq!(v.find_id("v-c").unwrap().attr("value"), Some("Merci"));
+        assert_eq!(v.find_id("v-c-count").unwrap().children, vec![Node::Text(
+            "Il vous reste 5 caractères.".into()
+        )]);
+    }
+
+    #[test]
+    fn errors_are_linked_summarised_and_marked() {
+        let a = Answers::new();
+        let errors = vec![
+            FieldError { field: "note".into(), code: ErrorCode::Required },
+            FieldError { field: "c".into(), code: ErrorCode::TooLong },
+        ];
+        let v = view(&form(), &state(&a, &errors, Status::Editing));
+        let summary = Node::Element(v.find_id(SUMMARY_ID).unwrap().clone());
+        assert!(summary.text().starts_with("Il y a 2 erreurs"));
+        let link = summary.find(&|e| e.tag == "a").unwrap();
+        assert_eq!(link.attr("data-focus"), Some("v-note"));
+        let c = v.find_id("v-c").unwrap();
+        assert_eq!(c.attr("aria-invalid"), Some("true"));
+        assert_eq!(c.attr("aria-describedby"), Some("v-c-help v-c-err v-c-count"));
+        assert_eq!(
+            Node::Element(v.find_id("v-c-err").unwrap().clone()).text(),
+            "Votre texte est trop long : 10 caractères au maximum."
+        );
+        let fs = v.find(&|e| e.tag == "fieldset").unwrap();
+        assert_eq!(fs.attr("aria-describedby"), Some("v-note-err"));
+    }
+
+    #[test]
+    fn sent_replaces_the_form_and_announces() {
+        let a = Answers::new();
+        let v = view(&form(), &state(&a, &[], Status::Sent));
+        assert!(v.find(&|e| e.tag == "form").is_none());
+        assert!(v.find_id(THANKS_ID).is_some());
+        let live = v.find(&|e| e.attr("role") == Some("status")).unwrap();
+        assert_eq!(Node::Element(live.clone()).text(), "Votre réponse a bien été envoyée.");
+    }
+
+    #[test]
+    fn failure_keeps_answers_and_offers_retry() {
+        let mut a = Answers::new();
+        a.insert("c".into(), "Merci".into());
+        let v = view(&form(), &state(&a, &[], Status::Failed(ErrorCode::Network)));
+        let alert = Node::Element(v.find(&|e| e.attr("role") == Some("alert")).unwrap().clone());
+        assert!(alert.text().contains("vérifiez votre connexion"));
+        let button = Node::Element(v.find(&|e| e.tag == "button").unwrap().clone());
+        assert_eq!(button.text(), "Réessayer l’envoi");
+        assert_eq!(v.find_id("v-c").unwrap().attr("value"), Some("Merci"));
+    }
+
+    #[test]
+    fn over_limit_counter() {
+        let mut a = Answers::new();
+        a.insert("c".into(), "x".repeat(13));
+        let v = view(&form(), &state(&a, &[], Status::Editing));
+        let count = v.find_id("v-c-count").unwrap();
+        assert_eq!(count.attr("class"), Some("count over"));
+        assert_eq!(Node::Element(count.clone()).text(), "3 caractères de trop.");
+    }
+}
