@@ -33,6 +33,10 @@ pub enum ErrorCode {
     Server,
     /// Too many submissions from this client; try later.
     RateLimited,
+    /// A submission id was sent again with different answers.
+    Conflict,
+    /// The page's origin may not post to this collector.
+    OriginNotAllowed,
 }
 
 impl ErrorCode {
@@ -52,6 +56,8 @@ impl ErrorCode {
             Self::Network => "network",
             Self::Server => "server",
             Self::RateLimited => "rate_limited",
+            Self::Conflict => "conflict",
+            Self::OriginNotAllowed => "origin_not_allowed",
         }
     }
 }

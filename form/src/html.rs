@@ -161,7 +161,7 @@ mod tests {
             r#"<div class="smileys">"#,
             r#"<label class="smiley"><input type="radio" id="v-note" name="note" value="bad"><span class="face" aria-hidden="true">🙁</span><span class="lbl">Pas bien</span></label>"#,
             r#"<label class="smiley"><input type="radio" id="v-note-average" name="note" value="average"><span class="face" aria-hidden="true">😐</span><span class="lbl">Moyen</span></label>"#,
-            r#"<label class="smiley"><input type="radio" id="v-note-good" name="note" value="good" checked><span class="face" aria-hidden="true">🙂</span><span class="lbl">Très bien</span></label>"#,
+            r#"<label class="smiley on"><input type="radio" id="v-note-good" name="note" value="good" checked><span class="face" aria-hidden="true">🙂</span><span class="lbl">Très bien</span></label>"#,
             r#"</div></fieldset>"#,
             r#"<div class="actions"><button type="submit">Envoyer</button></div></form>"#,
             r#"<p class="sr-only" role="status"></p></div>"#,

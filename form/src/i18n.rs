@@ -116,7 +116,9 @@ impl ErrorStrings {
             | ErrorCode::InvalidJson
             | ErrorCode::UnsupportedContentType
             | ErrorCode::PayloadTooLarge
-            | ErrorCode::Invalid => self.rejected,
+            | ErrorCode::Invalid
+            | ErrorCode::Conflict
+            | ErrorCode::OriginNotAllowed => self.rejected,
         }
     }
 }

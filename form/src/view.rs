@@ -301,7 +301,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                     format!("{id}-{}", sm.key())
                 };
                 el("label")
-                    .a("class", "smiley")
+                    .a("class", if value == sm.key() { "smiley on" } else { "smiley" })
                     .c(el("input")
                         .a("type", "radio")
                         .a("id", rid)

@@ -1,0 +1,240 @@
+//! Configuration of one widget: which form, which endpoint, which language.
+//!
+//! Precedence, lowest first: built-in defaults < the script tag's `data-*` attributes < the
+//! placeholder's `data-*` attributes. The endpoint defaults to the origin the script was loaded
+//! from, so `<script src="https://avis.mairie.fr/voix.js">` posts to `https://avis.mairie.fr`.
+//! This module is pure: the web layer passes attribute look-ups in.
+
+use voix_form::{i18n::Locale, schema::is_valid_id};
+
+/// Attribute on a placeholder naming its form (may be empty to use the script's `data-form`).
+pub const ATTR_PLACEHOLDER: &str = "data-voix-form";
+/// Attribute naming the form.
+pub const ATTR_FORM: &str = "data-form";
+/// Attribute overriding the endpoint (an absolute http(s) URL).
+pub const ATTR_ENDPOINT: &str = "data-endpoint";
+/// Attribute naming the id of a `<script type="application/json">` holding the definition.
+pub const ATTR_DEFINITION: &str = "data-definition";
+/// Attribute choosing the language (BCP 47 tag).
+pub const ATTR_LANG: &str = "data-lang";
+/// Path of a form definition under the endpoint.
+pub const FORMS_PATH: &str = "/v1/forms/";
+
+/// The resolved configuration of one widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Form id.
+    pub form: String,
+    /// Endpoint origin (and optional path prefix), without a trailing slash.
+    pub endpoint: String,
+    /// Id of an inline JSON definition, if the placeholder points to one.
+    pub definition: Option<String>,
+    /// `data-lang`, if given.
+    pub lang: Option<String>,
+}
+
+/// Why a widget could not be configured. Each message tells the webmaster what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither the placeholder nor the script names a form.
+    #[error(
+        "no form given: write the form id in the placeholder, e.g. <div data-voix-form=\"satisfaction\"></div>"
+    )]
+    MissingForm,
+    /// The form id has characters that are not allowed.
+    #[error("form id \"{0}\" is not valid: use 1 to 64 characters among a-z 0-9 _ -")]
+    BadFormId(String),
+    /// `data-endpoint` is not an absolute http(s) URL.
+    #[error("data-endpoint \"{0}\" is not valid: use an absolute URL such as https://avis.example.fr")]
+    BadEndpoint(String),
+    /// No `data-endpoint` and the script's own URL is unknown.
+    #[error("no endpoint: add data-endpoint=\"https://…\" to the script tag or the placeholder")]
+    NoEndpoint,
+}
+
+/// Resolves one widget's configuration. `placeholder` and `script` look attributes up;
+/// `script_src` is the script's absolute URL.
+pub fn resolve(
+    placeholder: &dyn Fn(&str) -> Option<String>,
+    script: &dyn Fn(&str) -> Option<String>,
+    script_src: Option<&str>,
+) -> Result<Config, ConfigError> {
+    let pick = |name: &str| {
+        placeholder(name)
+            .or_else(|| script(name))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let form = placeholder(ATTR_PLACEHOLDER)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .or_else(|| pick(ATTR_FORM))
+        .ok_or(ConfigError::MissingForm)?;
+    if !is_valid_id(&form) {
+        return Err(ConfigError::BadFormId(form));
+    }
+    let endpoint = match pick(ATTR_ENDPOINT) {
+        Some(e) => normalize_endpoint(&e).ok_or(ConfigError::BadEndpoint(e))?,
+        None => script_src.and_then(origin).ok_or(ConfigError::NoEndpoint)?,
+    };
+    Ok(Config {
+        form,
+        endpoint,
+        definition: pick(ATTR_DEFINITION),
+        lang: pick(ATTR_LANG),
+    })
+}
+
+impl Config {
+    /// URL of the form definition.
+    pub fn definition_url(&self) -> String {
+        format!("{}{FORMS_PATH}{}", self.endpoint, self.form)
+    }
+
+    /// URL answers are posted to.
+    pub fn responses_url(&self) -> String {
+        format!("{}{FORMS_PATH}{}/responses", self.endpoint, self.form)
+    }
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute http(s) URL.
+///
+/// # Example
+/// ```
+/// assert_eq!(voix::config::origin("https://a.fr:8443/js/voix.js?v=1").as_deref(),
+///            Some("https://a.fr:8443"));
+/// ```
+pub fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+/// An endpoint: an absolute http(s) URL, kept with its path prefix, without a trailing slash.
+pub fn normalize_endpoint(url: &str) -> Option<String> {
+    let origin = origin(url)?;
+    let (_, rest) = url.split_once("://")?;
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    if path.contains(['?', '#']) {
+        return None;
+    }
+    Some(format!("{origin}{}", path.trim_end_matches('/')))
+}
+
+/// The display locale: `data-lang`, else the host page's `<html lang>`, else French.
+pub fn locale(data_lang: Option<&str>, html_lang: Option<&str>) -> Locale {
+    data_lang
+        .and_then(Locale::parse)
+        .or_else(|| html_lang.and_then(Locale::parse))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn attrs(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn run(
+        ph: &[(&str, &str)],
+        sc: &[(&str, &str)],
+        src: Option<&str>,
+    ) -> Result<Config, ConfigError> {
+        let (ph, sc) = (attrs(ph), attrs(sc));
+        resolve(&|k| ph.get(k).cloned(), &|k| sc.get(k).cloned(), src)
+    }
+
+    #[test]
+    fn endpoint_defaults_to_the_script_origin() {
+        let c = run(
+            &[("data-voix-form", "satisfaction")],
+            &[],
+            Some("https://avis.mairie.fr/voix.js"),
+        )
+        .unwrap();
+        assert_eq!(c.form, "satisfaction");
+        assert_eq!(c.endpoint, "https://avis.mairie.fr");
+        assert_eq!(
+            c.responses_url(),
+            "https://avis.mairie.fr/v1/forms/satisfaction/responses"
+        );
+        assert_eq!(c.definition_url(), "https://avis.mairie.fr/v1/forms/satisfaction");
+    }
+
+    #[test]
+    fn placeholder_overrides_script() {
+        let c = run(
+            &[
+                ("data-voix-form", ""),
+                ("data-endpoint", "https://b.fr/api/"),
+                ("data-lang", "en"),
+            ],
+            &[
+                ("data-form", "avis"),
+                ("data-endpoint", "https://a.fr"),
+                ("data-lang", "fr"),
+            ],
+            Some("https://cdn.fr/voix.js"),
+        )
+        .unwrap();
+        assert_eq!(c.form, "avis");
+        assert_eq!(c.endpoint, "https://b.fr/api");
+        assert_eq!(c.lang.as_deref(), Some("en"));
+        let c = run(
+            &[("data-voix-form", "x")],
+            &[("data-form", "avis"), ("data-endpoint", "https://a.fr")],
+            None,
+        )
+        .unwrap();
+        assert_eq!((c.form.as_str(), c.endpoint.as_str()), ("x", "https://a.fr"));
+    }
+
+    #[test]
+    fn clear_errors() {
+        assert_eq!(run(&[], &[], Some("https://a.fr/v.js")), Err(ConfigError::MissingForm));
+        assert_eq!(
+            run(&[("data-voix-form", "Bad Id")], &[], Some("https://a.fr/v.js")),
+            Err(ConfigError::BadFormId("Bad Id".into()))
+        );
+        assert_eq!(
+            run(&[("data-voix-form", "a"), ("data-endpoint", "ftp://x")], &[], None),
+            Err(ConfigError::BadEndpoint("ftp://x".into()))
+        );
+        assert_eq!(run(&[("data-voix-form", "a")], &[], None), Err(ConfigError::NoEndpoint));
+        let msg = ConfigError::MissingForm.to_string();
+        assert!(msg.contains("data-voix-form"), "{msg}");
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin("HTTP://A.fr").as_deref(), Some("http://a.fr"));
+        assert_eq!(origin("https://u:p@a.fr/x").as_deref(), Some("https://a.fr"));
+        assert_eq!(origin("http://127.0.0.1:8080/voix.js").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(origin("file:///x"), None);
+        assert_eq!(origin("/relative"), None);
+        assert_eq!(origin("https://"), None);
+        assert_eq!(normalize_endpoint("https://a.fr/x?y"), None);
+    }
+
+    #[test]
+    fn locale_precedence() {
+        assert_eq!(locale(Some("en"), Some("fr")), Locale::En);
+        assert_eq!(locale(Some("zz"), Some("en-GB")), Locale::En);
+        assert_eq!(locale(None, None), Locale::Fr);
+        assert_eq!(locale(None, Some("de")), Locale::Fr);
+    }
+}

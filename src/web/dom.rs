@@ -1,0 +1,266 @@
+//! One mounted widget: its shadow root, the view tree → DOM patcher, and DOM events → messages.
+//!
+//! The DOM is only ever built with `create_element`, `set_attribute` and text nodes (never
+//! `innerHTML`), so text from a definition or an answer cannot become markup. Re-rendering patches
+//! the previous tree in place, so focus, caret position and IME state survive typing.
+
+use std::{cell::RefCell, rc::Rc};
+
+use voix_form::{
+    Form,
+    i18n::Locale,
+    view::{Element as VElement, Node},
+};
+use wasm_bindgen::prelude::*;
+use web_sys::{
+    Document, Element, Event, HtmlElement, HtmlInputElement, HtmlTextAreaElement, ShadowRoot,
+    ShadowRootInit, ShadowRootMode,
+};
+
+use super::{console_error, effects, style};
+use crate::{
+    config::Config,
+    state::{Effect, Msg, Widget, outcome},
+};
+
+/// A mounted widget. Dropping it removes its listeners (the closures live here).
+struct Mount {
+    widget: Widget,
+    cfg: Config,
+    doc: Document,
+    root: ShadowRoot,
+    /// The tree currently in the DOM, and its DOM node (the shadow root's last child).
+    tree: Option<(Node, web_sys::Node)>,
+    listeners: Vec<Closure<dyn FnMut(Event)>>,
+}
+
+type App = Rc<RefCell<Mount>>;
+
+thread_local! {
+    // Mounts live as long as the page; issue-level teardown (destroy) drops them from here.
+    static MOUNTS: RefCell<Vec<App>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Mounts `form` into a new open shadow root on `host`.
+pub fn mount(host: Element, form: Form, cfg: Config, locale: Locale, nonce: Option<&str>) {
+    if let Err(e) = try_mount(host, form, cfg, locale, nonce) {
+        console_error(&format!("could not mount the form: {e:?}"));
+    }
+}
+
+fn try_mount(
+    host: Element,
+    form: Form,
+    cfg: Config,
+    locale: Locale,
+    nonce: Option<&str>,
+) -> Result<(), JsValue> {
+    let doc = host.owner_document().ok_or(JsValue::NULL)?;
+    let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    style::apply(&doc, &root, nonce);
+    let app: App = Rc::new(RefCell::new(Mount {
+        widget: Widget::new(form, locale),
+        cfg,
+        doc,
+        root: root.clone(),
+        tree: None,
+        listeners: Vec::new(),
+    }));
+    for ty in ["input", "change", "submit", "click"] {
+        let weak = Rc::downgrade(&app);
+        let cb = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+            if let Some(app) = weak.upgrade() {
+                on_event(&app, &ev);
+            }
+        });
+        root.add_event_listener_with_callback(ty, cb.as_ref().unchecked_ref())?;
+        app.borrow_mut().listeners.push(cb);
+    }
+    render(&app)?;
+    MOUNTS.with(|m| m.borrow_mut().push(app));
+    Ok(())
+}
+
+fn on_event(app: &App, ev: &Event) {
+    let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let msg = match ev.type_().as_str() {
+        "submit" => {
+            ev.prevent_default();
+            Msg::Submit {
+                id: effects::random_id(),
+            }
+        }
+        "click" => {
+            // Error-summary links: a fragment link cannot reach into a shadow root, so focus the
+            // field ourselves and keep the host page's URL untouched.
+            if let Ok(Some(link)) = target.closest("[data-focus]") {
+                ev.prevent_default();
+                if let Some(id) = link.get_attribute("data-focus") {
+                    focus(&app.borrow().root, &id);
+                }
+            }
+            return;
+        }
+        _ => {
+            let (name, value) = if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
+                if i.type_() == "radio" && !i.checked() {
+                    return;
+                }
+                (i.name(), i.value())
+            } else if let Some(t) = target.dyn_ref::<HtmlTextAreaElement>() {
+                (t.name(), t.value())
+            } else {
+                return;
+            };
+            Msg::Input { field: name, value }
+        }
+    };
+    dispatch(app, msg);
+}
+
+fn dispatch(app: &App, msg: Msg) {
+    let effects = app.borrow_mut().widget.update(msg);
+    for effect in effects {
+        match effect {
+            Effect::Render => {
+                if let Err(e) = render(app) {
+                    console_error(&format!("render failed: {e:?}"));
+                }
+            }
+            Effect::Focus(id) => focus(&app.borrow().root, id),
+            Effect::Post(body) => {
+                let url = app.borrow().cfg.responses_url();
+                let app = app.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let msg = match effects::request("POST", &url, Some(&body)).await {
+                        Ok((status, text)) => outcome(status, &text),
+                        Err(_) => Msg::Failed(voix_form::ErrorCode::Network),
+                    };
+                    dispatch(&app, msg);
+                });
+            }
+        }
+    }
+}
+
+fn focus(root: &ShadowRoot, id: &str) {
+    if let Some(el) = root
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+fn render(app: &App) -> Result<(), JsValue> {
+    let mut m = app.borrow_mut();
+    let new = m.widget.view();
+    match m.tree.take() {
+        None => {
+            let dom = create(&m.doc, &new)?;
+            m.root.append_child(&dom)?;
+            m.tree = Some((new, dom));
+        }
+        Some((old, dom)) => {
+            let dom = patch(&m.doc, &m.root, dom, &old, &new)?;
+            m.tree = Some((new, dom));
+        }
+    }
+    Ok(())
+}
+
+fn create(doc: &Document, node: &Node) -> Result<web_sys::Node, JsValue> {
+    Ok(match node {
+        Node::Text(t) => doc.create_text_node(t).into(),
+        Node::Element(e) => {
+            let el = doc.create_element(e.tag)?;
+            for (k, v) in &e.attrs {
+                if !(e.tag == "textarea" && *k == "value") {
+                    el.set_attribute(k, v)?;
+                }
+            }
+            for c in &e.children {
+                el.append_child(&create(doc, c)?)?;
+            }
+            sync_properties(&el, e);
+            el.into()
+        }
+    })
+}
+
+/// Brings `dom` (which shows `old`) to show `new`; returns the node now standing for `new`.
+fn patch(
+    doc: &Document,
+    parent: &web_sys::Node,
+    dom: web_sys::Node,
+    old: &Node,
+    new: &Node,
+) -> Result<web_sys::Node, JsValue> {
+    match (old, new) {
+        (Node::Text(a), Node::Text(b)) => {
+            if a != b {
+                dom.set_node_value(Some(b));
+            }
+            Ok(dom)
+        }
+        (Node::Element(a), Node::Element(b)) if a.tag == b.tag => {
+            let el: Element = dom.clone().dyn_into()?;
+            for (k, _) in &a.attrs {
+                if b.attr(k).is_none() {
+                    el.remove_attribute(k)?;
+                }
+            }
+            for (k, v) in &b.attrs {
+                if a.attr(k) != Some(v.as_str()) && !(b.tag == "textarea" && *k == "value") {
+                    el.set_attribute(k, v)?;
+                }
+            }
+            let kids = el.child_nodes();
+            let existing: Vec<web_sys::Node> =
+                (0..kids.length()).filter_map(|i| kids.item(i)).collect();
+            for (i, n) in b.children.iter().enumerate() {
+                match (a.children.get(i), existing.get(i)) {
+                    (Some(o), Some(d)) => {
+                        patch(doc, &el, d.clone(), o, n)?;
+                    }
+                    _ => {
+                        el.append_child(&create(doc, n)?)?;
+                    }
+                }
+            }
+            for d in existing.iter().skip(b.children.len()) {
+                el.remove_child(d)?;
+            }
+            sync_properties(&el, b);
+            Ok(dom)
+        }
+        _ => {
+            let fresh = create(doc, new)?;
+            parent.replace_child(&fresh, &dom)?;
+            Ok(fresh)
+        }
+    }
+}
+
+/// Values and checked states are properties: the attribute alone stops counting once the
+/// resident has typed. Only write when different, so the caret does not jump.
+fn sync_properties(el: &Element, e: &VElement) {
+    if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
+        let ty = i.type_();
+        if ty == "radio" || ty == "checkbox" {
+            i.set_checked(e.attr("checked").is_some());
+        } else {
+            let v = e.attr("value").unwrap_or("");
+            if i.value() != v {
+                i.set_value(v);
+            }
+        }
+    } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
+        let v = e.attr("value").unwrap_or("");
+        if t.value() != v {
+            t.set_value(v);
+        }
+    }
+}

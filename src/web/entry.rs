@@ -1,0 +1,108 @@
+//! Start-up from the script tag: read the script's `data-*`, find every placeholder, resolve
+//! each one's configuration, load its form definition (inline JSON or from the endpoint) and
+//! mount it. Every failure is one `console.error` naming what to fix; the host page is never
+//! touched beyond the placeholder.
+
+use voix_form::Form;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, HtmlScriptElement};
+
+use super::{console_error, dom, effects};
+use crate::config::{self, ATTR_PLACEHOLDER, Config};
+
+/// Called by `dist/voix.js` once the wasm is loaded, with the `<script>` element that loaded it
+/// (`document.currentScript` captured at load time; `None` if it could not be found).
+#[wasm_bindgen]
+pub fn boot(script: Option<HtmlScriptElement>) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    install_global();
+    let script_attr = |name: &str| script.as_ref().and_then(|s| s.get_attribute(name));
+    let src = script.as_ref().map(|s| s.src());
+    let html_lang = doc.document_element().and_then(|e| e.get_attribute("lang"));
+    let nonce = script_attr("data-nonce");
+    let Ok(found) = doc.query_selector_all(&format!("[{ATTR_PLACEHOLDER}]")) else {
+        return;
+    };
+    if found.length() == 0 {
+        let form = script_attr(config::ATTR_FORM).unwrap_or_else(|| "…".into());
+        console_error(&format!(
+            "no placeholder for form \"{form}\": add <div {ATTR_PLACEHOLDER}=\"{form}\"></div> \
+             where the form should appear"
+        ));
+        return;
+    }
+    for i in 0..found.length() {
+        let Some(host) = found.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        // Mounted already (the script was included twice): leave it alone.
+        if host.shadow_root().is_some() {
+            continue;
+        }
+        let cfg = config::resolve(
+            &|name| host.get_attribute(name),
+            &script_attr,
+            src.as_deref(),
+        );
+        match cfg {
+            Ok(cfg) => {
+                let locale = config::locale(cfg.lang.as_deref(), html_lang.as_deref());
+                let doc = doc.clone();
+                let nonce = nonce.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    match load_definition(&doc, &cfg).await {
+                        Ok(form) => dom::mount(host, form, cfg, locale, nonce.as_deref()),
+                        Err(msg) => console_error(&msg),
+                    }
+                });
+            }
+            Err(e) => console_error(&e.to_string()),
+        }
+    }
+}
+
+/// Reads the form definition: from the inline `<script type="application/json">` the
+/// placeholder names, else from the endpoint.
+async fn load_definition(doc: &Document, cfg: &Config) -> Result<Form, String> {
+    let form_id = &cfg.form;
+    let form = if let Some(def) = &cfg.definition {
+        let text = doc
+            .get_element_by_id(def)
+            .and_then(|e| e.text_content())
+            .ok_or_else(|| format!("form \"{form_id}\": no element with id=\"{def}\" holds its definition"))?;
+        Form::from_json(&text).map_err(|e| format!("form \"{form_id}\" (#{def}): {e}"))?
+    } else {
+        let url = cfg.definition_url();
+        let (status, text) = effects::request("GET", &url, None)
+            .await
+            .map_err(|_| format!("form \"{form_id}\": could not reach {url} (network or CORS)"))?;
+        match status {
+            200 => Form::from_json(&text).map_err(|e| format!("form \"{form_id}\" from {url}: {e}"))?,
+            404 => return Err(format!("form \"{form_id}\" does not exist at {}", cfg.endpoint)),
+            s => return Err(format!("form \"{form_id}\": {url} answered HTTP {s}")),
+        }
+    };
+    if &form.id != form_id {
+        return Err(format!(
+            "the definition has id \"{}\" but the placeholder asks for \"{form_id}\"",
+            form.id
+        ));
+    }
+    Ok(form)
+}
+
+/// `window.Voix`: the only global the widget writes.
+fn install_global() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let key = JsValue::from_str("Voix");
+    if js_sys::Reflect::has(&window, &key).unwrap_or(true) {
+        return;
+    }
+    let api = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&api, &"version".into(), &crate::VERSION.into());
+    let _ = js_sys::Reflect::set(&window, &key, &api);
+}
