@@ -1,0 +1,217 @@
+//! Errors of the collector, in two layers: [`Error`] is what went wrong inside (configuration,
+//! form files, the database) and carries the cause for the operator; [`AppError`] is what an HTTP
+//! client is told — a stable [`ErrorCode`], a short English sentence and never an internal detail.
+//!
+//! Every client error body has the same shape, so the widget reads one format:
+//! `{"error":{"code":"…","message":"…","field":null}}`, plus `fields` when answers are rejected.
+
+use std::path::PathBuf;
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use voix_form::ErrorCode;
+
+/// Something the collector could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration file is unreadable or wrong.
+    #[error("{path}: {message}")]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong, naming the key where there is one.
+        message: String,
+    },
+    /// A form definition file is unreadable or wrong.
+    #[error("form file {path}: {message}")]
+    FormFile {
+        /// The form file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database could not be opened or prepared.
+    #[error("database {path}: {message}")]
+    DatabaseOpen {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A database operation failed. Kept as text: one failed batch is reported to several
+    /// waiting requests, and a driver error cannot be cloned.
+    #[error("database error: {0}")]
+    Database(String),
+    /// The database worker is gone (it stopped or crashed); nothing can be stored.
+    #[error("the database worker has stopped")]
+    StoreClosed,
+    /// A submission id was reused with different answers.
+    #[error("submission id already used with different answers")]
+    Conflict,
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Database(e.to_string())
+    }
+}
+
+/// Result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One rejected answer, as sent to the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    /// The question id.
+    pub field: String,
+    /// The stable code.
+    pub code: ErrorCode,
+    /// The message a resident would read (French, the default locale).
+    pub message: String,
+}
+
+/// An error answered to an HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such form, or no such endpoint.
+    #[error("not found")]
+    NotFound,
+    /// The endpoint exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body is neither `text/plain` nor `application/json`.
+    #[error("unsupported content type")]
+    UnsupportedContentType,
+    /// The body is over the configured limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// The body is not a submission; the text says why (it describes the client's input only).
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    /// The submission's wire version is not ours.
+    #[error("unsupported version {0}")]
+    UnsupportedVersion(u64),
+    /// Some answers are rejected.
+    #[error("invalid answers")]
+    Invalid(Vec<FieldProblem>),
+    /// The submission id was already used with other answers.
+    #[error("conflict")]
+    Conflict,
+    /// The page's origin may not post here.
+    #[error("origin not allowed")]
+    OriginNotAllowed,
+    /// Our fault. The cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(#[source] Error),
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Conflict => AppError::Conflict,
+            other => AppError::Internal(other),
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::UnsupportedContentType | AppError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedVersion(_) | AppError::Invalid(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code sent to the client.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            // There is no separate code for a wrong method: the widget never sends one, and
+            // to a client it means the same thing — nothing answers that request here.
+            AppError::NotFound | AppError::MethodNotAllowed => ErrorCode::NotFound,
+            AppError::UnsupportedContentType => ErrorCode::UnsupportedContentType,
+            AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            AppError::InvalidJson(_) => ErrorCode::InvalidJson,
+            AppError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            AppError::Invalid(_) => ErrorCode::Invalid,
+            AppError::Conflict => ErrorCode::Conflict,
+            AppError::OriginNotAllowed => ErrorCode::OriginNotAllowed,
+            AppError::Internal(_) => ErrorCode::Server,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            AppError::NotFound => "No such form or endpoint.".into(),
+            AppError::MethodNotAllowed => "This endpoint does not accept that method.".into(),
+            AppError::UnsupportedContentType => {
+                "Send the submission as text/plain or application/json.".into()
+            }
+            AppError::PayloadTooLarge => {
+                "The request body is larger than the collector accepts.".into()
+            }
+            AppError::InvalidJson(why) => format!("The body is not a valid submission: {why}."),
+            AppError::UnsupportedVersion(v) => format!(
+                "Submission version {v} is not supported; this collector reads version {}.",
+                voix_form::answer::WIRE_VERSION
+            ),
+            AppError::Invalid(_) => "Some answers were rejected; see `fields`.".into(),
+            AppError::Conflict => {
+                "This submission id was already used with different answers.".into()
+            }
+            AppError::OriginNotAllowed => {
+                "This page's origin is not allowed to send answers to this collector.".into()
+            }
+            AppError::Internal(_) => {
+                "The collector could not handle the request; try again later.".into()
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorEnvelope<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: ErrorCode,
+    message: String,
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a [FieldProblem]>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = %cause, "request failed");
+        }
+        let fields = match &self {
+            AppError::Invalid(f) => Some(f.as_slice()),
+            _ => None,
+        };
+        let body = ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code(),
+                message: self.message(),
+                field: None,
+                fields,
+            },
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}

@@ -1,0 +1,106 @@
+//! Who may post answers. A request whose `Origin` is neither the collector's own origin nor in
+//! `allowed_origins` is refused with 403 `origin_not_allowed` before anything is read or stored:
+//! browsers send simple `text/plain` POSTs cross-origin without asking, so CORS response headers
+//! alone would not stop a foreign page from filling our database — only this check does.
+//!
+//! Requests without `Origin` (curl, server-to-server, old browsers on same-origin forms) pass:
+//! they are not made by a web page on behalf of a visitor, and refusing them protects nothing.
+//! Allowed cross-origin requests get `Access-Control-Allow-Origin` on every response, errors
+//! included, so the widget can read the error code.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Uri, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::{AppState, error::AppError};
+
+pub(super) async fn check_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let allow = match req.headers().get(header::ORIGIN) {
+        None => None,
+        Some(origin) => {
+            let text = origin.to_str().unwrap_or("");
+            if is_same_origin(text, req.headers(), req.uri()) {
+                None
+            } else if !text.is_empty() && state.allowed_origins().allows(text) {
+                Some(origin.clone())
+            } else {
+                tracing::info!(origin = %text, "refused a post from a foreign origin");
+                return vary(AppError::OriginNotAllowed.into_response());
+            }
+        }
+    };
+    let mut res = next.run(req).await;
+    if let Some(origin) = allow {
+        res.headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    vary(res)
+}
+
+// The answer depends on Origin, whatever it was; caches must know.
+fn vary(mut res: Response) -> Response {
+    res.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("origin"));
+    res
+}
+
+// The page's origin equals ours when it is http(s)://<the host the request was sent to>. We do
+// not know whether a proxy terminated TLS in front of us, so either scheme counts.
+fn is_same_origin(origin: &str, headers: &HeaderMap, uri: &Uri) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()));
+    let Some(host) = host else {
+        return false;
+    };
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    rest.is_some_and(|r| r.eq_ignore_ascii_case(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(h: &str) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        m.insert(header::HOST, HeaderValue::from_str(h).unwrap());
+        m
+    }
+
+    #[test]
+    fn same_origin() {
+        let uri = Uri::from_static("/v1/forms/a/responses");
+        assert!(is_same_origin(
+            "http://127.0.0.1:8080",
+            &host("127.0.0.1:8080"),
+            &uri
+        ));
+        assert!(is_same_origin(
+            "https://Mairie.example",
+            &host("mairie.example"),
+            &uri
+        ));
+        assert!(!is_same_origin(
+            "http://127.0.0.1:9090",
+            &host("127.0.0.1:8080"),
+            &uri
+        ));
+        assert!(!is_same_origin(
+            "http://evil.example",
+            &host("mairie.example"),
+            &uri
+        ));
+        assert!(!is_same_origin("null", &host("mairie.example"), &uri));
+        assert!(!is_same_origin("http://a", &HeaderMap::new(), &uri));
+    }
+}

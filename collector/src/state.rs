@@ -1,0 +1,136 @@
+//! What every request handler shares: the forms, the store and the settings that shape
+//! responses. Built once from a [`Config`]; cloning is a reference-count increment.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use tower_http::services::ServeDir;
+use voix_form::Form;
+
+use crate::{
+    Config, Result,
+    config::AllowedOrigins,
+    store::{self, DatabaseUrl, Store},
+};
+
+/// Shared state of the HTTP application.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
+    forms: BTreeMap<String, Form>,
+    store: Arc<dyn Store>,
+    allowed_origins: AllowedOrigins,
+    max_body_bytes: usize,
+    dist: Option<ServeDir>,
+    site: Option<ServeDir>,
+    private_paths: Vec<String>,
+}
+
+impl AppState {
+    /// State for `config`, storing answers in `store`.
+    pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
+        let private_files = match &config.database {
+            DatabaseUrl::Sqlite(path) => sqlite_files(path),
+        };
+        let private_paths = [&config.dist_dir, &config.static_dir]
+            .into_iter()
+            .flatten()
+            .flat_map(|dir| url_paths_under(dir, &private_files))
+            .collect();
+        AppState(Arc::new(Shared {
+            forms: config
+                .forms
+                .into_iter()
+                .map(|f| (f.id.clone(), f))
+                .collect(),
+            store,
+            allowed_origins: config.allowed_origins,
+            max_body_bytes: config.max_body_bytes,
+            dist: config.dist_dir.map(ServeDir::new),
+            site: config.static_dir.map(ServeDir::new),
+            private_paths,
+        }))
+    }
+
+    /// State for `config`, opening (and migrating) the database it names.
+    pub fn open(config: Config) -> Result<AppState> {
+        let store = store::open(&config.database)?;
+        Ok(AppState::new(config, store))
+    }
+
+    /// The form with this id.
+    pub fn form(&self, id: &str) -> Option<&Form> {
+        self.0.forms.get(id)
+    }
+
+    /// All forms, by id.
+    pub fn forms(&self) -> impl Iterator<Item = &Form> {
+        self.0.forms.values()
+    }
+
+    /// Where answers go.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.0.store
+    }
+
+    pub(crate) fn allowed_origins(&self) -> &AllowedOrigins {
+        &self.0.allowed_origins
+    }
+
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.0.max_body_bytes
+    }
+
+    pub(crate) fn dist(&self) -> Option<&ServeDir> {
+        self.0.dist.as_ref()
+    }
+
+    pub(crate) fn site(&self) -> Option<&ServeDir> {
+        self.0.site.as_ref()
+    }
+
+    /// URL paths (no leading `/`, decoded) of files that must never be served although they
+    /// sit in a served directory: the demo keeps its database next to its pages.
+    pub(crate) fn private_paths(&self) -> &[String] {
+        &self.0.private_paths
+    }
+}
+
+// The database file and the files SQLite keeps beside it.
+fn sqlite_files(path: &Path) -> Vec<PathBuf> {
+    let Some(name) = path.file_name() else {
+        return Vec::new();
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut n = name.to_owned();
+            n.push(suffix);
+            dir.join(n)
+        })
+        .collect()
+}
+
+// The URL paths at which `dir` would serve any of `files`.
+fn url_paths_under(dir: &Path, files: &[PathBuf]) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    files
+        .iter()
+        .filter_map(|f| f.strip_prefix(&dir).ok())
+        .filter_map(|rel| {
+            let parts: Option<Vec<&str>> =
+                rel.components().map(|c| c.as_os_str().to_str()).collect();
+            parts.map(|p| p.join("/"))
+        })
+        .collect()
+}

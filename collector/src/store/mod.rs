@@ -1,0 +1,132 @@
+//! Where answers are kept. [`Store`] is the seam between the HTTP layer and a database backend;
+//! [`DatabaseUrl`] picks the backend from the configured URL's scheme.
+//!
+//! The contract every backend keeps: [`Store::insert`] returns only once the answer is durably
+//! committed (the HTTP layer sends 201 on that promise), and a submission id is stored at most
+//! once per form — a repeat with the same answers returns the first response's id, a repeat with
+//! other answers is [`crate::Error::Conflict`]. SQLite is the only backend today; PostgreSQL is meant to
+//! slot in beside it with its own migrations.
+
+use std::{
+    fmt::Debug,
+    future::Future,
+    path::{Path, PathBuf},
+    pin::Pin,
+    sync::Arc,
+};
+
+use serde::Serialize;
+use voix_form::answer::Answers;
+
+use crate::Result;
+
+pub mod sqlite;
+
+/// A boxed future, so that [`Store`] can be used as `dyn Store`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The outcome of a successful [`Store::insert`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inserted {
+    /// The response id (new, or the original one for a duplicate).
+    pub id: String,
+    /// The submission id had already been stored with these answers; nothing new was written.
+    pub duplicate: bool,
+}
+
+/// One stored response, as exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredResponse {
+    /// The response id.
+    pub id: String,
+    /// The widget's idempotency id, if it sent one.
+    pub submission_id: Option<String>,
+    /// When it was committed, RFC 3339 UTC.
+    pub received_at: String,
+    /// The normalised answers.
+    pub answers: Answers,
+}
+
+/// A place to keep answers.
+pub trait Store: Send + Sync + Debug {
+    /// Stores `answers` to form `form_id`, durably, before returning. See the module docs for
+    /// the idempotency rule on `submission_id`.
+    fn insert<'a>(
+        &'a self,
+        form_id: &'a str,
+        submission_id: Option<&'a str>,
+        answers: &'a Answers,
+    ) -> BoxFuture<'a, Result<Inserted>>;
+
+    /// Every response to `form_id`, oldest first.
+    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
+
+    /// Succeeds when the database answers a trivial query.
+    fn ping(&self) -> BoxFuture<'_, Result<()>>;
+}
+
+/// A database location, by backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// Reads `sqlite://PATH` or a bare path; relative paths resolve against `base`.
+    ///
+    /// # Example
+    /// ```
+    /// use std::path::{Path, PathBuf};
+    /// use voix_collector::store::DatabaseUrl;
+    /// let base = Path::new("/srv/voix");
+    /// assert_eq!(DatabaseUrl::parse("voix.db", base), Ok(DatabaseUrl::Sqlite("/srv/voix/voix.db".into())));
+    /// assert_eq!(DatabaseUrl::parse("sqlite:///var/voix.db", base), Ok(DatabaseUrl::Sqlite("/var/voix.db".into())));
+    /// assert!(DatabaseUrl::parse("postgres://db/voix", base).is_err());
+    /// ```
+    pub fn parse(text: &str, base: &Path) -> std::result::Result<DatabaseUrl, String> {
+        let unsupported =
+            || format!("unsupported database URL `{text}`, expected sqlite://… or a file path");
+        let path = match text.strip_prefix("sqlite://") {
+            Some(rest) => rest,
+            // A scheme of one letter is a Windows drive (`C:\…`), not a URL.
+            None if scheme_len(text) > 1 => return Err(unsupported()),
+            None => text,
+        };
+        if path.is_empty() {
+            return Err(format!("`{text}` names no file"));
+        }
+        let path = Path::new(path);
+        Ok(DatabaseUrl::Sqlite(if path.is_absolute() {
+            path.to_owned()
+        } else {
+            base.join(path)
+        }))
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => write!(f, "sqlite://{}", p.display()),
+        }
+    }
+}
+
+// Length of a leading URL scheme (`postgres` in `postgres://…`), 0 if there is none.
+fn scheme_len(text: &str) -> usize {
+    let Some((scheme, _)) = text.split_once(':') else {
+        return 0;
+    };
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if valid { scheme.len() } else { 0 }
+}
+
+/// Opens (creating if needed) the database at `url` and applies pending migrations.
+pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
+    match url {
+        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
+    }
+}
