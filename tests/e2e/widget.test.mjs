@@ -1,0 +1,224 @@
+// End-to-end tests of the widget on the demo and fixture pages, in headless Chromium, against the
+// real collector (a fresh SQLite database per file). Run by `cargo xtask test` after `dist`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launchBrowser, axeCheck, consoleErrors } from './harness.mjs';
+
+let collector;
+let browser;
+
+before(async () => {
+  collector = await startCollector();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await collector?.stop();
+});
+
+// The element that really has focus, looking through shadow roots.
+const deepFocus = (page) =>
+  page.evaluate(() => {
+    let a = document.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    return a ? { id: a.id, tag: a.tagName.toLowerCase(), host: a.getRootNode().host?.id ?? null } : null;
+  });
+
+async function openPage(path, { onInit } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = consoleErrors(page);
+  if (onInit) await page.addInitScript(onInit);
+  await page.goto(collector.url + path);
+  return { page, errors, context };
+}
+
+const formIn = (page, selector = '[data-voix-form]') => page.locator(`${selector} form`).first();
+
+test('keyboard only: answer the demo page, submit, and the answer is in the database', async () => {
+  const { page, errors, context } = await openPage('/mairie.html');
+  await formIn(page).waitFor();
+  // Tab from the top of the page until the first smiley has focus.
+  let focus;
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    focus = await deepFocus(page);
+    if (focus?.id === 'v-note') break;
+  }
+  assert.equal(focus?.id, 'v-note', 'Tab reaches the first smiley');
+  // Arrow keys move through the radio group and select.
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal((await deepFocus(page)).id, 'v-note-good');
+  await page.keyboard.press('Tab');
+  assert.equal((await deepFocus(page)).id, 'v-commentaire');
+  await page.keyboard.type('Très clair, merci <b>!</b>');
+  await page.keyboard.press('Tab');
+  assert.equal((await deepFocus(page)).tag, 'button');
+  await page.keyboard.press('Enter');
+  const thanks = page.locator('[data-voix-form] #v-thanks');
+  await thanks.waitFor();
+  assert.equal((await deepFocus(page)).id, 'v-thanks', 'focus moves to the thank-you heading');
+  const live = await page.locator('[data-voix-form] [role=status]').first().textContent();
+  assert.equal(live, 'Votre réponse a bien été envoyée.');
+  const rows = await collector.export('satisfaction');
+  assert.equal(rows.length, 1);
+  assert.deepEqual(rows[0].answers, { note: 'good', commentaire: 'Très clair, merci <b>!</b>' });
+  assert.match(rows[0].submission_id, /^[0-9a-f]{32}$/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('axe-core finds no WCAG 2.1 A/AA violation: empty, errors, sent', async () => {
+  const { page, context } = await openPage('/mairie.html');
+  await formIn(page).waitFor();
+  const states = {};
+  states.empty = await axeCheck(page);
+  await page.locator('[data-voix-form] button[type=submit]').click();
+  await page.locator('[data-voix-form] #v-summary').waitFor();
+  states.errors = await axeCheck(page);
+  await page.locator('[data-voix-form] label.smiley').nth(1).click();
+  await page.locator('[data-voix-form] button[type=submit]').click();
+  await page.locator('[data-voix-form] #v-thanks').waitFor();
+  states.sent = await axeCheck(page);
+  for (const [state, violations] of Object.entries(states)) {
+    assert.deepEqual(
+      violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      [],
+      `violations in state ${state}`,
+    );
+  }
+  console.log(`axe-core: ${Object.keys(states).length} states checked, 0 violations`);
+  await context.close();
+});
+
+test('a failed POST shows a retryable error, keeps the answers, and the retry is stored once', async () => {
+  const { page, context } = await openPage('/mairie.html');
+  await formIn(page).waitFor();
+  const before = (await collector.export('satisfaction')).length;
+  let posts = 0;
+  await page.route('**/v1/forms/satisfaction/responses', async (route) => {
+    posts += 1;
+    if (posts === 1) await route.abort('internetdisconnected');
+    else await route.continue();
+  });
+  await page.locator('[data-voix-form] label.smiley').first().click();
+  await page.locator('[data-voix-form] #v-commentaire').fill('Panne réseau');
+  await page.locator('[data-voix-form] button[type=submit]').click();
+  const alert = page.locator('[data-voix-form] [role=alert]');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /vérifiez votre connexion/);
+  assert.equal(await page.locator('[data-voix-form] #v-commentaire').inputValue(), 'Panne réseau');
+  const retry = page.locator('[data-voix-form] button[type=submit]');
+  assert.equal(await retry.textContent(), 'Réessayer l’envoi');
+  await retry.click();
+  await page.locator('[data-voix-form] #v-thanks').waitFor();
+  const rows = await collector.export('satisfaction');
+  assert.equal(rows.length, before + 1);
+  assert.deepEqual(rows.at(-1).answers, { note: 'bad', commentaire: 'Panne réseau' });
+  assert.equal(posts, 2);
+  await context.close();
+});
+
+test('the POST is a CORS-simple text/plain request without credentials', async () => {
+  const { page, context } = await openPage('/mairie.html');
+  await formIn(page).waitFor();
+  const request = page.waitForRequest((r) => r.method() === 'POST');
+  await page.locator('[data-voix-form] label.smiley').nth(2).click();
+  await page.locator('[data-voix-form] button[type=submit]').click();
+  const req = await request;
+  assert.equal(req.headers()['content-type'], 'text/plain;charset=UTF-8');
+  assert.equal(req.headers()['cookie'], undefined);
+  const body = JSON.parse(req.postData());
+  assert.equal(body.v, 1);
+  assert.deepEqual(body.answers, { note: 'good' });
+  await page.locator('[data-voix-form] #v-thanks').waitFor();
+  await context.close();
+});
+
+test('two placeholders on one page each get their own widget; only window.Voix is added', async () => {
+  const { page, errors, context } = await openPage('/fixtures/two-widgets.html', {
+    onInit: () => {
+      window.__before = Object.getOwnPropertyNames(window);
+    },
+  });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-voix-form]')].every((h) => h.shadowRoot?.querySelector('form')),
+  );
+  const hosts = await page.locator('[data-voix-form]').count();
+  assert.equal(hosts, 2);
+  // Answering one does not touch the other.
+  await page.locator('[data-voix-form] label.smiley').first().click();
+  const checked = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-voix-form]')].map((h) => h.shadowRoot.querySelectorAll('input:checked').length),
+  );
+  assert.deepEqual(checked, [1, 0]);
+  const added = await page.evaluate(() =>
+    Object.getOwnPropertyNames(window).filter((k) => !window.__before.includes(k) && k !== '__before'),
+  );
+  assert.deepEqual(added, ['Voix']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an inline definition renders its own form and posts to the configured endpoint', async () => {
+  const { page, context } = await openPage('/fixtures/inline-definition.html');
+  const form = page.locator('[data-voix-form="velo"] form');
+  await form.waitFor();
+  assert.equal(await page.locator('[data-voix-form="velo"] h2').first().textContent(), 'Pistes cyclables');
+  // This endpoint does not know the form: the resident is told so, in words.
+  await page.locator('[data-voix-form="velo"] label.smiley').first().click();
+  await page.locator('[data-voix-form="velo"] button[type=submit]').click();
+  const alert = page.locator('[data-voix-form="velo"] [role=alert]');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /n’existe plus/);
+  await context.close();
+});
+
+test('hostile host CSS does not reach inside the widget', async () => {
+  const { page, context } = await openPage('/fixtures/hostile-css.html');
+  await formIn(page).waitFor();
+  const styles = await page.evaluate(() => {
+    const root = document.querySelector('[data-voix-form]').shadowRoot;
+    const cs = (sel) => getComputedStyle(root.querySelector(sel));
+    return {
+      button: cs('button').display,
+      buttonColor: cs('button').color,
+      legendSize: cs('legend').fontSize,
+      titleTransform: cs('h2').textTransform,
+    };
+  });
+  assert.notEqual(styles.button, 'none');
+  assert.notEqual(styles.buttonColor, 'rgb(255, 0, 0)');
+  assert.notEqual(styles.legendSize, '40px');
+  assert.equal(styles.titleTransform, 'none');
+  assert.deepEqual(await axeCheck(page, '[data-voix-form]'), []);
+  await context.close();
+});
+
+test('bad configuration: one clear console.error per problem, page intact', async () => {
+  const { page, errors, context } = await openPage('/fixtures/bad-config.html');
+  await page.waitForFunction((e) => e.length >= 2, errors, { timeout: 5000 }).catch(() => {});
+  await page.waitForTimeout(300);
+  const voixErrors = errors.filter((e) => e.startsWith('[voix]'));
+  assert.equal(voixErrors.length, 2, voixErrors.join('\n'));
+  assert.ok(voixErrors.some((e) => e.includes('nexiste-pas')), voixErrors.join('\n'));
+  // The browser itself logs the 404 of the unknown form's definition; nothing else may appear.
+  const others = errors.filter((e) => !e.startsWith('[voix]') && !e.startsWith('Failed to load resource'));
+  assert.deepEqual(others, []);
+  assert.equal(await page.locator('#host-content').textContent(), 'Contenu de la page hôte');
+  const shadows = await page.evaluate(() => [...document.querySelectorAll('[data-voix-form]')].filter((h) => h.shadowRoot).length);
+  assert.equal(shadows, 0);
+  await context.close();
+});
+
+test('no placeholder: one console.error telling the webmaster what to add', async () => {
+  const { page, errors, context } = await openPage('/fixtures/no-placeholder.html');
+  await page.waitForFunction(() => window.Voix !== undefined);
+  await page.waitForTimeout(200);
+  const voixErrors = errors.filter((e) => e.startsWith('[voix]'));
+  assert.equal(voixErrors.length, 1, errors.join('\n'));
+  assert.match(voixErrors[0], /data-voix-form/);
+  await context.close();
+});

@@ -1,0 +1,92 @@
+//! Installing what the tasks need on a fresh machine: the wasm32 target, the npm dev tools and
+//! Debian's Chromium + chromedriver. Each check is cheap when the thing is already there.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{root, run, show};
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// `rustup target add wasm32-unknown-unknown`: `rust-toolchain.toml` lists the target, but with
+/// `RUSTUP_AUTO_INSTALL=0` rustup does not install it by itself.
+pub fn wasm_target() -> Result<()> {
+    let mut cmd = Command::new("rustup");
+    cmd.current_dir(root())
+        .args(["target", "add", "wasm32-unknown-unknown"]);
+    run(&mut cmd).context(
+        "could not install the wasm32-unknown-unknown target (is rustup on PATH?); \
+         install it for this toolchain and retry",
+    )
+}
+
+/// `npm ci` when `node_modules/` is missing or older than `package-lock.json`; returns whether it
+/// ran.
+pub fn npm_deps() -> Result<bool> {
+    let root = root();
+    let lock = root.join("package-lock.json");
+    let installed = root.join("node_modules/.package-lock.json");
+    let stale = match (modified(&lock), modified(&installed)) {
+        (Some(lock), Some(installed)) => lock > installed,
+        (None, _) => bail!("{} is missing", lock.display()),
+        (Some(_), None) => true,
+    };
+    if !stale && root.join("node_modules/.bin/wasm-opt").exists() {
+        return Ok(false);
+    }
+    let mut cmd = Command::new("npm");
+    cmd.current_dir(&root)
+        .args(["ci", "--no-audit", "--no-fund"]);
+    run(&mut cmd)
+        .context("could not install the npm dev dependencies (Node.js 20+ with npm is required)")?;
+    Ok(true)
+}
+
+/// Debian's `chromium` and `chromium-driver`: installed with apt when running as root, otherwise
+/// the missing packages and the command to install them are reported.
+pub fn chromium() -> Result<()> {
+    let missing: Vec<&str> = [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")]
+        .into_iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, package)| package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let install = format!("apt-get install -y {}", missing.join(" "));
+    if !is_root()? {
+        bail!(
+            "missing Debian packages: {} (needed for {CHROMIUM} and {CHROMEDRIVER}).\n\
+             Install them with:\n    sudo apt-get update && sudo {install}",
+            missing.join(", ")
+        );
+    }
+    run(Command::new("apt-get").arg("update"))?;
+    let mut cmd = Command::new("apt-get");
+    cmd.env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y"])
+        .args(&missing);
+    run(&mut cmd)?;
+    for path in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(path).exists() {
+            bail!("`{install}` succeeded but {path} is still missing");
+        }
+    }
+    Ok(())
+}
+
+fn is_root() -> Result<bool> {
+    let mut cmd = Command::new("id");
+    cmd.arg("-u");
+    let out = cmd
+        .output()
+        .with_context(|| format!("could not run `{}`", show(&cmd)))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}

@@ -1,0 +1,260 @@
+//! `cargo xtask test`: installs what is missing, then runs every suite and never skips one
+//! silently. A suite whose prerequisite failed is reported as BLOCKED, which fails the run; a
+//! suite that ran zero tests fails (a misconfigured suite must not vanish into "ok").
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, dist, root, serve, setup, show, target_dir};
+
+#[derive(Debug)]
+enum Outcome {
+    Passed(String),
+    Failed(String),
+    Blocked(String),
+}
+
+#[derive(Debug)]
+struct Step {
+    name: &'static str,
+    outcome: Outcome,
+}
+
+#[derive(Debug, Default)]
+struct Steps(Vec<Step>);
+
+impl Steps {
+    /// Runs `f` unless one of `needs` did not pass; records and returns whether it passed.
+    fn run(
+        &mut self,
+        name: &'static str,
+        needs: &[&str],
+        f: impl FnOnce() -> Result<String>,
+    ) -> bool {
+        let blocked: Vec<&str> = needs
+            .iter()
+            .copied()
+            .filter(|need| !self.passed(need))
+            .collect();
+        let outcome = if blocked.is_empty() {
+            eprintln!("\n==> {name}");
+            match f() {
+                Ok(detail) => Outcome::Passed(detail),
+                Err(err) => {
+                    eprintln!("error: {name}: {err:#}");
+                    Outcome::Failed(format!("{err:#}"))
+                }
+            }
+        } else {
+            Outcome::Blocked(format!("not run: needs {}", blocked.join(", ")))
+        };
+        let passed = matches!(outcome, Outcome::Passed(_));
+        self.0.push(Step { name, outcome });
+        passed
+    }
+
+    fn passed(&self, name: &str) -> bool {
+        self.0
+            .iter()
+            .any(|s| s.name == name && matches!(s.outcome, Outcome::Passed(_)))
+    }
+
+    fn summary(&self) -> (String, bool) {
+        let mut out = String::from("\n==> summary\n");
+        let mut ok = true;
+        for step in &self.0 {
+            let (label, detail) = match &step.outcome {
+                Outcome::Passed(d) => ("ok", d.as_str()),
+                Outcome::Failed(d) => ("FAILED", d.lines().next().unwrap_or("")),
+                Outcome::Blocked(d) => ("BLOCKED", d.as_str()),
+            };
+            ok &= label == "ok";
+            out += &format!("  {label:<8} {:<16} {detail}\n", step.name);
+        }
+        (out, ok)
+    }
+}
+
+pub fn test() -> Result<()> {
+    let mut steps = Steps::default();
+    steps.run("wasm32 target", &[], || {
+        setup::wasm_target().map(|()| "installed".into())
+    });
+    steps.run("npm deps", &[], || {
+        Ok(match setup::npm_deps()? {
+            true => "installed with npm ci".into(),
+            false => "node_modules up to date".into(),
+        })
+    });
+    steps.run("chromium", &[], || {
+        setup::chromium().map(|()| format!("{} + {}", setup::CHROMIUM, setup::CHROMEDRIVER))
+    });
+    steps.run("native", &[], native);
+    steps.run("browser", &["wasm32 target", "chromium"], browser);
+    let mut report = None;
+    steps.run("dist", &["wasm32 target", "npm deps"], || {
+        report = Some(dist::build()?);
+        serve::build_collector()?;
+        Ok("dist/ and the collector built".into())
+    });
+    steps.run("size budget", &["dist"], || {
+        let report = report.as_ref().context("no size report")?;
+        report.check()?;
+        Ok(report.brief())
+    });
+    steps.run("e2e", &["npm deps", "chromium", "dist"], e2e);
+
+    let (summary, ok) = steps.summary();
+    print!("{summary}");
+    std::io::stdout().flush()?;
+    if !ok {
+        bail!("some suites failed or did not run (see the summary above)");
+    }
+    Ok(())
+}
+
+/// Every crate's unit, integration and doc tests on the host. The widget's browser tests are
+/// compiled out here (they are wasm32-only).
+fn native() -> Result<String> {
+    let passed = run_counting(cargo().args(["test", "--workspace"]))?;
+    Ok(format!("{passed} tests passed"))
+}
+
+/// The widget's wasm-bindgen tests in headless Chromium; cargo runs each wasm test binary through
+/// this very executable (`xtask wasm-test-runner <file.wasm>`), so the runner is the
+/// wasm-bindgen-cli library at the version locked in Cargo.lock.
+fn browser() -> Result<String> {
+    let exe = std::env::current_exe().context("locating the xtask executable")?;
+    let exe = exe.to_str().context("the xtask path is not UTF-8")?;
+    if exe.contains(char::is_whitespace) {
+        // Cargo splits a runner given in the environment on whitespace.
+        bail!("the xtask path `{exe}` contains whitespace; move the checkout");
+    }
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "voix", "--target", "wasm32-unknown-unknown"])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            format!("{exe} wasm-test-runner"),
+        )
+        .env("CHROMEDRIVER", setup::CHROMEDRIVER);
+    let passed = run_counting(&mut cmd)?;
+    Ok(format!("{passed} tests passed in Chromium"))
+}
+
+/// `node --test tests/e2e/` against the optimised dist and the debug collector. A TAP copy of the
+/// results goes to a file so the pass count can be checked.
+fn e2e() -> Result<String> {
+    let root = root();
+    let bin = serve::collector_bin();
+    let tap = target_dir().join("e2e-results.tap");
+    let mut cmd = Command::new("node");
+    cmd.current_dir(&root)
+        .args(["--test", "--test-timeout=120000"])
+        .args(["--test-reporter=spec", "--test-reporter-destination=stdout"])
+        .arg("--test-reporter=tap")
+        .arg(format!("--test-reporter-destination={}", tap.display()))
+        .arg("tests/e2e/")
+        .env("VOIX_COLLECTOR_BIN", &bin)
+        .env("VOIX_ROOT", &root);
+    let _ = std::fs::remove_file(&tap);
+    let shown = show(&cmd);
+    eprintln!("$ {shown}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start `{shown}` (is Node.js 20+ installed?)"))?;
+    let text = std::fs::read_to_string(&tap).unwrap_or_default();
+    let count = |key: &str| -> usize {
+        text.lines()
+            .filter_map(|l| l.strip_prefix(key)?.trim().parse().ok())
+            .next_back()
+            .unwrap_or(0)
+    };
+    let (pass, fail) = (count("# pass "), count("# fail ") + count("# cancelled "));
+    if fail > 0 {
+        bail!(
+            "{fail} of {} end-to-end tests failed or were cancelled",
+            pass + fail
+        );
+    }
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    if pass == 0 {
+        bail!("no end-to-end test ran (expected tests/e2e/*.test.mjs)");
+    }
+    Ok(format!("{pass} tests passed"))
+}
+
+/// Runs a `cargo test` command, echoing its stdout while counting the tests libtest reports as
+/// passed. Fails when the command fails or when not a single test ran.
+fn run_counting(cmd: &mut Command) -> Result<usize> {
+    let shown = show(cmd);
+    eprintln!("$ {shown}");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    let stdout = child.stdout.take().context("no stdout pipe")?;
+    let mut passed = 0;
+    let mut out = std::io::stdout();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        writeln!(out, "{line}")?;
+        passed += passed_in(&line);
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    if passed == 0 {
+        bail!(
+            "`{shown}` ran zero tests; a suite that runs nothing is a failure (for browser \
+             tests: `wasm_bindgen_test_configure!(run_in_browser)` and `#[wasm_bindgen_test]`)"
+        );
+    }
+    Ok(passed)
+}
+
+/// The `N` of a libtest `test result: ok. N passed; …` line, else 0.
+fn passed_in(line: &str) -> usize {
+    let Some((_, rest)) = line.split_once("test result: ") else {
+        return 0;
+    };
+    let rest = rest
+        .strip_prefix("ok. ")
+        .or_else(|| rest.strip_prefix("FAILED. "))
+        .unwrap_or("");
+    rest.split_once(" passed")
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passed_counts_come_from_libtest_summaries() {
+        assert_eq!(
+            passed_in("test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured"),
+            12
+        );
+        assert_eq!(passed_in("test result: FAILED. 3 passed; 1 failed;"), 3);
+        assert_eq!(passed_in("no tests to run!"), 0);
+        assert_eq!(passed_in("test result: ok. 0 passed; 0 failed"), 0);
+    }
+
+    #[test]
+    fn blocked_and_failed_steps_fail_the_summary() {
+        let mut steps = Steps::default();
+        assert!(steps.run("a", &[], || Ok("fine".into())));
+        assert!(!steps.run("b", &[], || bail!("broken")));
+        assert!(!steps.run("c", &["b"], || Ok("never".into())));
+        let (text, ok) = steps.summary();
+        assert!(!ok);
+        assert!(text.contains("BLOCKED"));
+        assert!(text.contains("not run: needs b"));
+    }
+}
