@@ -5,10 +5,10 @@
 //! submit, error summary and focus, "sending" state, retry after a failure, the thank-you — is
 //! decided here and tested natively.
 
-use serde::Deserialize;
 use voix_form::{
     ErrorCode, Form,
     answer::{Answers, Submission, normalize},
+    json::{self, Value},
     i18n::Locale,
     validate::{FieldError, check_one, validate},
     view::{self, Node, SUMMARY_ID, Status, THANKS_ID, ViewState},
@@ -129,7 +129,7 @@ impl Widget {
         if matches!(self.status, Status::Sending | Status::Sent) {
             return vec![Effect::Render];
         }
-        if self.answers.get(&field) == Some(&value) {
+        if self.answers.get(&field) == Some(value.as_str()) {
             return Vec::new();
         }
         // A shown error disappears as soon as it is fixed; new errors wait for the next submit.
@@ -166,20 +166,8 @@ impl Widget {
         let id = self.submission_id.get_or_insert(fresh_id).clone();
         let mut submission = Submission::new(answers);
         submission.id = Some(id);
-        let body = serde_json::to_string(&submission).unwrap_or_default();
-        vec![Effect::Render, Effect::Post(body)]
+        vec![Effect::Render, Effect::Post(submission.to_json())]
     }
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorInner,
-}
-
-#[derive(Deserialize)]
-struct ErrorInner {
-    #[serde(default)]
-    fields: Vec<FieldError>,
 }
 
 /// The message for an HTTP answer from the endpoint: 2xx delivered, 422 with field errors
@@ -187,16 +175,39 @@ struct ErrorInner {
 pub fn outcome(status: u16, body: &str) -> Msg {
     match status {
         200..=299 => Msg::Delivered,
-        422 => match serde_json::from_str::<ErrorBody>(body) {
-            Ok(b) if !b.error.fields.is_empty() => Msg::Rejected(b.error.fields),
-            _ => Msg::Failed(ErrorCode::Invalid),
-        },
+        422 => {
+            let fields = field_errors(body);
+            if fields.is_empty() {
+                Msg::Failed(ErrorCode::Invalid)
+            } else {
+                Msg::Rejected(fields)
+            }
+        }
         404 => Msg::Failed(ErrorCode::NotFound),
         429 => Msg::Failed(ErrorCode::RateLimited),
         408 | 500..=599 => Msg::Failed(ErrorCode::Server),
         400..=499 => Msg::Failed(ErrorCode::Invalid),
         _ => Msg::Failed(ErrorCode::Server),
     }
+}
+
+/// The `error.fields` of a collector's 422 body; entries with unknown codes are skipped.
+fn field_errors(body: &str) -> Vec<FieldError> {
+    let Ok(v) = json::parse(body) else {
+        return Vec::new();
+    };
+    let Some(Value::Array(items)) = v.get("error").and_then(|e| e.get("fields")) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            Some(FieldError {
+                field: item.get("field")?.as_str()?.to_owned(),
+                code: ErrorCode::parse(item.get("code")?.as_str()?)?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -289,7 +300,7 @@ mod tests {
         submit(&mut w, "first-id");
         w.update(Msg::Failed(ErrorCode::Network));
         assert_eq!(w.status, Status::Failed(ErrorCode::Network));
-        assert_eq!(w.answers["note"], "average");
+        assert_eq!(&w.answers["note"], "average");
         let fx = submit(&mut w, "second-id");
         assert!(matches!(&fx[1], Effect::Post(b) if b.contains("first-id")));
         // Changing the answers makes it a new submission.
@@ -305,7 +316,7 @@ mod tests {
         input(&mut w, "note", "good");
         submit(&mut w, "id1");
         assert_eq!(input(&mut w, "note", "bad"), vec![Effect::Render]);
-        assert_eq!(w.answers["note"], "good");
+        assert_eq!(&w.answers["note"], "good");
         assert!(input(&mut w, "nope", "x").is_empty());
     }
 

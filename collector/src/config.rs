@@ -178,7 +178,6 @@ pub fn load_form(path: &Path) -> Result<Form> {
     parsed.map_err(|e| {
         fail(match e {
             voix_form::Error::Toml(e) => toml_message(&e, &text),
-            voix_form::Error::Json(e) => e.to_string(),
             voix_form::Error::Invalid(m) => m,
         })
     })

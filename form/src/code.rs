@@ -1,11 +1,8 @@
 //! Stable error codes. They are the contract between the widget, the collector and the sites
 //! that override our texts: never rename one, only add.
 
-use serde::{Deserialize, Serialize};
-
 /// A user-visible failure, as a stable machine-readable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// A required question has no answer.
     Required,
@@ -40,6 +37,30 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for look-ups and tests.
+    pub const ALL: [ErrorCode; 15] = [
+        Self::Required,
+        Self::TooLong,
+        Self::UnknownChoice,
+        Self::UnknownQuestion,
+        Self::UnsupportedVersion,
+        Self::InvalidJson,
+        Self::UnsupportedContentType,
+        Self::PayloadTooLarge,
+        Self::NotFound,
+        Self::Invalid,
+        Self::Network,
+        Self::Server,
+        Self::RateLimited,
+        Self::Conflict,
+        Self::OriginNotAllowed,
+    ];
+
+    /// The code written `s` on the wire.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The code as written on the wire, e.g. `"too_long"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,5 +86,22 @@ impl ErrorCode {
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+        }
+        let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        assert_eq!(ErrorCode::parse("nope"), None);
     }
 }

@@ -130,7 +130,21 @@ impl ErrorStrings {
 /// assert_eq!(voix_form::i18n::fill("{n} caractères", 12), "12 caractères");
 /// ```
 pub fn fill(template: &str, n: usize) -> String {
-    template.replace("{n}", &itoa(n))
+    // By hand rather than `str::replace`: a substring searcher costs more wasm than this.
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        if rest[i..].starts_with("{n}") {
+            out.push_str(&itoa(n));
+            rest = &rest[i + 3..];
+        } else {
+            out.push('{');
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 // Integer to text without pulling float formatting into the wasm.
@@ -217,6 +231,7 @@ mod tests {
     fn fill_numbers() {
         assert_eq!(fill("{n}", 0), "0");
         assert_eq!(fill("a {n} b", 1000), "a 1000 b");
+        assert_eq!(fill("{x} {n}{n} {", 7), "{x} 77 {");
     }
 
     #[test]

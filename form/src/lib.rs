@@ -25,7 +25,10 @@ pub mod answer;
 pub mod code;
 pub mod html;
 pub mod i18n;
+pub mod json;
 pub mod schema;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod validate;
 pub mod view;
 
@@ -35,14 +38,11 @@ pub use schema::{Form, Question, QuestionKind};
 /// Errors raised while reading a form definition.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The JSON text is malformed or does not describe a form.
-    #[error("invalid form definition: {0}")]
-    Json(#[from] serde_json::Error),
     /// The TOML text is malformed or does not describe a form.
     #[cfg(feature = "toml")]
     #[error("invalid form definition: {0}")]
     Toml(#[from] toml::de::Error),
-    /// The definition parses but breaks a rule (duplicate ids, bad id…).
+    /// The text is not JSON, does not describe a form, or breaks a rule (duplicate ids…).
     #[error("invalid form definition: {0}")]
     Invalid(String),
 }

@@ -1,36 +1,39 @@
 //! Form definitions as webmasters write them (JSON or TOML) and as the widget receives them.
 //!
 //! A question is written flat — `{ "id", "type", "label", … }` — because that is what people
-//! type. It is read through [`QuestionDef`], which rejects unknown fields and fields that do not
-//! belong to the question's type, then turned into the typed [`Question`].
+//! type. It is read field by field ([`crate::json::Fields`]): unknown fields, and fields that do
+//! not belong to the question's type, are refused with their path (`questions[1].colour`).
+//! JSON and TOML go through the same reader, so both accept exactly the same definitions.
 
-use serde::{Deserialize, Serialize};
-
-use crate::{Error, Result};
+use crate::{
+    Error, Result,
+    json::{self, Fields, Value},
+};
 
 /// Default maximum length of a free-text answer, in characters.
 pub const DEFAULT_TEXT_MAX_LENGTH: u32 = 1000;
 /// Longest id accepted for a form or a question.
 pub const MAX_ID_LEN: usize = 64;
 
+const FORM_FIELDS: &[&str] = &["id", "title", "description", "questions"];
+const COMMON_FIELDS: &[&str] = &["id", "type", "label", "help", "required"];
+const TEXT_FIELDS: &[&str] = &["id", "type", "label", "help", "required", "max_length", "multiline"];
+
 /// A form: an id, a title and its questions, in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
     /// Stable identifier, `[a-z0-9_-]`, used in URLs and in `data-form`.
     pub id: String,
     /// Heading shown above the questions.
     pub title: String,
     /// Optional sentence shown under the title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The questions, in display order.
     pub questions: Vec<Question>,
 }
 
 /// One question of a form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "QuestionDef", into = "QuestionDef")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
     /// Stable identifier, the key of its answer.
     pub id: String,
@@ -97,90 +100,72 @@ impl Smiley {
     }
 }
 
-/// The flat shape of a question in a definition file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuestionDef {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    label: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    help: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    required: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    max_length: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    multiline: Option<bool>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-impl TryFrom<QuestionDef> for Question {
-    type Error = String;
-
-    fn try_from(d: QuestionDef) -> std::result::Result<Self, String> {
-        let only_for_text = |field: &str| {
-            format!(
-                "question `{}`: field `{field}` is not allowed for type `{}`",
-                d.id, d.kind
-            )
-        };
-        let kind = match d.kind.as_str() {
-            "smileys" => {
-                if d.max_length.is_some() {
-                    return Err(only_for_text("max_length"));
+impl Question {
+    fn from_value(v: &Value, path: &str) -> std::result::Result<Question, String> {
+        let mut f = Fields::new(v, path)?;
+        let id = f.string("id")?;
+        let kind_name = f.string("type")?;
+        let label = f.string("label")?;
+        let help = f.opt_string("help")?;
+        let required = f.opt_bool("required")?.unwrap_or(false);
+        let (kind, allowed) = match kind_name.as_str() {
+            "smileys" => (QuestionKind::Smileys, COMMON_FIELDS),
+            "text" => {
+                let max_length = f.opt_u32("max_length")?.unwrap_or(DEFAULT_TEXT_MAX_LENGTH);
+                if max_length == 0 {
+                    return Err(format!("{}: must be at least 1", f.at("max_length")));
                 }
-                if d.multiline.is_some() {
-                    return Err(only_for_text("multiline"));
-                }
-                QuestionKind::Smileys
+                let multiline = f.opt_bool("multiline")?.unwrap_or(false);
+                (
+                    QuestionKind::Text {
+                        max_length,
+                        multiline,
+                    },
+                    TEXT_FIELDS,
+                )
             }
-            "text" => QuestionKind::Text {
-                max_length: d.max_length.unwrap_or(DEFAULT_TEXT_MAX_LENGTH),
-                multiline: d.multiline.unwrap_or(false),
-            },
             other => {
                 return Err(format!(
-                    "question `{}`: unknown type `{other}` (expected `smileys` or `text`)",
-                    d.id
+                    "{}: unknown type `{other}` (expected `smileys` or `text`)",
+                    f.at("type")
                 ));
             }
         };
-        if d.max_length == Some(0) {
-            return Err(format!("question `{}`: `max_length` must be at least 1", d.id));
-        }
+        f.finish(allowed)
+            .map_err(|e| format!("{e} — for type `{kind_name}`"))?;
         Ok(Question {
-            id: d.id,
-            label: d.label,
-            help: d.help,
-            required: d.required,
+            id,
+            label,
+            help,
+            required,
             kind,
         })
     }
-}
 
-impl From<Question> for QuestionDef {
-    fn from(q: Question) -> Self {
-        let (kind, max_length, multiline) = match q.kind {
-            QuestionKind::Smileys => ("smileys", None, None),
-            QuestionKind::Text {
-                max_length,
-                multiline,
-            } => ("text", Some(max_length), Some(multiline)),
+    fn to_value(&self) -> Value {
+        let s = |v: &str| Value::String(v.to_owned());
+        let mut m = vec![("id".to_owned(), s(&self.id))];
+        let kind = match self.kind {
+            QuestionKind::Smileys => "smileys",
+            QuestionKind::Text { .. } => "text",
         };
-        QuestionDef {
-            id: q.id,
-            kind: kind.to_owned(),
-            label: q.label,
-            help: q.help,
-            required: q.required,
+        m.push(("type".into(), s(kind)));
+        m.push(("label".into(), s(&self.label)));
+        if let Some(h) = &self.help {
+            m.push(("help".into(), s(h)));
+        }
+        if self.required {
+            m.push(("required".into(), Value::Bool(true)));
+        }
+        if let QuestionKind::Text {
             max_length,
             multiline,
+        } = self.kind
+        {
+            m.push(("max_length".into(), Value::Number(max_length.to_string())));
+            m.push(("multiline".into(), Value::Bool(multiline)));
         }
+        Value::Object(m)
     }
 }
 
@@ -196,20 +181,63 @@ pub fn is_valid_id(id: &str) -> bool {
 impl Form {
     /// Reads a form from JSON and checks it (see [`Form::check`]).
     pub fn from_json(text: &str) -> Result<Form> {
-        let form: Form = serde_json::from_str(text)?;
-        form.check()?;
-        Ok(form)
+        let v = json::parse(text).map_err(|e| Error::Invalid(e.to_string()))?;
+        Form::from_value(&v)
     }
 
     /// Reads a form from TOML and checks it (see [`Form::check`]).
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Form> {
-        let form: Form = toml::from_str(text)?;
+        let table: toml::Table = toml::from_str(text)?;
+        Form::from_value(&toml_to_json(toml::Value::Table(table)))
+    }
+
+    /// Reads a form from a parsed JSON value and checks it.
+    pub fn from_value(v: &Value) -> Result<Form> {
+        let read = || -> std::result::Result<Form, String> {
+            let mut f = Fields::new(v, "")?;
+            let id = f.string("id")?;
+            let title = f.string("title")?;
+            let description = f.opt_string("description")?;
+            let questions = match f.get("questions") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| Question::from_value(q, &format!("questions[{i}]")))
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+                Some(other) => {
+                    return Err(format!("questions: expected an array, found {}", other.kind()));
+                }
+                None => return Err("(top level): missing field `questions`".into()),
+            };
+            f.finish(FORM_FIELDS)?;
+            Ok(Form {
+                id,
+                title,
+                description,
+                questions,
+            })
+        };
+        let form = read().map_err(Error::Invalid)?;
         form.check()?;
         Ok(form)
     }
 
-    /// Checks the rules serde cannot express: valid and unique ids, at least one question.
+    /// The definition as compact JSON (what `GET /v1/forms/{id}` serves).
+    pub fn to_json(&self) -> String {
+        let s = |v: &str| Value::String(v.to_owned());
+        let mut m = vec![("id".to_owned(), s(&self.id)), ("title".into(), s(&self.title))];
+        if let Some(d) = &self.description {
+            m.push(("description".into(), s(d)));
+        }
+        m.push((
+            "questions".into(),
+            Value::Array(self.questions.iter().map(Question::to_value).collect()),
+        ));
+        Value::Object(m).to_string()
+    }
+
+    /// Checks the rules a reader cannot see field by field: valid and unique ids, at least one question.
     pub fn check(&self) -> Result<()> {
         if !is_valid_id(&self.id) {
             return Err(Error::Invalid(format!(
@@ -240,6 +268,22 @@ impl Form {
     /// The question with this id.
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
+    }
+}
+
+/// TOML → the JSON value model, so TOML definitions go through the same reader.
+#[cfg(feature = "toml")]
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::Number(i.to_string()),
+        toml::Value::Float(f) => Value::Number(f.to_string()),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
     }
 }
 
@@ -291,7 +335,7 @@ mod tests {
     #[test]
     fn json_round_trip() {
         let f = Form::from_json(SATISFACTION).unwrap();
-        let again = Form::from_json(&serde_json::to_string(&f).unwrap()).unwrap();
+        let again = Form::from_json(&f.to_json()).unwrap();
         assert_eq!(f, again);
     }
 

@@ -3,8 +3,6 @@
 //! The widget runs this before sending and the collector runs it again on receipt: the same code,
 //! so a resident never sees the server refuse what the browser accepted.
 
-use serde::{Deserialize, Serialize};
-
 use crate::{
     ErrorCode, Form, QuestionKind,
     answer::{Answers, Submission, WIRE_VERSION},
@@ -12,7 +10,7 @@ use crate::{
 };
 
 /// One problem with one answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// The question id.
     pub field: String,
@@ -25,7 +23,7 @@ pub struct FieldError {
 pub fn validate(form: &Form, answers: &Answers) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     for q in &form.questions {
-        if let Some(code) = check_one(&q.kind, q.required, answers.get(&q.id).map(String::as_str))
+        if let Some(code) = check_one(&q.kind, q.required, answers.get(&q.id))
         {
             errors.push(FieldError {
                 field: q.id.clone(),
@@ -36,7 +34,7 @@ pub fn validate(form: &Form, answers: &Answers) -> Result<(), Vec<FieldError>> {
     for key in answers.keys() {
         if form.question(key).is_none() {
             errors.push(FieldError {
-                field: key.clone(),
+                field: key.to_owned(),
                 code: ErrorCode::UnknownQuestion,
             });
         }

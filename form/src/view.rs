@@ -8,6 +8,8 @@
 //! current value (a property, not only an attribute); `checked` present means checked; an element
 //! with `data-focus="ID"` moves focus to `ID` when activated (links of the error summary).
 
+use std::borrow::Cow;
+
 use crate::{
     ErrorCode, Form, Question, QuestionKind,
     answer::Answers,
@@ -30,8 +32,8 @@ pub enum Node {
 pub struct Element {
     /// Lower-case tag name.
     pub tag: &'static str,
-    /// Attributes; a boolean attribute has an empty value.
-    pub attrs: Vec<(&'static str, String)>,
+    /// Attributes; a boolean attribute has an empty value. Mostly constants, hence `Cow`.
+    pub attrs: Vec<(&'static str, Cow<'static, str>)>,
     /// Child nodes.
     pub children: Vec<Node>,
 }
@@ -42,7 +44,7 @@ impl Element {
         self.attrs
             .iter()
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
@@ -96,11 +98,11 @@ fn el(tag: &'static str) -> B {
 }
 
 impl B {
-    fn a(mut self, k: &'static str, v: impl Into<String>) -> B {
+    fn a(mut self, k: &'static str, v: impl Into<Cow<'static, str>>) -> B {
         self.0.attrs.push((k, v.into()));
         self
     }
-    fn a_if(self, cond: bool, k: &'static str, v: impl Into<String>) -> B {
+    fn a_if(self, cond: bool, k: &'static str, v: impl Into<Cow<'static, str>>) -> B {
         if cond { self.a(k, v) } else { self }
     }
     fn c(mut self, n: impl Into<Node>) -> B {
@@ -193,7 +195,7 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
         .a("novalidate", "")
         .a("aria-labelledby", title_id);
     if let Some(action) = st.action {
-        f = f.a("method", "post").a("action", action);
+        f = f.a("method", "post").a("action", action.to_owned());
     }
     f = f.c(el("h2").a("id", title_id).a("class", "title").t(&form.title));
     if let Some(d) = &form.description {
@@ -258,12 +260,24 @@ pub fn message(q: Option<&Question>, code: ErrorCode, s: &Strings) -> String {
     fill(s.errors.for_code(code, text), max)
 }
 
+// `[a, b].join(" ")` without the generic join machinery (smaller wasm).
+fn spaced(ids: &[String]) -> String {
+    let mut out = String::new();
+    for id in ids {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(id);
+    }
+    out
+}
+
 fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
     let id = field_id(&q.id);
     let help_id = format!("{id}-help");
     let err_id = format!("{id}-err");
     let error = st.errors.iter().find(|e| e.field == q.id).map(|e| e.code);
-    let value = st.answers.get(&q.id).map(String::as_str).unwrap_or("");
+    let value = st.answers.get(&q.id).unwrap_or("");
     let mut described = Vec::new();
     if q.help.is_some() {
         described.push(help_id.clone());
@@ -305,7 +319,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                     .c(el("input")
                         .a("type", "radio")
                         .a("id", rid)
-                        .a("name", &q.id)
+                        .a("name", q.id.clone())
                         .a("value", sm.key())
                         .a_if(value == sm.key(), "checked", ""))
                     .c(el("span").a("class", "face").a("aria-hidden", "true").t(sm.face()))
@@ -314,7 +328,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             });
             el("fieldset")
                 .a("class", class)
-                .a_if(!described.is_empty(), "aria-describedby", described.join(" "))
+                .a_if(!described.is_empty(), "aria-describedby", spaced(&described))
                 .c(label_text(el("legend")))
                 .cs(help)
                 .cs(err)
@@ -341,11 +355,11 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             };
             let input = input
                 .a("id", id.clone())
-                .a("name", &q.id)
+                .a("name", q.id.clone())
                 .a_if(q.required, "required", "")
                 .a_if(error.is_some(), "aria-invalid", "true")
-                .a("aria-describedby", described.join(" "))
-                .a("value", value);
+                .a("aria-describedby", spaced(&described))
+                .a("value", value.to_owned());
             el("div")
                 .a("class", class)
                 .c(label_text(el("label").a("for", id.clone())))

@@ -213,7 +213,7 @@ fn patch(
                 }
             }
             for (k, v) in &b.attrs {
-                if a.attr(k) != Some(v.as_str()) && !(b.tag == "textarea" && *k == "value") {
+                if a.attr(k) != Some(v.as_ref()) && !(b.tag == "textarea" && *k == "value") {
                     el.set_attribute(k, v)?;
                 }
             }

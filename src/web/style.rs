@@ -9,7 +9,8 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document, ShadowRoot};
 
-const CSS: &str = include_str!("style.css");
+// Minified from style.css by build.rs.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 thread_local! {
     static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };

@@ -65,7 +65,8 @@ pub fn build() -> Result<Report> {
         .input_path(&wasm)
         .no_modules(true)?
         .omit_default_module_path(false)
-        .remove_name_section(true)
+        // VOIX_SIZE_NAMES=1 keeps function names so `twiggy top` can say what is big.
+        .remove_name_section(std::env::var_os("VOIX_SIZE_NAMES").is_none())
         .remove_producers_section(true)
         .typescript(false)
         .generate(&work)
@@ -81,10 +82,34 @@ pub fn build() -> Result<Report> {
             "--strip-producers",
             "--strip-target-features",
         ])
+        // Import and export names are long hashed identifiers that appear in both files and do
+        // not compress; shortening them saves kilobytes. The mapping is applied to the glue below.
+        .arg("--minify-imports-and-exports-and-modules")
         .args(&flags)
         .arg("-o")
         .arg(dist.join("voix_bg.wasm"));
-    run(&mut opt).context("wasm-opt failed (is binaryen from npm installed? run `npm ci`)")?;
+    let out = opt
+        .output()
+        .context("wasm-opt failed to start (is binaryen from npm installed? run `npm ci`)")?;
+    if !out.status.success() {
+        bail!(
+            "wasm-opt failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let mapping = String::from_utf8(out.stdout).context("wasm-opt's name mapping is not UTF-8")?;
+    let modules = import_modules(&dist.join("voix_bg.wasm"))?;
+    if std::env::var_os("VOIX_SIZE_NAMES").is_some() {
+        let named = work.join("voix_bg.names.wasm");
+        let mut opt = Command::new(root.join("node_modules/.bin/wasm-opt"));
+        opt.arg(work.join("voix_bg.wasm"))
+            .args(["-Oz", "--strip-dwarf", "--debuginfo"])
+            .args(&flags)
+            .arg("-o")
+            .arg(&named);
+        run(&mut opt)?;
+        println!("with names, for `twiggy top`: {}", named.display());
+    }
 
     let glue = fs::read_to_string(work.join("voix.js"))?;
     if !glue.contains("__wbg_init") {
@@ -96,6 +121,7 @@ pub fn build() -> Result<Report> {
              but cannot start a form"
         );
     }
+    let glue = rename_in_glue(&glue, &mapping, &modules)?;
     let wrapped = work.join("voix.wrapped.js");
     fs::write(&wrapped, wrap(&glue))?;
     run(Command::new(root.join("node_modules/.bin/esbuild"))
@@ -191,6 +217,107 @@ fn read_err(path: &Path) -> String {
 
 /// The no-modules glue inside an IIFE (its `let wasm_bindgen` must not leak) with the code that
 /// finds the wasm next to the script and starts the widget.
+/// The import module names of a wasm file, read by Node's own WebAssembly API.
+fn import_modules(wasm: &Path) -> Result<Vec<String>> {
+    let script = "const m=new WebAssembly.Module(require('fs').readFileSync(process.argv[1]));\
+                  console.log([...new Set(WebAssembly.Module.imports(m).map(i=>i.module))].join('\\n'))";
+    let out = Command::new("node")
+        .args(["-e", script])
+        .arg(wasm)
+        .output()
+        .context("running node to read the wasm imports")?;
+    ensure!(
+        out.status.success(),
+        "node could not read {}: {}",
+        wasm.display(),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Applies wasm-opt's `--minify-imports-and-exports-and-modules` mapping to the wasm-bindgen glue:
+/// import object keys, the import module key, and `wasm.<export>` uses. Fails if anything is
+/// left unmatched, so a glue format change cannot ship a broken loader.
+fn rename_in_glue(glue: &str, mapping: &str, modules: &[String]) -> Result<String> {
+    let map: serde_json::Value =
+        serde_json::from_str(mapping).context("wasm-opt's name mapping is not JSON")?;
+    let list = |key: &str| -> Result<Vec<Vec<String>>> {
+        map[key]
+            .as_array()
+            .with_context(|| format!("no `{key}` in wasm-opt's mapping"))?
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .context("bad row in wasm-opt's mapping")
+            })
+            .collect()
+    };
+    let mut out = glue.to_owned();
+    let old_modules: std::collections::BTreeSet<String> =
+        list("imports")?.iter().filter_map(|r| r.first().cloned()).collect();
+    ensure!(
+        old_modules.len() == 1 && modules.len() == 1,
+        "expected one import module before and after wasm-opt, found {old_modules:?} and {modules:?}"
+    );
+    let old_module = old_modules.first().map(String::as_str).unwrap_or_default();
+    let key = format!("\"{old_module}\":");
+    ensure!(out.matches(&key).count() == 1, "the glue does not name the module {key} once");
+    out = out.replace(&key, &format!("\"{}\":", modules[0]));
+    for row in list("imports")? {
+        let [_, old, new] = row.as_slice() else {
+            bail!("bad import row in wasm-opt's mapping: {row:?}");
+        };
+        let from = format!("{old}:");
+        ensure!(
+            out.matches(&from).count() == 1,
+            "import `{old}` is not an import key of the glue exactly once"
+        );
+        out = out.replace(&from, &format!("{new}:"));
+    }
+    for row in list("exports")? {
+        let [old, new] = row.as_slice() else {
+            bail!("bad export row in wasm-opt's mapping: {row:?}");
+        };
+        out = replace_member(&out, old, new);
+    }
+    // Every `wasm.x` left must now be a minified export.
+    let exports: Vec<String> = list("exports")?.into_iter().filter_map(|r| r.get(1).cloned()).collect();
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("wasm.") {
+        rest = &rest[i + 5..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+            .collect();
+        ensure!(exports.contains(&name), "the glue uses `wasm.{name}`, which wasm-opt renamed away");
+    }
+    Ok(out)
+}
+
+/// Replaces `wasm.OLD` (a whole member name) with `wasm.NEW`.
+fn replace_member(text: &str, old: &str, new: &str) -> String {
+    let pat = format!("wasm.{old}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&pat) {
+        let after = &rest[i + pat.len()..];
+        let whole = !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+        out.push_str(&rest[..i]);
+        out.push_str(if whole { "wasm." } else { &pat });
+        if whole {
+            out.push_str(new);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 fn wrap(glue: &str) -> String {
     format!(
         r#"(function () {{
@@ -430,6 +557,25 @@ mod tests {
                 .to_string()
                 .contains("over by 1 bytes")
         );
+    }
+
+    #[test]
+    fn renames_imports_module_and_exports_in_the_glue() {
+        let glue = r#"const import0 = { __wbg_a_1: function() {}, __wbg_ab_2: function() {} };
+return { "./voix_bg.js": import0 };
+wasm.boot(1); wasm.bootx(2); wasm.memory.buffer; wasm.__wbindgen_start();"#;
+        let mapping = r#"{"imports": [["./voix_bg.js", "__wbg_a_1", "b"], ["./voix_bg.js", "__wbg_ab_2", "c"]],
+            "exports": [["boot", "d"], ["bootx", "e"], ["memory", "f"], ["__wbindgen_start", "g"]]}"#;
+        let out = rename_in_glue(glue, mapping, &["a".into()]).unwrap();
+        assert_eq!(
+            out,
+            r#"const import0 = { b: function() {}, c: function() {} };
+return { "a": import0 };
+wasm.d(1); wasm.e(2); wasm.f.buffer; wasm.g();"#
+        );
+        // An export the mapping does not know is an error, not a broken loader.
+        let bad = format!("{glue} wasm.other();");
+        assert!(rename_in_glue(&bad, mapping, &["a".into()]).is_err());
     }
 
     #[test]

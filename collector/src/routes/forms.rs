@@ -5,11 +5,11 @@
 //! next page load instead of after some cache lifetime.
 
 use axum::{
-    Json, Router,
+    Router,
     extract::{Path, State, rejection::PathRejection},
     http::{HeaderValue, header},
     middleware,
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use voix_form::Form;
@@ -26,9 +26,11 @@ pub(super) fn routes() -> Router<AppState> {
 async fn form(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Form>, AppError> {
+) -> Result<impl IntoResponse, AppError> {
     let Path(id) = id.map_err(|_| AppError::NotFound)?;
-    state.form(&id).cloned().map(Json).ok_or(AppError::NotFound)
+    let form: &Form = state.form(&id).ok_or(AppError::NotFound)?;
+    // voix-form's own writer: the same JSON model the widget reads.
+    Ok(([(header::CONTENT_TYPE, "application/json")], form.to_json()))
 }
 
 // On errors too, so that the widget can read a 404's code from another origin.

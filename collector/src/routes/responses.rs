@@ -20,9 +20,9 @@ use axum::{
     routing::post,
 };
 use serde::Serialize;
-use serde_json::Value;
 use voix_form::{
     answer::{Submission, WIRE_VERSION, normalize},
+    json::{self, Value},
     i18n::Locale,
     validate::{SubmissionError, validate_submission},
     view::message,
@@ -110,14 +110,16 @@ async fn create(
 // The version is read before the shape: a future version may add fields, and its senders
 // deserve `unsupported_version`, not `invalid_json`.
 fn parse(body: &[u8]) -> Result<Submission, AppError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-    if let Some(v) = value.get("v").and_then(Value::as_u64)
+    let text = std::str::from_utf8(body)
+        .map_err(|_| AppError::InvalidJson("the body is not UTF-8".into()))?;
+    let value = json::parse(text).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    if let Some(Value::Number(n)) = value.get("v")
+        && let Ok(v) = n.parse::<u64>()
         && v != u64::from(WIRE_VERSION)
     {
         return Err(AppError::UnsupportedVersion(v));
     }
-    serde_json::from_value(value).map_err(|e| AppError::InvalidJson(e.to_string()))
+    Submission::from_value(&value).map_err(AppError::InvalidJson)
 }
 
 fn is_accepted_content_type(headers: &HeaderMap) -> bool {
