@@ -51,8 +51,10 @@ fn minify(css: &str) -> String {
     out
 }
 
+// No space is needed after these; `:` only ever follows a property name or starts a
+// pseudo-class, and a space after it means nothing in either case.
 fn ends_with_tight(s: &str) -> bool {
-    s.ends_with(['{', '}', ';', ','])
+    s.ends_with(['{', '}', ';', ',', ':'])
 }
 
 fn main() {

@@ -120,15 +120,15 @@ pub fn origin(url: &str) -> Option<String> {
 
 // `scheme://rest` → (scheme, rest); a char search keeps a substring searcher out of the wasm.
 fn split_scheme(url: &str) -> Option<(&str, &str)> {
-    let i = url.find(':')?;
-    Some((&url[..i], url[i + 1..].strip_prefix("//")?))
+    let (scheme, rest) = url.split_once(':')?;
+    Some((scheme, rest.strip_prefix("//")?))
 }
 
 /// An endpoint: an absolute http(s) URL, kept with its path prefix, without a trailing slash.
 pub fn normalize_endpoint(url: &str) -> Option<String> {
     let origin = origin(url)?;
     let (_, rest) = split_scheme(url)?;
-    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    let path = rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("");
     if path.contains(['?', '#']) {
         return None;
     }

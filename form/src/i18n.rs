@@ -133,14 +133,14 @@ pub fn fill(template: &str, n: usize) -> String {
     // By hand rather than `str::replace`: a substring searcher costs more wasm than this.
     let mut out = String::with_capacity(template.len() + 8);
     let mut rest = template;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        if rest[i..].starts_with("{n}") {
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        if let Some(after) = after.strip_prefix("n}") {
             out.push_str(&itoa(n));
-            rest = &rest[i + 3..];
+            rest = after;
         } else {
             out.push('{');
-            rest = &rest[i + 1..];
+            rest = after;
         }
     }
     out.push_str(rest);

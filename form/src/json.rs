@@ -111,14 +111,26 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, message: &'static str) -> SyntaxError {
-        let before = &self.text[..self.text.floor_char_boundary(self.i)];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        // Counted on bytes: str slicing would link the panic formatting of char boundaries.
+        let before = &self.s[..self.i.min(self.s.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        // Characters, not bytes: count the bytes that start a UTF-8 sequence.
+        let column = before[line_start..]
+            .iter()
+            .filter(|&&b| (b as i8) >= -0x40)
+            .count()
+            + 1;
         SyntaxError {
             message,
             line,
             column,
         }
+    }
+
+    // The text from `from` to the cursor; both are always on character boundaries here.
+    fn slice(&self, from: usize) -> &str {
+        self.text.get(from..self.i).unwrap_or_default()
     }
 
     fn peek(&self) -> Option<u8> {
@@ -241,7 +253,7 @@ impl Parser<'_> {
                 return Err(self.err("invalid number"));
             }
         }
-        Ok(Value::Number(self.text[start..self.i].to_owned()))
+        Ok(Value::Number(self.slice(start).to_owned()))
     }
 
     fn hex4(&mut self) -> Result<u32, SyntaxError> {
@@ -266,7 +278,7 @@ impl Parser<'_> {
                 }
                 self.i += 1;
             }
-            out.push_str(&self.text[run..self.i]);
+            out.push_str(self.slice(run));
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;

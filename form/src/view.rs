@@ -86,9 +86,12 @@ impl Node {
     }
 }
 
-// Small builder, kept private so the tree stays plain data for everyone else.
+// Small builder, kept private so the tree stays plain data for everyone else. Its methods are
+// not inlined: there are a hundred call sites, and one call each is much smaller wasm than a
+// hundred copies of `Vec::push`.
 struct B(Element);
 
+#[inline(never)]
 fn el(tag: &'static str) -> B {
     B(Element {
         tag,
@@ -98,6 +101,7 @@ fn el(tag: &'static str) -> B {
 }
 
 impl B {
+    #[inline(never)]
     fn a(mut self, k: &'static str, v: impl Into<Cow<'static, str>>) -> B {
         self.0.attrs.push((k, v.into()));
         self
@@ -105,8 +109,12 @@ impl B {
     fn a_if(self, cond: bool, k: &'static str, v: impl Into<Cow<'static, str>>) -> B {
         if cond { self.a(k, v) } else { self }
     }
-    fn c(mut self, n: impl Into<Node>) -> B {
-        self.0.children.push(n.into());
+    fn c(self, n: impl Into<Node>) -> B {
+        self.node(n.into())
+    }
+    #[inline(never)]
+    fn node(mut self, n: Node) -> B {
+        self.0.children.push(n);
         self
     }
     fn t(self, s: impl Into<String>) -> B {

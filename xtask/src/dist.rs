@@ -37,16 +37,18 @@ pub fn build() -> Result<Report> {
     let work = target_dir().join("voix-dist");
     let dist = root.join("dist");
 
-    run(cargo().args([
-        "build",
-        "-p",
-        "voix",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "wasm",
-    ]))?;
+    run(cargo()
+        .args([
+            "build",
+            "-p",
+            "voix",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm",
+        ])
+        .env("CARGO_ENCODED_RUSTFLAGS", remap_flags()?))?;
     let wasm = target_dir().join("wasm32-unknown-unknown/wasm/voix.wasm");
     // The target_features section tells wasm-opt which instructions it may use; read it before
     // anything strips it.
@@ -217,6 +219,32 @@ fn read_err(path: &Path) -> String {
 
 /// The no-modules glue inside an IIFE (its `let wasm_bindgen` must not leak) with the code that
 /// finds the wasm next to the script and starts the widget.
+/// `--remap-path-prefix` flags that shorten the source paths panic locations embed in the wasm
+/// (`/root/.cargo/registry/src/index…/js-sys-0.3.107/src/…` → `js-sys-0.3.107/src/…`): bytes
+/// nobody reads, and they also made the build depend on where it ran.
+fn remap_flags() -> Result<String> {
+    let out = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .context("running rustc -vV")?;
+    let info = String::from_utf8_lossy(&out.stdout);
+    let mut flags = Vec::new();
+    if let Some(hash) = info.lines().find_map(|l| l.strip_prefix("commit-hash: ")) {
+        flags.push(format!("--remap-path-prefix=/rustc/{hash}/="));
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    if let Some(home) = cargo_home {
+        flags.push(format!(
+            "--remap-path-prefix={}/=",
+            home.join("registry/src").display()
+        ));
+    }
+    flags.push(format!("--remap-path-prefix={}/=", root().display()));
+    Ok(flags.join("\u{1f}"))
+}
+
 /// The import module names of a wasm file, read by Node's own WebAssembly API.
 fn import_modules(wasm: &Path) -> Result<Vec<String>> {
     let script = "const m=new WebAssembly.Module(require('fs').readFileSync(process.argv[1]));\
