@@ -111,7 +111,11 @@ pub fn origin(url: &str) -> Option<String> {
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?;
+    // Drop any `user:password@`.
+    let host = match authority.rfind('@') {
+        Some(at) => authority.get(at + 1..)?,
+        None => authority,
+    };
     if host.is_empty() {
         return None;
     }

@@ -151,14 +151,13 @@ pub fn fill(template: &str, n: usize) -> String {
 fn itoa(mut n: usize) -> String {
     let mut digits = Vec::new();
     loop {
-        digits.push(b'0' + (n % 10) as u8);
+        digits.push(char::from(b'0' + (n % 10) as u8));
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits.reverse();
-    String::from_utf8(digits).unwrap_or_default()
+    digits.iter().rev().collect()
 }
 
 static FR: Strings = Strings {

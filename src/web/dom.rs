@@ -133,10 +133,10 @@ fn dispatch(app: &App, msg: Msg) {
             Effect::Post(body) => {
                 let url = app.borrow().cfg.responses_url();
                 let app = app.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let msg = match effects::request("POST", &url, Some(&body)).await {
-                        Ok((status, text)) => outcome(status, &text),
-                        Err(_) => Msg::Failed(voix_form::ErrorCode::Network),
+                effects::request("POST", &url, Some(&body), move |result| {
+                    let msg = match result {
+                        Some((status, text)) => outcome(status, &text),
+                        None => Msg::Failed(voix_form::ErrorCode::Network),
                     };
                     dispatch(&app, msg);
                 });

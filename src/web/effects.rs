@@ -3,25 +3,59 @@
 //! Requests carry no credentials (no cookies, ever) and a POST body is a string, which the
 //! browser labels `text/plain;charset=UTF-8`: a CORS-simple request, so no preflight.
 
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, Response};
 
-/// Sends a request and returns the status and body text. `Err` means the network failed
-/// (offline, DNS, CORS refusal): no HTTP answer was read.
-pub async fn request(method: &str, url: &str, body: Option<&str>) -> Result<(u16, String), JsValue> {
-    let window = web_sys::window().ok_or(JsValue::NULL)?;
+#[wasm_bindgen]
+extern "C" {
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then(this: &Thenable, on_ok: &JsValue, on_err: &JsValue);
+}
+
+// `promise.then(f, f)`: one self-freeing function for both outcomes, so whichever way the
+// promise settles, nothing is left allocated.
+fn either(p: &Promise, f: &JsValue) {
+    p.unchecked_ref::<Thenable>().then(f, f);
+}
+
+/// What an HTTP request came to: the status and body text, or `None` when no HTTP answer was
+/// read (offline, DNS, CORS refusal, aborted).
+pub type Outcome = Option<(u16, String)>;
+
+/// Sends a request and calls `done` once with its outcome.
+///
+/// Plain promise callbacks rather than `async`: the futures executor costs kilobytes of wasm,
+/// and two chained callbacks are all a request needs.
+pub fn request(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    done: impl FnOnce(Outcome) + 'static,
+) {
+    let Some(window) = web_sys::window() else {
+        return done(None);
+    };
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::Omit);
     if let Some(b) = body {
         init.set_body(&JsValue::from_str(b));
     }
-    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await?
-        .dyn_into()?;
-    let text = JsFuture::from(resp.text()?).await?;
-    Ok((resp.status(), text.as_string().unwrap_or_default()))
+    let on_response = Closure::once_into_js(move |v: JsValue| {
+        // A rejection brings an error object, not a Response.
+        let Some(resp) = v.dyn_ref::<Response>() else {
+            return done(None);
+        };
+        let status = resp.status();
+        let Ok(text) = resp.text() else {
+            return done(None);
+        };
+        let on_text = Closure::once_into_js(move |t: JsValue| done(t.as_string().map(|t| (status, t))));
+        either(&text, &on_text);
+    });
+    either(&window.fetch_with_str_and_init(url, &init), &on_response);
 }
 
 /// 128 random bits as 32 hex characters, from the browser's CSPRNG.

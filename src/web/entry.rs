@@ -49,13 +49,10 @@ pub fn boot(script: Option<HtmlScriptElement>) {
         match cfg {
             Ok(cfg) => {
                 let locale = config::locale(cfg.lang.as_deref(), html_lang.as_deref());
-                let doc = doc.clone();
                 let nonce = nonce.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    match load_definition(&doc, &cfg).await {
-                        Ok(form) => dom::mount(host, form, cfg, locale, nonce.as_deref()),
-                        Err(msg) => console_error(&msg),
-                    }
+                load_definition(&doc, cfg, move |cfg, loaded| match loaded {
+                    Ok(form) => dom::mount(host, form, cfg, locale, nonce.as_deref()),
+                    Err(msg) => console_error(&msg),
                 });
             }
             Err(e) => console_error(&e.to_string()),
@@ -63,34 +60,55 @@ pub fn boot(script: Option<HtmlScriptElement>) {
     }
 }
 
-/// Reads the form definition: from the inline `<script type="application/json">` the
-/// placeholder names, else from the endpoint.
-async fn load_definition(doc: &Document, cfg: &Config) -> Result<Form, String> {
-    let form_id = &cfg.form;
-    let form = if let Some(def) = &cfg.definition {
-        let text = doc
-            .get_element_by_id(def)
-            .and_then(|e| e.text_content())
-            .ok_or_else(|| format!("form \"{form_id}\": no element with id=\"{def}\" holds its definition"))?;
-        Form::from_json(&text).map_err(|e| format!("form \"{form_id}\" (#{def}): {e}"))?
-    } else {
-        let url = cfg.definition_url();
-        let (status, text) = effects::request("GET", &url, None)
-            .await
-            .map_err(|_| format!("form \"{form_id}\": could not reach {url} (network or CORS)"))?;
-        match status {
-            200 => Form::from_json(&text).map_err(|e| format!("form \"{form_id}\" from {url}: {e}"))?,
-            404 => return Err(format!("form \"{form_id}\" does not exist at {}", cfg.endpoint)),
-            s => return Err(format!("form \"{form_id}\": {url} answered HTTP {s}")),
-        }
-    };
-    if &form.id != form_id {
-        return Err(format!(
-            "the definition has id \"{}\" but the placeholder asks for \"{form_id}\"",
-            form.id
-        ));
+/// Reads the form definition — from the inline `<script type="application/json">` the
+/// placeholder names, else from the endpoint — and hands it to `then` with the config.
+fn load_definition(
+    doc: &Document,
+    cfg: Config,
+    then: impl FnOnce(Config, Result<Form, String>) + 'static,
+) {
+    if let Some(def) = &cfg.definition {
+        let form = match doc.get_element_by_id(def).and_then(|e| e.text_content()) {
+            Some(text) => Form::from_json(&text)
+                .map_err(|e| format!("form \"{}\" (#{def}): {e}", cfg.form)),
+            None => Err(format!(
+                "form \"{}\": no element with id=\"{def}\" holds its definition",
+                cfg.form
+            )),
+        };
+        let form = form.and_then(|f| same_id(f, &cfg));
+        return then(cfg, form);
     }
-    Ok(form)
+    let url = cfg.definition_url();
+    effects::request("GET", &url.clone(), None, move |result| {
+        let form_id = &cfg.form;
+        let form = match result {
+            Some((200, text)) => {
+                Form::from_json(&text).map_err(|e| format!("form \"{form_id}\" from {url}: {e}"))
+            }
+            Some((404, _)) => Err(format!(
+                "form \"{form_id}\" does not exist at {}",
+                cfg.endpoint
+            )),
+            Some((s, _)) => Err(format!("form \"{form_id}\": {url} answered HTTP {s}")),
+            None => Err(format!(
+                "form \"{form_id}\": could not reach {url} (network or CORS)"
+            )),
+        };
+        let form = form.and_then(|f| same_id(f, &cfg));
+        then(cfg, form)
+    });
+}
+
+fn same_id(form: Form, cfg: &Config) -> Result<Form, String> {
+    if form.id == cfg.form {
+        Ok(form)
+    } else {
+        Err(format!(
+            "the definition has id \"{}\" but the placeholder asks for \"{}\"",
+            form.id, cfg.form
+        ))
+    }
 }
 
 /// `window.Voix`: the only global the widget writes.
