@@ -45,7 +45,9 @@ pub enum ConfigError {
     #[error("form id \"{0}\" is not valid: use 1 to 64 characters among a-z 0-9 _ -")]
     BadFormId(String),
     /// `data-endpoint` is not an absolute http(s) URL.
-    #[error("data-endpoint \"{0}\" is not valid: use an absolute URL such as https://avis.example.fr")]
+    #[error(
+        "data-endpoint \"{0}\" is not valid: use an absolute URL such as https://avis.example.fr"
+    )]
     BadEndpoint(String),
     /// No `data-endpoint` and the script's own URL is unknown.
     #[error("no endpoint: add data-endpoint=\"https://…\" to the script tag or the placeholder")]
@@ -62,11 +64,11 @@ pub fn resolve(
     let pick = |name: &str| {
         placeholder(name)
             .or_else(|| script(name))
-            .map(|v| v.trim().to_owned())
+            .map(|v| v.trim_ascii().to_owned())
             .filter(|v| !v.is_empty())
     };
     let form = placeholder(ATTR_PLACEHOLDER)
-        .map(|v| v.trim().to_owned())
+        .map(|v| v.trim_ascii().to_owned())
         .filter(|v| !v.is_empty())
         .or_else(|| pick(ATTR_FORM))
         .ok_or(ConfigError::MissingForm)?;
@@ -110,7 +112,11 @@ pub fn origin(url: &str) -> Option<String> {
     if scheme != "http" && scheme != "https" {
         return None;
     }
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = rest.get(..end)?;
     // Drop any `user:password@`.
     let host = match authority.rfind('@') {
         Some(at) => authority.get(at + 1..)?,
@@ -182,7 +188,10 @@ mod tests {
             c.responses_url(),
             "https://avis.mairie.fr/v1/forms/satisfaction/responses"
         );
-        assert_eq!(c.definition_url(), "https://avis.mairie.fr/v1/forms/satisfaction");
+        assert_eq!(
+            c.definition_url(),
+            "https://avis.mairie.fr/v1/forms/satisfaction"
+        );
     }
 
     #[test]
@@ -210,21 +219,38 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!((c.form.as_str(), c.endpoint.as_str()), ("x", "https://a.fr"));
+        assert_eq!(
+            (c.form.as_str(), c.endpoint.as_str()),
+            ("x", "https://a.fr")
+        );
     }
 
     #[test]
     fn clear_errors() {
-        assert_eq!(run(&[], &[], Some("https://a.fr/v.js")), Err(ConfigError::MissingForm));
         assert_eq!(
-            run(&[("data-voix-form", "Bad Id")], &[], Some("https://a.fr/v.js")),
+            run(&[], &[], Some("https://a.fr/v.js")),
+            Err(ConfigError::MissingForm)
+        );
+        assert_eq!(
+            run(
+                &[("data-voix-form", "Bad Id")],
+                &[],
+                Some("https://a.fr/v.js")
+            ),
             Err(ConfigError::BadFormId("Bad Id".into()))
         );
         assert_eq!(
-            run(&[("data-voix-form", "a"), ("data-endpoint", "ftp://x")], &[], None),
+            run(
+                &[("data-voix-form", "a"), ("data-endpoint", "ftp://x")],
+                &[],
+                None
+            ),
             Err(ConfigError::BadEndpoint("ftp://x".into()))
         );
-        assert_eq!(run(&[("data-voix-form", "a")], &[], None), Err(ConfigError::NoEndpoint));
+        assert_eq!(
+            run(&[("data-voix-form", "a")], &[], None),
+            Err(ConfigError::NoEndpoint)
+        );
         let msg = ConfigError::MissingForm.to_string();
         assert!(msg.contains("data-voix-form"), "{msg}");
     }
@@ -232,8 +258,14 @@ mod tests {
     #[test]
     fn origins() {
         assert_eq!(origin("HTTP://A.fr").as_deref(), Some("http://a.fr"));
-        assert_eq!(origin("https://u:p@a.fr/x").as_deref(), Some("https://a.fr"));
-        assert_eq!(origin("http://127.0.0.1:8080/voix.js").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            origin("https://u:p@a.fr/x").as_deref(),
+            Some("https://a.fr")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080/voix.js").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
         assert_eq!(origin("file:///x"), None);
         assert_eq!(origin("/relative"), None);
         assert_eq!(origin("https://"), None);

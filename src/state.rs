@@ -8,8 +8,8 @@
 use voix_form::{
     ErrorCode, Form,
     answer::{Answers, Submission, normalize},
-    json::{self, Value},
     i18n::Locale,
+    json::{self, Value},
     validate::{FieldError, check_one, validate},
     view::{self, Node, SUMMARY_ID, Status, THANKS_ID, ViewState},
 };
@@ -199,15 +199,21 @@ fn field_errors(body: &str) -> Vec<FieldError> {
     let Some(Value::Array(items)) = v.get("error").and_then(|e| e.get("fields")) else {
         return Vec::new();
     };
-    items
-        .iter()
-        .filter_map(|item| {
-            Some(FieldError {
-                field: item.get("field")?.as_str()?.to_owned(),
-                code: ErrorCode::parse(item.get("code")?.as_str()?)?,
-            })
-        })
-        .collect()
+    let mut errors = Vec::new();
+    for item in items {
+        let field = item.get("field").and_then(Value::as_str);
+        let code = item
+            .get("code")
+            .and_then(Value::as_str)
+            .and_then(ErrorCode::parse);
+        if let (Some(field), Some(code)) = (field, code) {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                code,
+            });
+        }
+    }
+    errors
 }
 
 #[cfg(test)]
@@ -285,7 +291,10 @@ mod tests {
         let mut w = widget();
         input(&mut w, "note", "bad");
         submit(&mut w, "id1");
-        assert_eq!(w.update(Msg::Delivered), vec![Effect::Render, Effect::Focus(THANKS_ID)]);
+        assert_eq!(
+            w.update(Msg::Delivered),
+            vec![Effect::Render, Effect::Focus(THANKS_ID)]
+        );
         assert_eq!(w.status, Status::Sent);
         assert!(w.view().find_id(THANKS_ID).is_some());
         // Late or duplicate results are ignored.

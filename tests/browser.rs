@@ -43,8 +43,10 @@ fn add_placeholder(test: &str, form: &str, definition: Option<&str>) -> Element 
     let host = doc.create_element("div").unwrap();
     host.set_id(&format!("host-{test}"));
     host.set_attribute("data-voix-form", form).unwrap();
-    host.set_attribute("data-definition", &format!("def-{test}")).unwrap();
-    host.set_attribute("data-endpoint", "http://127.0.0.1:9").unwrap();
+    host.set_attribute("data-definition", &format!("def-{test}"))
+        .unwrap();
+    host.set_attribute("data-endpoint", "http://127.0.0.1:9")
+        .unwrap();
     body.append_child(&host).unwrap();
     host
 }
@@ -52,10 +54,10 @@ fn add_placeholder(test: &str, form: &str, definition: Option<&str>) -> Element 
 async fn mounted(host: &Element) -> ShadowRoot {
     voix::boot(None);
     for _ in 0..50 {
-        if let Some(root) = host.shadow_root() {
-            if root.query_selector("form").unwrap().is_some() {
-                return root;
-            }
+        if let Some(root) = host.shadow_root()
+            && root.query_selector("form").unwrap().is_some()
+        {
+            return root;
         }
         sleep(10).await;
     }
@@ -76,7 +78,9 @@ async fn mounts_the_form_in_a_shadow_root() {
     let root = mounted(&host).await;
     // The host page's light DOM is untouched: no children were added to the placeholder.
     assert_eq!(host.child_element_count(), 0);
-    let radios = root.query_selector_all("input[type=radio][name=note]").unwrap();
+    let radios = root
+        .query_selector_all("input[type=radio][name=note]")
+        .unwrap();
     assert_eq!(radios.length(), 3);
     let legend = root.query_selector("legend").unwrap().unwrap();
     assert_eq!(
@@ -85,8 +89,16 @@ async fn mounts_the_form_in_a_shadow_root() {
     );
     // Text from the definition stays text.
     assert!(root.query_selector("script").unwrap().is_none());
-    let label = root.query_selector("label[for=v-commentaire]").unwrap().unwrap();
-    assert!(label.text_content().unwrap().starts_with("<script>alert(1)</script>"));
+    let label = root
+        .query_selector("label[for=v-commentaire]")
+        .unwrap()
+        .unwrap();
+    assert!(
+        label
+            .text_content()
+            .unwrap()
+            .starts_with("<script>alert(1)</script>")
+    );
     // Styles are adopted, not injected into the page.
     let adopted = js_sys::Reflect::get(&root, &"adoptedStyleSheets".into()).unwrap();
     assert_eq!(js_sys::Array::from(&adopted).length(), 1);
@@ -98,17 +110,36 @@ async fn mounts_the_form_in_a_shadow_root() {
 async fn submitting_empty_shows_the_summary_and_focuses_it() {
     let host = add_placeholder("empty", "avis", Some(DEFINITION));
     let root = mounted(&host).await;
-    let button: HtmlElement = root.query_selector("button").unwrap().unwrap().unchecked_into();
+    let button: HtmlElement = root
+        .query_selector("button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     button.click();
     let summary = root.get_element_by_id("v-summary").expect("error summary");
-    assert!(summary.text_content().unwrap().contains("Choisissez une réponse."));
+    assert!(
+        summary
+            .text_content()
+            .unwrap()
+            .contains("Choisissez une réponse.")
+    );
     assert_eq!(root.active_element(), Some(summary));
     // The summary link moves focus to the first radio, inside the shadow root.
-    let link: HtmlElement = root.query_selector("#v-summary a").unwrap().unwrap().unchecked_into();
+    let link: HtmlElement = root
+        .query_selector("#v-summary a")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     link.click();
-    assert_eq!(root.active_element().map(|e| e.id()), Some("v-note".to_string()));
+    assert_eq!(
+        root.active_element().map(|e| e.id()),
+        Some("v-note".to_string())
+    );
     // Answering clears the error without another submit.
-    let good: HtmlElement = root.get_element_by_id("v-note-good").unwrap().unchecked_into();
+    let good: HtmlElement = root
+        .get_element_by_id("v-note-good")
+        .unwrap()
+        .unchecked_into();
     good.click();
     assert!(root.get_element_by_id("v-summary").is_none());
     assert!(root.get_element_by_id("v-note-err").is_none());
@@ -126,9 +157,15 @@ async fn typing_updates_the_counter_without_losing_the_caret() {
     area.set_value("Bonjour");
     fire(&area, "input");
     let count = root.get_element_by_id("v-commentaire-count").unwrap();
-    assert_eq!(count.text_content().unwrap(), "Il vous reste 13 caractères.");
+    assert_eq!(
+        count.text_content().unwrap(),
+        "Il vous reste 13 caractères."
+    );
     // Same element, still focused: the patcher updated in place.
-    assert_eq!(root.active_element().map(|e| e.id()), Some("v-commentaire".to_string()));
+    assert_eq!(
+        root.active_element().map(|e| e.id()),
+        Some("v-commentaire".to_string())
+    );
     area.set_value("x".repeat(25).as_str());
     fire(&area, "input");
     assert_eq!(count.text_content().unwrap(), "5 caractères de trop.");
@@ -151,9 +188,16 @@ async fn a_bad_definition_leaves_the_page_intact() {
 async fn a_network_failure_is_shown_and_answers_are_kept() {
     let host = add_placeholder("netfail", "avis", Some(DEFINITION));
     let root = mounted(&host).await;
-    let good: HtmlElement = root.get_element_by_id("v-note-good").unwrap().unchecked_into();
+    let good: HtmlElement = root
+        .get_element_by_id("v-note-good")
+        .unwrap()
+        .unchecked_into();
     good.click();
-    let button: HtmlElement = root.query_selector("button").unwrap().unwrap().unchecked_into();
+    let button: HtmlElement = root
+        .query_selector("button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     button.click();
     // Port 9 (discard) is closed on loopback: the fetch fails.
     for _ in 0..100 {
@@ -162,10 +206,20 @@ async fn a_network_failure_is_shown_and_answers_are_kept() {
         }
         sleep(20).await;
     }
-    let alert = root.query_selector("[role=alert]").unwrap().expect("failure message");
-    assert!(alert.text_content().unwrap().contains("vérifiez votre connexion"));
-    let radio: web_sys::HtmlInputElement =
-        root.get_element_by_id("v-note-good").unwrap().unchecked_into();
+    let alert = root
+        .query_selector("[role=alert]")
+        .unwrap()
+        .expect("failure message");
+    assert!(
+        alert
+            .text_content()
+            .unwrap()
+            .contains("vérifiez votre connexion")
+    );
+    let radio: web_sys::HtmlInputElement = root
+        .get_element_by_id("v-note-good")
+        .unwrap()
+        .unchecked_into();
     assert!(radio.checked());
     let button = root.query_selector("button").unwrap().unwrap();
     assert_eq!(button.text_content().unwrap(), "Réessayer l’envoi");

@@ -119,7 +119,8 @@ impl std::ops::Index<&str> for Answers {
     type Output = str;
 
     fn index(&self, key: &str) -> &str {
-        self.get(key).unwrap_or_else(|| panic!("no answer to {key}"))
+        self.get(key)
+            .unwrap_or_else(|| panic!("no answer to {key}"))
     }
 }
 
@@ -171,7 +172,7 @@ impl Submission {
             Some(v) => Answers::from_value(v, "answers")?,
             None => return Err("(top level): missing field `answers`".into()),
         };
-        f.finish(&["v", "id", "answers"])?;
+        f.finish("v, id, answers")?;
         Ok(Submission {
             v: version,
             id,
@@ -182,7 +183,7 @@ impl Submission {
     /// The submission as compact JSON, as the widget sends it.
     pub fn to_json(&self) -> String {
         let mut out = String::from("{\"v\":");
-        out.push_str(&self.v.to_string());
+        out.push_str(&crate::i18n::itoa(self.v as usize));
         if let Some(id) = &self.id {
             out.push_str(",\"id\":");
             json::write_str(&mut out, id);
@@ -194,9 +195,22 @@ impl Submission {
     }
 }
 
+/// Whether `s` is empty or only white space (a blank box is no answer).
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(char::is_whitespace)
+}
+
+/// The length of `s` in characters (Unicode scalar values), as limits are counted.
+///
+/// Counted on bytes — every byte that does not continue a UTF-8 sequence starts a character —
+/// which is what `chars().count()` computes, in a fraction of the wasm.
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|&b| (b as i8) >= -0x40).count()
+}
+
 /// Drops answers that are empty or only white space: a blank box is no answer.
 pub fn normalize(answers: &mut Answers) {
-    answers.retain(|_, v| !v.trim().is_empty());
+    answers.retain(|_, v| !is_blank(v));
 }
 
 #[cfg(test)]
@@ -214,7 +228,10 @@ mod tests {
         assert_eq!(Submission::from_json(&back.to_json()).unwrap(), back);
         for (bad, needle) in [
             (r#"{"v":1,"answers":{},"ip":"1"}"#, "unknown field `ip`"),
-            (r#"{"v":1,"answers":{"a":1}}"#, "answers.a: expected a string"),
+            (
+                r#"{"v":1,"answers":{"a":1}}"#,
+                "answers.a: expected a string",
+            ),
             (r#"{"v":1,"answers":[]}"#, "answers: expected an object"),
             (r#"{"answers":{}}"#, "missing field `v`"),
             (r#"{"v":-1,"answers":{}}"#, "v: expected a whole number"),
@@ -226,6 +243,15 @@ mod tests {
             let e = Submission::from_json(bad).unwrap_err();
             assert!(e.contains(needle), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn counts_characters_like_chars() {
+        for s in ["", "abc", "é", "ééé", "😀a", "a\u{301}", "日本語"] {
+            assert_eq!(char_count(s), s.chars().count(), "{s}");
+        }
+        assert!(is_blank(" \n\t\u{a0}"));
+        assert!(!is_blank(" x "));
     }
 
     #[test]

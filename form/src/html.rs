@@ -68,7 +68,10 @@ fn write_element(e: &Element, out: &mut String) {
 }
 
 fn is_boolean(name: &str) -> bool {
-    matches!(name, "checked" | "required" | "novalidate" | "disabled" | "selected")
+    matches!(
+        name,
+        "checked" | "required" | "novalidate" | "disabled" | "selected"
+    )
 }
 
 /// Escapes `s` for use in HTML text or a double-quoted attribute.
@@ -126,7 +129,10 @@ mod tests {
         );
         assert!(!html.contains("<script>"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
         assert!(html.contains("a&quot;b&#39; &amp; c"), "{html}");
     }
 

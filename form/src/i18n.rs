@@ -18,7 +18,11 @@ pub enum Locale {
 impl Locale {
     /// The locale for a BCP 47 tag such as `fr-FR` or `en`; unknown tags give `None`.
     pub fn parse(tag: &str) -> Option<Locale> {
-        let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match primary.as_str() {
             "fr" => Some(Locale::Fr),
             "en" => Some(Locale::En),
@@ -147,8 +151,8 @@ pub fn fill(template: &str, n: usize) -> String {
     out
 }
 
-// Integer to text without pulling float formatting into the wasm.
-fn itoa(mut n: usize) -> String {
+/// `n` in decimal, without pulling integer formatting machinery into the wasm.
+pub(crate) fn itoa(mut n: usize) -> String {
     let mut digits = Vec::new();
     loop {
         digits.push(char::from(b'0' + (n % 10) as u8));
@@ -239,10 +243,27 @@ mod tests {
             let s = l.strings();
             let e = &s.errors;
             for t in [
-                s.required, s.required_note, s.submit, s.retry, s.sending, s.thanks_title,
-                s.thanks_body, s.summary_one, s.summary_many, s.chars_left, s.chars_over, s.kept,
-                e.required_choice, e.required_text, e.too_long, e.unknown_choice, e.rejected,
-                e.network, e.server, e.rate_limited, e.not_found,
+                s.required,
+                s.required_note,
+                s.submit,
+                s.retry,
+                s.sending,
+                s.thanks_title,
+                s.thanks_body,
+                s.summary_one,
+                s.summary_many,
+                s.chars_left,
+                s.chars_over,
+                s.kept,
+                e.required_choice,
+                e.required_text,
+                e.too_long,
+                e.unknown_choice,
+                e.rejected,
+                e.network,
+                e.server,
+                e.rate_limited,
+                e.not_found,
             ]
             .into_iter()
             .chain(s.smileys)

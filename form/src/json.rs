@@ -72,7 +72,11 @@ pub struct SyntaxError {
 
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.message, self.line, self.column
+        )
     }
 }
 
@@ -114,7 +118,10 @@ impl Parser<'_> {
         // Counted on bytes: str slicing would link the panic formatting of char boundaries.
         let before = &self.s[..self.i.min(self.s.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         // Characters, not bytes: count the bytes that start a UTF-8 sequence.
         let column = before[line_start..]
             .iter()
@@ -402,7 +409,11 @@ impl<'a> Fields<'a> {
                 members,
                 used: vec![false; members.len()],
             }),
-            other => Err(format!("{}: expected an object, found {}", show(path), other.kind())),
+            other => Err(format!(
+                "{}: expected an object, found {}",
+                show(path),
+                other.kind()
+            )),
         }
     }
 
@@ -467,15 +478,16 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Refuses any member not read; `allowed` lists the accepted names for the message.
-    pub fn finish(self, allowed: &[&str]) -> Result<(), String> {
+    /// Refuses any member not read; `allowed` lists the accepted names for the message
+    /// (`"id, type, label"`).
+    pub fn finish(self, allowed: &str) -> Result<(), String> {
         match self.used.iter().position(|u| !u) {
             None => Ok(()),
             Some(i) => Err(format!(
                 "{}: unknown field `{}` (expected one of: {})",
                 show(&self.path),
                 self.members[i].0,
-                allowed.join(", ")
+                allowed
             )),
         }
     }
@@ -498,9 +510,15 @@ mod tests {
         let v = parse(r#" { "a": null, "b": [true, false], "c": -1.5e3, "d": "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00" } "#)
             .unwrap();
         assert_eq!(v.get("a"), Some(&Value::Null));
-        assert_eq!(v.get("b"), Some(&Value::Array(vec![Value::Bool(true), Value::Bool(false)])));
+        assert_eq!(
+            v.get("b"),
+            Some(&Value::Array(vec![Value::Bool(true), Value::Bool(false)]))
+        );
         assert_eq!(v.get("c"), Some(&n("-1.5e3")));
-        assert_eq!(v.get("d").and_then(Value::as_str), Some("x\"\\/\u{8}\u{c}\n\r\té😀"));
+        assert_eq!(
+            v.get("d").and_then(Value::as_str),
+            Some("x\"\\/\u{8}\u{c}\n\r\té😀")
+        );
         assert_eq!(parse("[]").unwrap(), Value::Array(vec![]));
         assert_eq!(parse("{}").unwrap(), Value::Object(vec![]));
         assert_eq!(parse("0").unwrap(), n("0"));
@@ -509,8 +527,23 @@ mod tests {
     #[test]
     fn refuses_what_json_refuses() {
         for bad in [
-            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "1e", "\"\\x\"", "\"a", "tru", "{a:1}",
-            "[1] 2", "\"\u{1}\"", "\"\\ud800\\u0041\"", "{\"a\" 1}", "NaN",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            "1e",
+            "\"\\x\"",
+            "\"a",
+            "tru",
+            "{a:1}",
+            "[1] 2",
+            "\"\u{1}\"",
+            "\"\\ud800\\u0041\"",
+            "{\"a\" 1}",
+            "NaN",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }
@@ -531,7 +564,10 @@ mod tests {
         let v = Value::Object(vec![
             ("s".into(), Value::String("a\"b\\c\n\u{1}é<".into())),
             ("n".into(), n("12")),
-            ("l".into(), Value::Array(vec![Value::Null, Value::Bool(true)])),
+            (
+                "l".into(),
+                Value::Array(vec![Value::Null, Value::Bool(true)]),
+            ),
         ]);
         let text = v.to_string();
         assert_eq!(text, r#"{"s":"a\"b\\c\n\u0001é<","n":12,"l":[null,true]}"#);
@@ -548,12 +584,18 @@ mod tests {
             "questions[0].n: expected a whole number, found a string"
         );
         assert_eq!(
-            f.finish(&["id", "n"]).unwrap_err(),
+            f.finish("id, n").unwrap_err(),
             "questions[0]: unknown field `extra` (expected one of: id, n)"
         );
         let v = parse(r#"{"n": 1.5}"#).unwrap();
         let mut f = Fields::new(&v, "").unwrap();
-        assert_eq!(f.opt_u32("n").unwrap_err(), "n: expected a whole number, found 1.5");
-        assert_eq!(f.string("id").unwrap_err(), "(top level): missing field `id`");
+        assert_eq!(
+            f.opt_u32("n").unwrap_err(),
+            "n: expected a whole number, found 1.5"
+        );
+        assert_eq!(
+            f.string("id").unwrap_err(),
+            "(top level): missing field `id`"
+        );
     }
 }

@@ -15,9 +15,10 @@ pub const DEFAULT_TEXT_MAX_LENGTH: u32 = 1000;
 /// Longest id accepted for a form or a question.
 pub const MAX_ID_LEN: usize = 64;
 
-const FORM_FIELDS: &[&str] = &["id", "title", "description", "questions"];
-const COMMON_FIELDS: &[&str] = &["id", "type", "label", "help", "required"];
-const TEXT_FIELDS: &[&str] = &["id", "type", "label", "help", "required", "max_length", "multiline"];
+// The fields each object accepts, as shown in "unknown field" messages.
+const FORM_FIELDS: &str = "id, title, description, questions";
+const COMMON_FIELDS: &str = "id, type, label, help, required";
+const TEXT_FIELDS: &str = "id, type, label, help, required, max_length, multiline";
 
 /// A form: an id, a title and its questions, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +182,7 @@ pub fn is_valid_id(id: &str) -> bool {
 impl Form {
     /// Reads a form from JSON and checks it (see [`Form::check`]).
     pub fn from_json(text: &str) -> Result<Form> {
-        let v = json::parse(text).map_err(|e| Error::Invalid(e.to_string()))?;
+        let v = json::parse(text).map_err(|e| Error::Invalid(format!("{e}")))?;
         Form::from_value(&v)
     }
 
@@ -209,7 +210,10 @@ impl Form {
                     questions
                 }
                 Some(other) => {
-                    return Err(format!("questions: expected an array, found {}", other.kind()));
+                    return Err(format!(
+                        "questions: expected an array, found {}",
+                        other.kind()
+                    ));
                 }
                 None => return Err("(top level): missing field `questions`".into()),
             };
@@ -229,7 +233,10 @@ impl Form {
     /// The definition as compact JSON (what `GET /v1/forms/{id}` serves).
     pub fn to_json(&self) -> String {
         let s = |v: &str| Value::String(v.to_owned());
-        let mut m = vec![("id".to_owned(), s(&self.id)), ("title".into(), s(&self.title))];
+        let mut m = vec![
+            ("id".to_owned(), s(&self.id)),
+            ("title".into(), s(&self.title)),
+        ];
         if let Some(d) = &self.description {
             m.push(("description".into(), s(d)));
         }
@@ -249,7 +256,10 @@ impl Form {
             )));
         }
         if self.questions.is_empty() {
-            return Err(Error::Invalid(format!("form `{}` has no questions", self.id)));
+            return Err(Error::Invalid(format!(
+                "form `{}` has no questions",
+                self.id
+            )));
         }
         for (i, q) in self.questions.iter().enumerate() {
             if !is_valid_id(&q.id) {
@@ -259,10 +269,16 @@ impl Form {
                 )));
             }
             if self.questions[..i].iter().any(|p| p.id == q.id) {
-                return Err(Error::Invalid(format!("question id `{}` is used twice", q.id)));
+                return Err(Error::Invalid(format!(
+                    "question id `{}` is used twice",
+                    q.id
+                )));
             }
-            if q.label.trim().is_empty() {
-                return Err(Error::Invalid(format!("question `{}` has an empty label", q.id)));
+            if crate::answer::is_blank(&q.label) {
+                return Err(Error::Invalid(format!(
+                    "question `{}` has an empty label",
+                    q.id
+                )));
             }
         }
         Ok(())
@@ -375,14 +391,23 @@ mod tests {
     #[test]
     fn rejects_bad_and_duplicate_ids_and_empty_forms() {
         for (json, needle) in [
-            (r#"{"id":"A b","title":"t","questions":[{"id":"c","type":"text","label":"l"}]}"#, "form id"),
+            (
+                r#"{"id":"A b","title":"t","questions":[{"id":"c","type":"text","label":"l"}]}"#,
+                "form id",
+            ),
             (r#"{"id":"a","title":"t","questions":[]}"#, "no questions"),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l"},{"id":"c","type":"smileys","label":"m"}]}"#,
                 "used twice",
             ),
-            (r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":" "}]}"#, "empty label"),
-            (r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":0}]}"#, "at least 1"),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":" "}]}"#,
+                "empty label",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":0}]}"#,
+                "at least 1",
+            ),
         ] {
             let e = Form::from_json(json).unwrap_err().to_string();
             assert!(e.contains(needle), "{json}: {e}");
@@ -410,7 +435,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.questions.len(), 2);
-        assert_eq!(f.question("commentaire").unwrap().kind, QuestionKind::Text { max_length: 300, multiline: false });
+        assert_eq!(
+            f.question("commentaire").unwrap().kind,
+            QuestionKind::Text {
+                max_length: 300,
+                multiline: false
+            }
+        );
     }
 
     #[test]

@@ -59,6 +59,9 @@ mod tests {
         assert_eq!(text, r#"{"a":"1","b":"2"}"#);
         assert_eq!(text, a.to_json());
         assert_eq!(serde_json::from_str::<Answers>(&text).unwrap(), a);
-        assert_eq!(serde_json::to_string(&ErrorCode::TooLong).unwrap(), r#""too_long""#);
+        assert_eq!(
+            serde_json::to_string(&ErrorCode::TooLong).unwrap(),
+            r#""too_long""#
+        );
     }
 }

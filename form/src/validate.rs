@@ -5,7 +5,7 @@
 
 use crate::{
     ErrorCode, Form, QuestionKind,
-    answer::{Answers, Submission, WIRE_VERSION},
+    answer::{Answers, Submission, WIRE_VERSION, char_count, is_blank},
     schema::Smiley,
 };
 
@@ -23,8 +23,7 @@ pub struct FieldError {
 pub fn validate(form: &Form, answers: &Answers) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     for q in &form.questions {
-        if let Some(code) = check_one(&q.kind, q.required, answers.get(&q.id))
-        {
+        if let Some(code) = check_one(&q.kind, q.required, answers.get(&q.id)) {
             errors.push(FieldError {
                 field: q.id.clone(),
                 code,
@@ -48,7 +47,7 @@ pub fn validate(form: &Form, answers: &Answers) -> Result<(), Vec<FieldError>> {
 
 /// Checks one answer. `None` or blank text means "not answered".
 pub fn check_one(kind: &QuestionKind, required: bool, value: Option<&str>) -> Option<ErrorCode> {
-    let value = value.filter(|v| !v.trim().is_empty());
+    let value = value.filter(|v| !is_blank(v));
     let Some(value) = value else {
         return required.then_some(ErrorCode::Required);
     };
@@ -57,7 +56,7 @@ pub fn check_one(kind: &QuestionKind, required: bool, value: Option<&str>) -> Op
             .is_none()
             .then_some(ErrorCode::UnknownChoice),
         QuestionKind::Text { max_length, .. } => {
-            (value.chars().count() > *max_length as usize).then_some(ErrorCode::TooLong)
+            (char_count(value) > *max_length as usize).then_some(ErrorCode::TooLong)
         }
     }
 }
@@ -110,7 +109,10 @@ mod tests {
 
     #[test]
     fn accepts_a_complete_answer() {
-        assert_eq!(validate(&form(), &answers(&[("note", "good"), ("c", "merci")])), Ok(()));
+        assert_eq!(
+            validate(&form(), &answers(&[("note", "good"), ("c", "merci")])),
+            Ok(())
+        );
         assert_eq!(validate(&form(), &answers(&[("note", "bad")])), Ok(()));
     }
 
@@ -124,9 +126,15 @@ mod tests {
     #[test]
     fn too_long_counts_characters_not_bytes() {
         // five characters, ten bytes: fine
-        assert_eq!(validate(&form(), &answers(&[("note", "good"), ("c", "ééééé")])), Ok(()));
         assert_eq!(
-            codes(validate(&form(), &answers(&[("note", "good"), ("c", "éééééé")]))),
+            validate(&form(), &answers(&[("note", "good"), ("c", "ééééé")])),
+            Ok(())
+        );
+        assert_eq!(
+            codes(validate(
+                &form(),
+                &answers(&[("note", "good"), ("c", "éééééé")])
+            )),
             vec![("c".to_string(), ErrorCode::TooLong)]
         );
     }
@@ -134,7 +142,10 @@ mod tests {
     #[test]
     fn unknown_choice_and_unknown_question() {
         assert_eq!(
-            codes(validate(&form(), &answers(&[("note", "great"), ("zzz", "1")]))),
+            codes(validate(
+                &form(),
+                &answers(&[("note", "great"), ("zzz", "1")])
+            )),
             vec![
                 ("note".to_string(), ErrorCode::UnknownChoice),
                 ("zzz".to_string(), ErrorCode::UnknownQuestion)
@@ -146,8 +157,14 @@ mod tests {
     fn version_is_checked_first() {
         let mut s = Submission::new(answers(&[]));
         s.v = 2;
-        assert_eq!(validate_submission(&form(), &s), Err(SubmissionError::Version(2)));
+        assert_eq!(
+            validate_submission(&form(), &s),
+            Err(SubmissionError::Version(2))
+        );
         s.v = 1;
-        assert!(matches!(validate_submission(&form(), &s), Err(SubmissionError::Fields(_))));
+        assert!(matches!(
+            validate_submission(&form(), &s),
+            Err(SubmissionError::Fields(_))
+        ));
     }
 }

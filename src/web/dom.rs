@@ -17,13 +17,14 @@ use web_sys::{
     ShadowRootInit, ShadowRootMode,
 };
 
-use super::{console_error, effects, style};
+use super::{console_error_with, effects, style};
 use crate::{
     config::Config,
     state::{Effect, Msg, Widget, outcome},
 };
 
-/// A mounted widget. Dropping it removes its listeners (the closures live here).
+/// A mounted widget. Its listeners hold it alive (a deliberate cycle: a form lives as long as
+/// its page); tearing it down means removing the listeners and dropping them from here.
 struct Mount {
     widget: Widget,
     cfg: Config,
@@ -36,15 +37,10 @@ struct Mount {
 
 type App = Rc<RefCell<Mount>>;
 
-thread_local! {
-    // Mounts live as long as the page; issue-level teardown (destroy) drops them from here.
-    static MOUNTS: RefCell<Vec<App>> = const { RefCell::new(Vec::new()) };
-}
-
 /// Mounts `form` into a new open shadow root on `host`.
 pub fn mount(host: Element, form: Form, cfg: Config, locale: Locale, nonce: Option<&str>) {
     if let Err(e) = try_mount(host, form, cfg, locale, nonce) {
-        console_error(&format!("could not mount the form: {e:?}"));
+        console_error_with("could not mount the form:", &e);
     }
 }
 
@@ -67,18 +63,12 @@ fn try_mount(
         listeners: Vec::new(),
     }));
     for ty in ["input", "change", "submit", "click"] {
-        let weak = Rc::downgrade(&app);
-        let cb = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
-            if let Some(app) = weak.upgrade() {
-                on_event(&app, &ev);
-            }
-        });
+        let owner = app.clone();
+        let cb = Closure::<dyn FnMut(Event)>::new(move |ev: Event| on_event(&owner, &ev));
         root.add_event_listener_with_callback(ty, cb.as_ref().unchecked_ref())?;
         app.borrow_mut().listeners.push(cb);
     }
-    render(&app)?;
-    MOUNTS.with(|m| m.borrow_mut().push(app));
-    Ok(())
+    render(&app)
 }
 
 fn on_event(app: &App, ev: &Event) {
@@ -126,7 +116,7 @@ fn dispatch(app: &App, msg: Msg) {
         match effect {
             Effect::Render => {
                 if let Err(e) = render(app) {
-                    console_error(&format!("render failed: {e:?}"));
+                    console_error_with("could not update the form:", &e);
                 }
             }
             Effect::Focus(id) => focus(&app.borrow().root, id),
@@ -218,8 +208,10 @@ fn patch(
                 }
             }
             let kids = el.child_nodes();
-            let existing: Vec<web_sys::Node> =
-                (0..kids.length()).filter_map(|i| kids.item(i)).collect();
+            let mut existing: Vec<web_sys::Node> = Vec::new();
+            for i in 0..kids.length() {
+                existing.extend(kids.item(i));
+            }
             for (i, n) in b.children.iter().enumerate() {
                 match (a.children.get(i), existing.get(i)) {
                     (Some(o), Some(d)) => {

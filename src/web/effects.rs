@@ -28,15 +28,8 @@ pub type Outcome = Option<(u16, String)>;
 ///
 /// Plain promise callbacks rather than `async`: the futures executor costs kilobytes of wasm,
 /// and two chained callbacks are all a request needs.
-pub fn request(
-    method: &str,
-    url: &str,
-    body: Option<&str>,
-    done: impl FnOnce(Outcome) + 'static,
-) {
-    let Some(window) = web_sys::window() else {
-        return done(None);
-    };
+pub fn request(method: &str, url: &str, body: Option<&str>, done: impl FnOnce(Outcome) + 'static) {
+    let window = super::window();
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::Omit);
@@ -52,7 +45,8 @@ pub fn request(
         let Ok(text) = resp.text() else {
             return done(None);
         };
-        let on_text = Closure::once_into_js(move |t: JsValue| done(t.as_string().map(|t| (status, t))));
+        let on_text =
+            Closure::once_into_js(move |t: JsValue| done(t.as_string().map(|t| (status, t))));
         either(&text, &on_text);
     });
     either(&window.fetch_with_str_and_init(url, &init), &on_response);
@@ -60,18 +54,20 @@ pub fn request(
 
 /// 128 random bits as 32 hex characters, from the browser's CSPRNG.
 pub fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        // Very old browsers: weaker, but two residents must still not share an id.
-        for b in &mut bytes {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
+    // Filled on the JS side and read back byte by byte: passing a `&mut [u8]` would link the
+    // copy-back machinery for a 16-byte array.
+    let array = js_sys::Uint8Array::new_with_length(16);
+    let filled = super::window()
+        .crypto()
+        .is_ok_and(|c| c.get_random_values_with_js_u8_array(&array).is_ok());
     let mut out = String::with_capacity(32);
-    for b in bytes {
+    for i in 0..16 {
+        let b = if filled {
+            array.get_index(i)
+        } else {
+            // Very old browsers: weaker, but two residents must still not share an id.
+            (js_sys::Math::random() * 256.0) as u8
+        };
         out.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
         out.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
     }

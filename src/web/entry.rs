@@ -14,7 +14,7 @@ use crate::config::{self, ATTR_PLACEHOLDER, Config};
 /// (`document.currentScript` captured at load time; `None` if it could not be found).
 #[wasm_bindgen]
 pub fn boot(script: Option<HtmlScriptElement>) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+    let Some(doc) = super::window().document() else {
         return;
     };
     install_global();
@@ -55,7 +55,7 @@ pub fn boot(script: Option<HtmlScriptElement>) {
                     Err(msg) => console_error(&msg),
                 });
             }
-            Err(e) => console_error(&e.to_string()),
+            Err(e) => console_error(&format!("{e}")),
         }
     }
 }
@@ -69,8 +69,9 @@ fn load_definition(
 ) {
     if let Some(def) = &cfg.definition {
         let form = match doc.get_element_by_id(def).and_then(|e| e.text_content()) {
-            Some(text) => Form::from_json(&text)
-                .map_err(|e| format!("form \"{}\" (#{def}): {e}", cfg.form)),
+            Some(text) => {
+                Form::from_json(&text).map_err(|e| format!("form \"{}\" (#{def}): {e}", cfg.form))
+            }
             None => Err(format!(
                 "form \"{}\": no element with id=\"{def}\" holds its definition",
                 cfg.form
@@ -90,7 +91,10 @@ fn load_definition(
                 "form \"{form_id}\" does not exist at {}",
                 cfg.endpoint
             )),
-            Some((s, _)) => Err(format!("form \"{form_id}\": {url} answered HTTP {s}")),
+            Some((s, _)) => Err(format!(
+                "form \"{form_id}\": {url} answered HTTP {}",
+                u32::from(s)
+            )),
             None => Err(format!(
                 "form \"{form_id}\": could not reach {url} (network or CORS)"
             )),
@@ -113,9 +117,7 @@ fn same_id(form: Form, cfg: &Config) -> Result<Form, String> {
 
 /// `window.Voix`: the only global the widget writes.
 fn install_global() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
+    let window = super::window();
     let key = JsValue::from_str("Voix");
     if js_sys::Reflect::has(&window, &key).unwrap_or(true) {
         return;

@@ -16,7 +16,25 @@ pub use entry::boot;
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    // The page's `window`, read directly: `web_sys::window()` probes four global names first,
+    // which costs bytes and buys nothing in a page.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: web_sys::Window;
+}
+
+fn window() -> web_sys::Window {
+    WINDOW.with(web_sys::Window::clone)
+}
+
 /// One clear message for the webmaster in the console, prefixed so it is easy to find.
 fn console_error(msg: &str) {
     web_sys::console::error_1(&format!("[voix] {msg}").into());
+}
+
+/// [`console_error`] followed by the browser's own error object (logged as is: formatting a
+/// `JsValue` in Rust would ship a debug printer in the glue).
+fn console_error_with(msg: &str, err: &wasm_bindgen::JsValue) {
+    web_sys::console::error_2(&format!("[voix] {msg}").into(), err);
 }

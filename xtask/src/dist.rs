@@ -291,21 +291,30 @@ fn rename_in_glue(glue: &str, mapping: &str, modules: &[String]) -> Result<Strin
             .iter()
             .map(|row| {
                 row.as_array()
-                    .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .context("bad row in wasm-opt's mapping")
             })
             .collect()
     };
     let mut out = glue.to_owned();
-    let old_modules: std::collections::BTreeSet<String> =
-        list("imports")?.iter().filter_map(|r| r.first().cloned()).collect();
+    let old_modules: std::collections::BTreeSet<String> = list("imports")?
+        .iter()
+        .filter_map(|r| r.first().cloned())
+        .collect();
     ensure!(
         old_modules.len() == 1 && modules.len() == 1,
         "expected one import module before and after wasm-opt, found {old_modules:?} and {modules:?}"
     );
     let old_module = old_modules.first().map(String::as_str).unwrap_or_default();
     let key = format!("\"{old_module}\":");
-    ensure!(out.matches(&key).count() == 1, "the glue does not name the module {key} once");
+    ensure!(
+        out.matches(&key).count() == 1,
+        "the glue does not name the module {key} once"
+    );
     out = out.replace(&key, &format!("\"{}\":", modules[0]));
     for row in list("imports")? {
         let [_, old, new] = row.as_slice() else {
@@ -325,7 +334,10 @@ fn rename_in_glue(glue: &str, mapping: &str, modules: &[String]) -> Result<Strin
         out = replace_member(&out, old, new);
     }
     // Every `wasm.x` left must now be a minified export.
-    let exports: Vec<String> = list("exports")?.into_iter().filter_map(|r| r.get(1).cloned()).collect();
+    let exports: Vec<String> = list("exports")?
+        .into_iter()
+        .filter_map(|r| r.get(1).cloned())
+        .collect();
     let mut rest = out.as_str();
     while let Some(i) = rest.find("wasm.") {
         rest = &rest[i + 5..];
@@ -333,7 +345,10 @@ fn rename_in_glue(glue: &str, mapping: &str, modules: &[String]) -> Result<Strin
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
             .collect();
-        ensure!(exports.contains(&name), "the glue uses `wasm.{name}`, which wasm-opt renamed away");
+        ensure!(
+            exports.contains(&name),
+            "the glue uses `wasm.{name}`, which wasm-opt renamed away"
+        );
     }
     Ok(out)
 }

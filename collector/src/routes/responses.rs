@@ -22,8 +22,8 @@ use axum::{
 use serde::Serialize;
 use voix_form::{
     answer::{Submission, WIRE_VERSION, normalize},
-    json::{self, Value},
     i18n::Locale,
+    json::{self, Value},
     validate::{SubmissionError, validate_submission},
     view::message,
 };
