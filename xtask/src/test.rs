@@ -22,6 +22,18 @@ struct Step {
     outcome: Outcome,
 }
 
+impl Step {
+    /// How many tests a passed test suite ran (its detail starts with the count).
+    fn tests(&self) -> Option<usize> {
+        match &self.outcome {
+            Outcome::Passed(d) if d.contains("tests passed") => {
+                d.split(' ').next().and_then(|n| n.parse().ok())
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Steps(Vec<Step>);
 
@@ -108,6 +120,10 @@ pub fn test() -> Result<()> {
 
     let (summary, ok) = steps.summary();
     print!("{summary}");
+    // One plain closing line over every suite, for CI and for people.
+    let passed: usize = steps.0.iter().filter_map(Step::tests).sum();
+    let failed = steps.0.iter().filter(|s| !matches!(s.outcome, Outcome::Passed(_))).count();
+    println!("{passed} passed, {failed} failed");
     std::io::stdout().flush()?;
     if !ok {
         bail!("some suites failed or did not run (see the summary above)");
