@@ -470,10 +470,9 @@ impl<'a> Fields<'a> {
     pub fn opt_u32(&mut self, key: &str) -> Result<Option<u32>, String> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Number(n)) => n
-                .parse::<u32>()
+            Some(Value::Number(n)) => whole_number(n)
                 .map(Some)
-                .map_err(|_| format!("{}: expected a whole number, found {n}", self.at(key))),
+                .ok_or_else(|| format!("{}: expected a whole number, found {n}", self.at(key))),
             Some(v) => Err(self.expected(key, "a whole number", v)),
         }
     }
@@ -491,6 +490,20 @@ impl<'a> Fields<'a> {
             )),
         }
     }
+}
+
+/// `n` as a `u32` if it is written as plain digits and fits (the generic integer parser is
+/// larger wasm than this loop).
+pub fn whole_number(n: &str) -> Option<u32> {
+    if n.is_empty() {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for b in n.bytes() {
+        let d = char::from(b).to_digit(10)?;
+        v = v.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(v)
 }
 
 fn show(path: &str) -> &str {
@@ -572,6 +585,15 @@ mod tests {
         let text = v.to_string();
         assert_eq!(text, r#"{"s":"a\"b\\c\n\u0001é<","n":12,"l":[null,true]}"#);
         assert_eq!(parse(&text).unwrap(), v);
+    }
+
+    #[test]
+    fn whole_numbers() {
+        assert_eq!(whole_number("0"), Some(0));
+        assert_eq!(whole_number("4294967295"), Some(u32::MAX));
+        for bad in ["", "4294967296", "-1", "1.0", "1e3", "+1"] {
+            assert_eq!(whole_number(bad), None, "{bad}");
+        }
     }
 
     #[test]

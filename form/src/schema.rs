@@ -91,12 +91,15 @@ impl Smiley {
         Smiley::ALL.into_iter().find(|s| s.key() == key)
     }
 
-    /// The emoji drawn for this smiley (decorative; the label carries the meaning).
-    pub fn face(self) -> &'static str {
+    /// The CSS classes of the face drawn for this smiley. The face is drawn in CSS, not with an
+    /// emoji: emoji fonts are missing on some systems (a blank box instead of a face), and a
+    /// drawn face follows the text colour, forced colours included. It is decoration: the label
+    /// carries the meaning.
+    pub fn face_class(self) -> &'static str {
         match self {
-            Smiley::Bad => "🙁",
-            Smiley::Average => "😐",
-            Smiley::Good => "🙂",
+            Smiley::Bad => "face bad",
+            Smiley::Average => "face average",
+            Smiley::Good => "face good",
         }
     }
 }

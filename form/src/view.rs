@@ -353,10 +353,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                         .a("name", q.id.clone())
                         .a("value", sm.key())
                         .a_if(value == sm.key(), "checked", ""))
-                    .c(el("span")
-                        .a("class", "face")
-                        .a("aria-hidden", "true")
-                        .t(sm.face()))
+                    .c(el("span").a("class", sm.face_class()).a("aria-hidden", "true"))
                     .c(el("span").a("class", "lbl").t(label))
                     .into()
             });
@@ -457,7 +454,7 @@ mod tests {
             assert!(text.contains(label), "{label}");
         }
         // The faces are decoration only.
-        let face = v.find(&|e| e.attr("class") == Some("face")).unwrap();
+        let face = v.find(&|e| e.attr("class") == Some("face bad")).unwrap();
         assert_eq!(face.attr("aria-hidden"), Some("true"));
     }
 

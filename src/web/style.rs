@@ -26,10 +26,8 @@ pub fn apply(doc: &Document, root: &ShadowRoot, nonce: Option<&str>) {
 // One sheet per mount: parsing a few kilobytes of CSS per widget costs nothing visible, and a
 // page-wide cache would need a thread-local, which costs more wasm than it saves.
 fn adopt(root: &ShadowRoot) -> Result<(), JsValue> {
-    // Older engines lack the property; setting it would silently do nothing.
-    if !js_sys::Reflect::has(root, &"adoptedStyleSheets".into())? {
-        return Err(JsValue::NULL);
-    }
+    // Engines without constructable sheets throw here; those that have them (Chromium 73,
+    // Firefox 101, Safari 16.4) also have `adoptedStyleSheets`.
     let sheet = CssStyleSheet::new()?;
     sheet.replace_sync(CSS)?;
     root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));

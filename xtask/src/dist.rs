@@ -70,6 +70,9 @@ pub fn build() -> Result<Report> {
         // VOIX_SIZE_NAMES=1 keeps function names so `twiggy top` can say what is big.
         .remove_name_section(std::env::var_os("VOIX_SIZE_NAMES").is_none())
         .remove_producers_section(true)
+        // Every browser that runs our wasm has `TextEncoder.encodeInto` (Chromium 74, Firefox 66,
+        // Safari 14.1); the glue's fallback path would be dead weight.
+        .encode_into(wasm_bindgen_cli_support::EncodeInto::Always)
         .typescript(false)
         .generate(&work)
         .context("wasm-bindgen could not generate the JS glue")?;
