@@ -2,7 +2,7 @@
 //! (`cargo test --target wasm32-unknown-unknown`; compiled out of native runs).
 #![cfg(target_arch = "wasm32")]
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, Event, EventInit, HtmlElement, HtmlTextAreaElement, ShadowRoot};
@@ -62,6 +62,13 @@ async fn mounted(host: &Element) -> ShadowRoot {
         sleep(10).await;
     }
     panic!("the widget did not mount");
+}
+
+/// The element `id` of the widget's shadow root, as `T`.
+fn by_id<T: JsCast>(root: &ShadowRoot, id: &str) -> T {
+    root.get_element_by_id(id)
+        .unwrap_or_else(|| panic!("no #{id}"))
+        .unchecked_into()
 }
 
 fn fire(el: &Element, ty: &str) {
@@ -136,10 +143,7 @@ async fn submitting_empty_shows_the_summary_and_focuses_it() {
         Some("v-note".to_string())
     );
     // Answering clears the error without another submit.
-    let good: HtmlElement = root
-        .get_element_by_id("v-note-good")
-        .unwrap()
-        .unchecked_into();
+    let good: HtmlElement = by_id(&root, "v-note-good");
     good.click();
     assert!(root.get_element_by_id("v-summary").is_none());
     assert!(root.get_element_by_id("v-note-err").is_none());
@@ -149,10 +153,7 @@ async fn submitting_empty_shows_the_summary_and_focuses_it() {
 async fn typing_updates_the_counter_without_losing_the_caret() {
     let host = add_placeholder("typing", "avis", Some(DEFINITION));
     let root = mounted(&host).await;
-    let area: HtmlTextAreaElement = root
-        .get_element_by_id("v-commentaire")
-        .unwrap()
-        .unchecked_into();
+    let area: HtmlTextAreaElement = by_id(&root, "v-commentaire");
     area.focus().unwrap();
     area.set_value("Bonjour");
     fire(&area, "input");
@@ -188,10 +189,7 @@ async fn a_bad_definition_leaves_the_page_intact() {
 async fn a_network_failure_is_shown_and_answers_are_kept() {
     let host = add_placeholder("netfail", "avis", Some(DEFINITION));
     let root = mounted(&host).await;
-    let good: HtmlElement = root
-        .get_element_by_id("v-note-good")
-        .unwrap()
-        .unchecked_into();
+    let good: HtmlElement = by_id(&root, "v-note-good");
     good.click();
     let button: HtmlElement = root
         .query_selector("button")
@@ -216,12 +214,8 @@ async fn a_network_failure_is_shown_and_answers_are_kept() {
             .unwrap()
             .contains("vérifiez votre connexion")
     );
-    let radio: web_sys::HtmlInputElement = root
-        .get_element_by_id("v-note-good")
-        .unwrap()
-        .unchecked_into();
+    let radio: web_sys::HtmlInputElement = by_id(&root, "v-note-good");
     assert!(radio.checked());
     let button = root.query_selector("button").unwrap().unwrap();
     assert_eq!(button.text_content().unwrap(), "Réessayer l’envoi");
-    let _ = JsValue::NULL;
 }

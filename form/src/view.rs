@@ -353,7 +353,9 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                         .a("name", q.id.clone())
                         .a("value", sm.key())
                         .a_if(value == sm.key(), "checked", ""))
-                    .c(el("span").a("class", sm.face_class()).a("aria-hidden", "true"))
+                    .c(el("span")
+                        .a("class", sm.face_class())
+                        .a("aria-hidden", "true"))
                     .c(el("span").a("class", "lbl").t(label))
                     .into()
             });

@@ -122,7 +122,11 @@ pub fn test() -> Result<()> {
     print!("{summary}");
     // One plain closing line over every suite, for CI and for people.
     let passed: usize = steps.0.iter().filter_map(Step::tests).sum();
-    let failed = steps.0.iter().filter(|s| !matches!(s.outcome, Outcome::Passed(_))).count();
+    let failed = steps
+        .0
+        .iter()
+        .filter(|s| !matches!(s.outcome, Outcome::Passed(_)))
+        .count();
     println!("{passed} passed, {failed} failed");
     std::io::stdout().flush()?;
     if !ok {
