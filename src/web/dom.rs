@@ -1,8 +1,9 @@
 //! One mounted widget: its shadow root, the view tree → DOM patcher, and DOM events → messages.
 //!
-//! The DOM is only ever built with `create_element`, `set_attribute` and text nodes (never
-//! `innerHTML`), so text from a definition or an answer cannot become markup. Re-rendering patches
-//! the previous tree in place, so focus, caret position and IME state survive typing.
+//! The DOM is only ever built with `create_element`, `set_attribute` and text nodes (never an
+//! HTML-parsing setter), so text from a definition or an answer cannot become markup.
+//! Re-rendering patches the previous tree in place, so focus, caret position and IME state
+//! survive typing.
 
 use std::{cell::RefCell, rc::Rc};
 
