@@ -187,12 +187,19 @@ test('hostile host CSS does not reach inside the widget', async () => {
       buttonColor: cs('button').color,
       legendSize: cs('legend').fontSize,
       titleTransform: cs('h2').textTransform,
+      rootFontSize: cs('.voix').fontSize,
+      rootMaxWidth: cs('.voix').maxWidth,
+      rootStyle: cs('.voix').fontStyle,
     };
   });
   assert.notEqual(styles.button, 'none');
   assert.notEqual(styles.buttonColor, 'rgb(255, 0, 0)');
   assert.notEqual(styles.legendSize, '40px');
   assert.equal(styles.titleTransform, 'none');
+  // The host's `html { font-size: 10px }` and inherited body styles do not shrink or restyle it.
+  assert.equal(styles.rootFontSize, '16px');
+  assert.equal(styles.rootMaxWidth, '640px');
+  assert.equal(styles.rootStyle, 'normal');
   assert.deepEqual(await axeCheck(page, '[data-voix-form]'), []);
   await context.close();
 });
