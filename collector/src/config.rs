@@ -21,6 +21,7 @@
 //! ```
 
 use std::{
+    collections::BTreeMap,
     net::SocketAddr,
     path::{Path, PathBuf},
 };
@@ -37,6 +38,45 @@ pub const DEFAULT_DATABASE: &str = "voix.db";
 /// Largest request body accepted when the file says nothing. A full form of free text fits;
 /// anything bigger is not a resident typing.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
+/// Answers accepted per client and form per minute when the file says nothing: a resident
+/// answers once; ten a minute leaves room for a shared office connection.
+pub const DEFAULT_RATE_PER_MINUTE: u32 = 10;
+/// Answers a client may send at once before the per-minute rate applies.
+pub const DEFAULT_RATE_BURST: u32 = 5;
+/// Prefix of the environment variables that override the file (`VOIX_LISTEN`…).
+pub const ENV_PREFIX: &str = "VOIX_";
+
+/// Per-form behaviour of the collector. Top-level keys of the file give the defaults; a
+/// `[form.ID]` table overrides them for one form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormSettings {
+    /// Origins whose pages may post answers (the collector's own origin always may).
+    pub allowed_origins: AllowedOrigins,
+    /// Whether `GET /v1/forms/{id}/results` answers everyone (otherwise only the admin token).
+    pub public_results: bool,
+    /// Per-client rate limit of answers.
+    pub rate_limit: RateLimit,
+    /// Answers older than this many days are deleted; `None` keeps them.
+    pub retain_days: Option<u32>,
+}
+
+/// A token-bucket rate: `burst` answers at once, then `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained answers per minute (0 = unlimited).
+    pub per_minute: u32,
+    /// Answers allowed at once.
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            per_minute: DEFAULT_RATE_PER_MINUTE,
+            burst: DEFAULT_RATE_BURST,
+        }
+    }
+}
 
 /// The loaded configuration, paths resolved, forms parsed and checked.
 #[derive(Debug, Clone)]
@@ -49,12 +89,23 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// The built widget files, served at `/` before `static_dir`.
     pub dist_dir: Option<PathBuf>,
-    /// Origins whose pages may post answers (the collector's own origin always may).
-    pub allowed_origins: AllowedOrigins,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Bearer token of the admin API (`/v1/admin/…`); `None` disables it.
+    pub admin_token: Option<String>,
     /// The forms, in file order.
     pub forms: Vec<Form>,
+    /// The settings of every form, by form id (defaults merged with `[form.ID]`).
+    pub settings: BTreeMap<String, FormSettings>,
+    /// The top-level settings (what a form without a `[form.ID]` table gets).
+    pub defaults: FormSettings,
+}
+
+impl Config {
+    /// The settings of form `id` (the defaults if the id is unknown).
+    pub fn settings(&self, id: &str) -> &FormSettings {
+        self.settings.get(id).unwrap_or(&self.defaults)
+    }
 }
 
 // The file as written; `deny_unknown_fields` turns a misspelt key into an error naming it.
@@ -65,31 +116,173 @@ struct ConfigFile {
     database: Option<String>,
     static_dir: Option<PathBuf>,
     dist_dir: Option<PathBuf>,
-    #[serde(default)]
-    allowed_origins: Vec<String>,
+    allowed_origins: Option<Vec<String>>,
     max_body_bytes: Option<u64>,
+    admin_token: Option<String>,
+    public_results: Option<bool>,
+    rate_limit: Option<RateLimitFile>,
+    retain_days: Option<u32>,
     #[serde(default)]
     forms: Vec<PathBuf>,
+    #[serde(default)]
+    form: BTreeMap<String, FormFile>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+struct RateLimitFile {
+    per_minute: Option<u32>,
+    burst: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FormFile {
+    allowed_origins: Option<Vec<String>>,
+    public_results: Option<bool>,
+    rate_limit: Option<RateLimitFile>,
+    retain_days: Option<u32>,
+}
+
+/// The environment variables read, each overriding the file key of the same name (lower case,
+/// without the prefix). Lists are comma-separated.
+pub const ENV_KEYS: &[&str] = &[
+    "LISTEN",
+    "DATABASE",
+    "STATIC_DIR",
+    "DIST_DIR",
+    "ALLOWED_ORIGINS",
+    "MAX_BODY_BYTES",
+    "ADMIN_TOKEN",
+    "PUBLIC_RESULTS",
+    "RATE_LIMIT_PER_MINUTE",
+    "RATE_LIMIT_BURST",
+    "RETAIN_DAYS",
+    "FORMS",
+];
+
+impl ConfigFile {
+    // Environment variables win over the file: containers and systemd units set them.
+    fn apply_env(
+        &mut self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> std::result::Result<(), String> {
+        let get = |key: &str| env(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.trim().is_empty());
+        let list = |v: String| -> Vec<String> {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let number = |key: &str, v: String| -> std::result::Result<u64, String> {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("{ENV_PREFIX}{key}: `{v}` is not a whole number"))
+        };
+        if let Some(v) = get("LISTEN") {
+            self.listen = Some(v);
+        }
+        if let Some(v) = get("DATABASE") {
+            self.database = Some(v);
+        }
+        if let Some(v) = get("STATIC_DIR") {
+            self.static_dir = Some(v.into());
+        }
+        if let Some(v) = get("DIST_DIR") {
+            self.dist_dir = Some(v.into());
+        }
+        if let Some(v) = get("ALLOWED_ORIGINS") {
+            self.allowed_origins = Some(list(v));
+        }
+        if let Some(v) = get("MAX_BODY_BYTES") {
+            self.max_body_bytes = Some(number("MAX_BODY_BYTES", v)?);
+        }
+        if let Some(v) = get("ADMIN_TOKEN") {
+            self.admin_token = Some(v);
+        }
+        if let Some(v) = get("PUBLIC_RESULTS") {
+            self.public_results = Some(match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(format!(
+                        "{ENV_PREFIX}PUBLIC_RESULTS: `{v}` is not true or false"
+                    ));
+                }
+            });
+        }
+        let mut rate = self.rate_limit.unwrap_or(RateLimitFile {
+            per_minute: None,
+            burst: None,
+        });
+        if let Some(v) = get("RATE_LIMIT_PER_MINUTE") {
+            rate.per_minute = Some(small(number("RATE_LIMIT_PER_MINUTE", v)?)?);
+        }
+        if let Some(v) = get("RATE_LIMIT_BURST") {
+            rate.burst = Some(small(number("RATE_LIMIT_BURST", v)?)?);
+        }
+        self.rate_limit = Some(rate);
+        if let Some(v) = get("RETAIN_DAYS") {
+            self.retain_days = Some(small(number("RETAIN_DAYS", v)?)?);
+        }
+        if let Some(v) = get("FORMS") {
+            self.forms = list(v).into_iter().map(PathBuf::from).collect();
+        }
+        Ok(())
+    }
+}
+
+fn small(n: u64) -> std::result::Result<u32, String> {
+    u32::try_from(n).map_err(|_| format!("{n} is too large"))
+}
+
+fn rate_limit(
+    base: RateLimit,
+    file: Option<RateLimitFile>,
+) -> std::result::Result<RateLimit, String> {
+    let Some(f) = file else {
+        return Ok(base);
+    };
+    let r = RateLimit {
+        per_minute: f.per_minute.unwrap_or(base.per_minute),
+        burst: f.burst.unwrap_or(base.burst),
+    };
+    if r.per_minute > 0 && r.burst == 0 {
+        return Err("burst must be at least 1 when per_minute is set".into());
+    }
+    Ok(r)
 }
 
 impl Config {
-    /// Reads the configuration file at `path` and the form files it names.
+    /// Reads the configuration file at `path` and the form files it names; `VOIX_*`
+    /// environment variables override the file.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
             path: path.to_owned(),
             message: format!("cannot read: {e}"),
         })?;
-        Config::parse(&text, path)
+        Config::parse_with_env(&text, path, &|k| std::env::var(k).ok())
     }
 
     /// Parses configuration `text` as if read from `path` (which locates relative paths and
-    /// names the file in errors); form files are read from disk.
+    /// names the file in errors); form files are read from disk. No environment.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        Config::parse_with_env(text, path, &|_| None)
+    }
+
+    /// [`Config::parse`] with `env` looking up the `VOIX_*` overrides.
+    pub fn parse_with_env(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
         let fail = |message: String| Error::Config {
             path: path.to_owned(),
             message,
         };
-        let file: ConfigFile = toml::from_str(text).map_err(|e| fail(toml_message(&e, text)))?;
+        let mut file: ConfigFile =
+            toml::from_str(text).map_err(|e| fail(toml_message(&e, text)))?;
+        file.apply_env(env).map_err(fail)?;
         let base = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
@@ -119,8 +312,23 @@ impl Config {
         // dist_dir may not exist yet: it is produced by `cargo xtask dist`, and the collector
         // is useful (forms, answers) before the widget is built. `serve` warns instead.
         let dist_dir = file.dist_dir.as_deref().map(resolve);
-        let allowed_origins = AllowedOrigins::parse(&file.allowed_origins)
-            .map_err(|m| fail(format!("allowed_origins: {m}")))?;
+        let defaults = FormSettings {
+            allowed_origins: AllowedOrigins::parse(file.allowed_origins.as_deref().unwrap_or(&[]))
+                .map_err(|m| fail(format!("allowed_origins: {m}")))?,
+            public_results: file.public_results.unwrap_or(false),
+            rate_limit: rate_limit(RateLimit::default(), file.rate_limit)
+                .map_err(|m| fail(format!("rate_limit: {m}")))?,
+            retain_days: file.retain_days.filter(|d| *d > 0),
+        };
+        let admin_token = match file.admin_token.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) if t.len() < 16 => {
+                return Err(fail(
+                    "admin_token: use at least 16 characters (e.g. `openssl rand -hex 24`)".into(),
+                ));
+            }
+            Some(t) => Some(t.to_owned()),
+        };
         let max_body_bytes = match file.max_body_bytes {
             None => DEFAULT_MAX_BODY_BYTES,
             Some(0) => return Err(fail("max_body_bytes: must be at least 1".into())),
@@ -145,14 +353,47 @@ impl Config {
             forms.push(form);
             sources.push(p);
         }
+        let mut settings = BTreeMap::new();
+        for id in file.form.keys() {
+            if !forms.iter().any(|f| &f.id == id) {
+                return Err(fail(format!(
+                    "form.{id}: no form with id `{id}` among the form files"
+                )));
+            }
+        }
+        for form in &forms {
+            let own = file.form.get(&form.id);
+            let at = |key: &str| format!("form.{}.{key}", form.id);
+            let s = match own {
+                None => defaults.clone(),
+                Some(o) => FormSettings {
+                    allowed_origins: match &o.allowed_origins {
+                        Some(list) => AllowedOrigins::parse(list)
+                            .map_err(|m| fail(format!("{}: {m}", at("allowed_origins"))))?,
+                        None => defaults.allowed_origins.clone(),
+                    },
+                    public_results: o.public_results.unwrap_or(defaults.public_results),
+                    rate_limit: rate_limit(defaults.rate_limit, o.rate_limit)
+                        .map_err(|m| fail(format!("{}: {m}", at("rate_limit"))))?,
+                    retain_days: match o.retain_days {
+                        Some(0) => None,
+                        Some(d) => Some(d),
+                        None => defaults.retain_days,
+                    },
+                },
+            };
+            settings.insert(form.id.clone(), s);
+        }
         Ok(Config {
             listen,
             database,
             static_dir,
             dist_dir,
-            allowed_origins,
             max_body_bytes,
+            admin_token,
             forms,
+            settings,
+            defaults,
         })
     }
 }
@@ -274,6 +515,117 @@ mod tests {
         for bad in ["ftp://a", "https://", "https://a/b", "a.example"] {
             assert!(AllowedOrigins::parse(&[bad.into()]).is_err(), "{bad}");
         }
+    }
+
+    fn config(text: &str, env: &[(&str, &str)]) -> std::result::Result<Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        for id in ["a", "b"] {
+            std::fs::write(
+                dir.path().join(format!("{id}.json")),
+                format!(r#"{{"id":"{id}","title":"T","questions":[{{"id":"q","type":"smileys","label":"L"}}]}}"#),
+            )
+            .unwrap();
+        }
+        let env: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::parse_with_env(text, &dir.path().join("voix.toml"), &|k| {
+            env.get(k).cloned()
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn form_settings_merge_defaults_and_form_tables() {
+        let c = config(
+            r#"
+            forms = ["a.json", "b.json"]
+            allowed_origins = ["https://site.example"]
+            retain_days = 30
+            rate_limit = { per_minute = 4 }
+            [form.b]
+            public_results = true
+            allowed_origins = ["*"]
+            rate_limit = { burst = 2 }
+            retain_days = 0
+            "#,
+            &[],
+        )
+        .unwrap();
+        let a = c.settings("a");
+        assert!(a.allowed_origins.allows("https://site.example"));
+        assert!(!a.public_results);
+        assert_eq!(a.retain_days, Some(30));
+        assert_eq!(
+            a.rate_limit,
+            RateLimit {
+                per_minute: 4,
+                burst: DEFAULT_RATE_BURST
+            }
+        );
+        let b = c.settings("b");
+        assert!(b.allowed_origins.allows("https://anything.example"));
+        assert!(b.public_results);
+        assert_eq!(b.retain_days, None);
+        assert_eq!(
+            b.rate_limit,
+            RateLimit {
+                per_minute: 4,
+                burst: 2
+            }
+        );
+    }
+
+    #[test]
+    fn form_tables_are_checked() {
+        let e = config(
+            "forms = [\"a.json\"]\n[form.zzz]\npublic_results = true",
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("form.zzz") && e.contains("no form with id"),
+            "{e}"
+        );
+        let e = config("forms = [\"a.json\"]\n[form.a]\npublik = true", &[]).unwrap_err();
+        assert!(e.contains("publik"), "{e}");
+        let e = config("forms = [\"a.json\"]\nadmin_token = \"short\"", &[]).unwrap_err();
+        assert!(e.contains("admin_token"), "{e}");
+        let e = config("forms = [\"a.json\"]\nrate_limit = { burst = 0 }", &[]).unwrap_err();
+        assert!(e.contains("burst"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let c = config(
+            "forms = [\"a.json\"]\nlisten = \"127.0.0.1:1\"",
+            &[
+                ("VOIX_LISTEN", "127.0.0.1:2"),
+                ("VOIX_FORMS", "a.json, b.json"),
+                (
+                    "VOIX_ALLOWED_ORIGINS",
+                    "https://x.example,https://y.example",
+                ),
+                ("VOIX_ADMIN_TOKEN", "0123456789abcdef0123"),
+                ("VOIX_RATE_LIMIT_PER_MINUTE", "7"),
+                ("VOIX_RETAIN_DAYS", "90"),
+                ("VOIX_PUBLIC_RESULTS", "yes"),
+                ("VOIX_MAX_BODY_BYTES", "2048"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 2);
+        assert_eq!(c.forms.len(), 2);
+        assert_eq!(c.admin_token.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(c.max_body_bytes, 2048);
+        let b = c.settings("b");
+        assert!(b.allowed_origins.allows("https://y.example"));
+        assert_eq!(b.rate_limit.per_minute, 7);
+        assert_eq!(b.retain_days, Some(90));
+        assert!(b.public_results);
+        let e = config("forms = [\"a.json\"]", &[("VOIX_RETAIN_DAYS", "soon")]).unwrap_err();
+        assert!(e.contains("VOIX_RETAIN_DAYS"), "{e}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use voix_form::Form;
 
 use crate::{
     Config, Result,
-    config::AllowedOrigins,
+    config::{AllowedOrigins, FormSettings},
     store::{self, DatabaseUrl, Store},
 };
 
@@ -23,8 +23,10 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 struct Shared {
     forms: BTreeMap<String, Form>,
+    settings: BTreeMap<String, FormSettings>,
+    defaults: FormSettings,
     store: Arc<dyn Store>,
-    allowed_origins: AllowedOrigins,
+    admin_token: Option<String>,
     max_body_bytes: usize,
     dist: Option<ServeDir>,
     site: Option<ServeDir>,
@@ -48,8 +50,10 @@ impl AppState {
                 .into_iter()
                 .map(|f| (f.id.clone(), f))
                 .collect(),
+            settings: config.settings,
+            defaults: config.defaults,
             store,
-            allowed_origins: config.allowed_origins,
+            admin_token: config.admin_token,
             max_body_bytes: config.max_body_bytes,
             dist: config.dist_dir.map(ServeDir::new),
             site: config.static_dir.map(ServeDir::new),
@@ -78,8 +82,20 @@ impl AppState {
         &self.0.store
     }
 
-    pub(crate) fn allowed_origins(&self) -> &AllowedOrigins {
-        &self.0.allowed_origins
+    /// The settings of form `id` (the top-level defaults for an unknown id, so that an
+    /// allowed page posting to a mistyped form learns `not_found`, not `origin_not_allowed`).
+    pub fn settings(&self, id: &str) -> &FormSettings {
+        self.0.settings.get(id).unwrap_or(&self.0.defaults)
+    }
+
+    /// The origins allowed to post to form `id`.
+    pub(crate) fn allowed_origins(&self, id: &str) -> &AllowedOrigins {
+        &self.settings(id).allowed_origins
+    }
+
+    /// The admin API's bearer token, if enabled.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.0.admin_token.as_deref()
     }
 
     pub(crate) fn max_body_bytes(&self) -> usize {

@@ -1,5 +1,5 @@
 //! Who may post answers. A request whose `Origin` is neither the collector's own origin nor in
-//! `allowed_origins` is refused with 403 `origin_not_allowed` before anything is read or stored:
+//! the form's `allowed_origins` (top level of the config, or its `[form.ID]` table) is refused with 403 `origin_not_allowed` before anything is read or stored:
 //! browsers send simple `text/plain` POSTs cross-origin without asking, so CORS response headers
 //! alone would not stop a foreign page from filling our database — only this check does.
 //!
@@ -28,7 +28,9 @@ pub(super) async fn check_origin(
             let text = origin.to_str().unwrap_or("");
             if is_same_origin(text, req.headers(), req.uri()) {
                 None
-            } else if !text.is_empty() && state.allowed_origins().allows(text) {
+            } else if !text.is_empty()
+                && form_id(req.uri()).is_some_and(|id| state.allowed_origins(id).allows(text))
+            {
                 Some(origin.clone())
             } else {
                 tracing::info!(origin = %text, "refused a post from a foreign origin");
@@ -42,6 +44,11 @@ pub(super) async fn check_origin(
             .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
     vary(res)
+}
+
+// `/v1/forms/{id}/…` → `id`.
+fn form_id(uri: &Uri) -> Option<&str> {
+    uri.path().strip_prefix("/v1/forms/")?.split('/').next()
 }
 
 // The answer depends on Origin, whatever it was; caches must know.
