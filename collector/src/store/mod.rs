@@ -61,6 +61,10 @@ pub trait Store: Send + Sync + Debug {
     /// Every response to `form_id`, oldest first.
     fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
 
+    /// Deletes the responses to `form_id` received before `cutoff` (RFC 3339 UTC, the format of
+    /// [`StoredResponse::received_at`], which sorts as text); returns how many were deleted.
+    fn purge_before<'a>(&'a self, form_id: &'a str, cutoff: &'a str) -> BoxFuture<'a, Result<u64>>;
+
     /// Succeeds when the database answers a trivial query.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
 }

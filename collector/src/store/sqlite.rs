@@ -48,6 +48,11 @@ enum Command {
         form_id: String,
         reply: oneshot::Sender<Result<Vec<StoredResponse>>>,
     },
+    Purge {
+        form_id: String,
+        cutoff: String,
+        reply: oneshot::Sender<Result<u64>>,
+    },
     Ping {
         reply: oneshot::Sender<Result<()>>,
     },
@@ -127,6 +132,14 @@ impl Store for SqliteStore {
     fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
         Box::pin(self.call(move |reply| Command::Responses {
             form_id: form_id.to_owned(),
+            reply,
+        }))
+    }
+
+    fn purge_before<'a>(&'a self, form_id: &'a str, cutoff: &'a str) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.call(move |reply| Command::Purge {
+            form_id: form_id.to_owned(),
+            cutoff: cutoff.to_owned(),
             reply,
         }))
     }
@@ -218,6 +231,17 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
             }
             Command::Responses { form_id, reply } => {
                 let _ = reply.send(read_responses(&conn, &form_id));
+            }
+            Command::Purge {
+                form_id,
+                cutoff,
+                reply,
+            } => {
+                let r = conn.execute(
+                    "DELETE FROM responses WHERE form_id = ?1 AND received_at < ?2",
+                    rusqlite::params![form_id, cutoff],
+                );
+                let _ = reply.send(r.map(|n| n as u64).map_err(Error::from));
             }
             Command::Ping { reply } => {
                 let r = conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0));
@@ -337,6 +361,32 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[tokio::test]
+    async fn purge_deletes_only_older_answers_of_that_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("v.db")).unwrap();
+        let a = answers(&[("note", "good")]);
+        store.insert("f", None, &a).await.unwrap();
+        store.insert("g", None, &a).await.unwrap();
+        // Everything stored so far is before a cutoff far in the future, nothing before 1970.
+        assert_eq!(
+            store
+                .purge_before("f", "1970-01-01T00:00:00Z")
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .purge_before("f", "9999-01-01T00:00:00Z")
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(store.responses("f").await.unwrap().is_empty());
+        assert_eq!(store.responses("g").await.unwrap().len(), 1);
     }
 
     #[tokio::test]
