@@ -104,6 +104,9 @@ pub enum AppError {
     /// The page's origin may not post here.
     #[error("origin not allowed")]
     OriginNotAllowed,
+    /// An admin endpoint without the right bearer token (or with the admin API disabled).
+    #[error("unauthorized")]
+    Unauthorized,
     /// Our fault. The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] Error),
@@ -131,12 +134,21 @@ impl AppError {
             }
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// The stable code sent to the client.
-    pub fn code(&self) -> ErrorCode {
+    /// The stable code sent to the client: the shared [`ErrorCode`]s, plus codes only the
+    /// collector's own API uses (`unauthorized`), which the widget never needs to know.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            other => other.shared_code().as_str(),
+        }
+    }
+
+    fn shared_code(&self) -> ErrorCode {
         match self {
             // There is no separate code for a wrong method: the widget never sends one, and
             // to a client it means the same thing — nothing answers that request here.
@@ -148,6 +160,7 @@ impl AppError {
             AppError::Invalid(_) => ErrorCode::Invalid,
             AppError::Conflict => ErrorCode::Conflict,
             AppError::OriginNotAllowed => ErrorCode::OriginNotAllowed,
+            AppError::Unauthorized => ErrorCode::Invalid,
             AppError::Internal(_) => ErrorCode::Server,
         }
     }
@@ -174,6 +187,9 @@ impl AppError {
             AppError::OriginNotAllowed => {
                 "This page's origin is not allowed to send answers to this collector.".into()
             }
+            AppError::Unauthorized => {
+                "Send the admin token as `Authorization: Bearer <token>`.".into()
+            }
             AppError::Internal(_) => {
                 "The collector could not handle the request; try again later.".into()
             }
@@ -188,7 +204,7 @@ struct ErrorEnvelope<'a> {
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
-    code: ErrorCode,
+    code: &'static str,
     message: String,
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,6 +228,13 @@ impl IntoResponse for AppError {
                 fields,
             },
         };
-        (self.status(), Json(body)).into_response()
+        let mut res = (self.status(), Json(body)).into_response();
+        if matches!(self, AppError::Unauthorized) {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        res
     }
 }
