@@ -3,7 +3,8 @@
 //! Precedence, lowest first: built-in defaults < the script tag's `data-*` attributes < the
 //! placeholder's `data-*` attributes. The endpoint defaults to the origin the script was loaded
 //! from, so `<script src="https://avis.mairie.fr/voix.js">` posts to `https://avis.mairie.fr`.
-//! This module is pure: the web layer passes attribute look-ups in.
+//! This module is pure: the web layer passes attribute look-ups in, and URL parsing too — the
+//! browser's own URL parser is the authority on what a URL means, and it costs no wasm.
 
 use voix_form::{i18n::Locale, schema::is_valid_id};
 
@@ -55,11 +56,14 @@ pub enum ConfigError {
 }
 
 /// Resolves one widget's configuration. `placeholder` and `script` look attributes up;
-/// `script_src` is the script's absolute URL.
+/// `script_origin` is the origin the script was loaded from; `endpoint` turns a `data-endpoint`
+/// value into `origin + path` without a trailing slash, or `None` when it is not an absolute
+/// http(s) URL without query or fragment.
 pub fn resolve(
     placeholder: &dyn Fn(&str) -> Option<String>,
     script: &dyn Fn(&str) -> Option<String>,
-    script_src: Option<&str>,
+    script_origin: Option<&str>,
+    endpoint: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let pick = |name: &str| {
         placeholder(name)
@@ -76,8 +80,10 @@ pub fn resolve(
         return Err(ConfigError::BadFormId(form));
     }
     let endpoint = match pick(ATTR_ENDPOINT) {
-        Some(e) => normalize_endpoint(&e).ok_or(ConfigError::BadEndpoint(e))?,
-        None => script_src.and_then(origin).ok_or(ConfigError::NoEndpoint)?,
+        Some(e) => endpoint(&e).ok_or(ConfigError::BadEndpoint(e))?,
+        None => script_origin
+            .map(str::to_owned)
+            .ok_or(ConfigError::NoEndpoint)?,
     };
     Ok(Config {
         form,
@@ -97,52 +103,6 @@ impl Config {
     pub fn responses_url(&self) -> String {
         format!("{}{FORMS_PATH}{}/responses", self.endpoint, self.form)
     }
-}
-
-/// The origin (`scheme://host[:port]`) of an absolute http(s) URL.
-///
-/// # Example
-/// ```
-/// assert_eq!(voix::config::origin("https://a.fr:8443/js/voix.js?v=1").as_deref(),
-///            Some("https://a.fr:8443"));
-/// ```
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = split_scheme(url)?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let end = rest
-        .bytes()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let authority = rest.get(..end)?;
-    // Drop any `user:password@`.
-    let host = match authority.rfind('@') {
-        Some(at) => authority.get(at + 1..)?,
-        None => authority,
-    };
-    if host.is_empty() {
-        return None;
-    }
-    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
-}
-
-// `scheme://rest` → (scheme, rest); a char search keeps a substring searcher out of the wasm.
-fn split_scheme(url: &str) -> Option<(&str, &str)> {
-    let (scheme, rest) = url.split_once(':')?;
-    Some((scheme, rest.strip_prefix("//")?))
-}
-
-/// An endpoint: an absolute http(s) URL, kept with its path prefix, without a trailing slash.
-pub fn normalize_endpoint(url: &str) -> Option<String> {
-    let origin = origin(url)?;
-    let (_, rest) = split_scheme(url)?;
-    let path = rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("");
-    if path.contains(['?', '#']) {
-        return None;
-    }
-    Some(format!("{origin}{}", path.trim_end_matches('/')))
 }
 
 /// The display locale: `data-lang`, else the host page's `<html lang>`, else French.
@@ -165,13 +125,26 @@ mod tests {
             .collect()
     }
 
+    // Stands in for the browser's URL parser (the web layer's `endpoint`): enough to test
+    // precedence and error mapping here; the real one is exercised in the browser tests.
+    fn endpoint(url: &str) -> Option<String> {
+        let ok = (url.starts_with("https://") || url.starts_with("http://"))
+            && !url.contains(['?', '#']);
+        ok.then(|| url.trim_end_matches('/').to_owned())
+    }
+
     fn run(
         ph: &[(&str, &str)],
         sc: &[(&str, &str)],
-        src: Option<&str>,
+        script_origin: Option<&str>,
     ) -> Result<Config, ConfigError> {
         let (ph, sc) = (attrs(ph), attrs(sc));
-        resolve(&|k| ph.get(k).cloned(), &|k| sc.get(k).cloned(), src)
+        resolve(
+            &|k| ph.get(k).cloned(),
+            &|k| sc.get(k).cloned(),
+            script_origin,
+            &endpoint,
+        )
     }
 
     #[test]
@@ -179,7 +152,7 @@ mod tests {
         let c = run(
             &[("data-voix-form", "satisfaction")],
             &[],
-            Some("https://avis.mairie.fr/voix.js"),
+            Some("https://avis.mairie.fr"),
         )
         .unwrap();
         assert_eq!(c.form, "satisfaction");
@@ -207,7 +180,7 @@ mod tests {
                 ("data-endpoint", "https://a.fr"),
                 ("data-lang", "fr"),
             ],
-            Some("https://cdn.fr/voix.js"),
+            Some("https://cdn.fr"),
         )
         .unwrap();
         assert_eq!(c.form, "avis");
@@ -228,15 +201,11 @@ mod tests {
     #[test]
     fn clear_errors() {
         assert_eq!(
-            run(&[], &[], Some("https://a.fr/v.js")),
+            run(&[], &[], Some("https://a.fr")),
             Err(ConfigError::MissingForm)
         );
         assert_eq!(
-            run(
-                &[("data-voix-form", "Bad Id")],
-                &[],
-                Some("https://a.fr/v.js")
-            ),
+            run(&[("data-voix-form", "Bad Id")], &[], Some("https://a.fr")),
             Err(ConfigError::BadFormId("Bad Id".into()))
         );
         assert_eq!(
@@ -253,23 +222,6 @@ mod tests {
         );
         let msg = ConfigError::MissingForm.to_string();
         assert!(msg.contains("data-voix-form"), "{msg}");
-    }
-
-    #[test]
-    fn origins() {
-        assert_eq!(origin("HTTP://A.fr").as_deref(), Some("http://a.fr"));
-        assert_eq!(
-            origin("https://u:p@a.fr/x").as_deref(),
-            Some("https://a.fr")
-        );
-        assert_eq!(
-            origin("http://127.0.0.1:8080/voix.js").as_deref(),
-            Some("http://127.0.0.1:8080")
-        );
-        assert_eq!(origin("file:///x"), None);
-        assert_eq!(origin("/relative"), None);
-        assert_eq!(origin("https://"), None);
-        assert_eq!(normalize_endpoint("https://a.fr/x?y"), None);
     }
 
     #[test]

@@ -165,7 +165,8 @@ impl Widget {
         self.status = Status::Sending;
         let id = self.submission_id.get_or_insert(fresh_id).clone();
         let mut submission = Submission::new(answers);
-        submission.id = Some(id);
+        // An empty id means the browser had no random source: send without one.
+        submission.id = Some(id).filter(|id| !id.is_empty());
         vec![Effect::Render, Effect::Post(submission.to_json())]
     }
 }
@@ -284,6 +285,17 @@ mod tests {
         assert_eq!(w.status, Status::Sending);
         // A second press while sending does nothing.
         assert!(submit(&mut w, "other").is_empty());
+    }
+
+    #[test]
+    fn no_random_source_sends_without_an_id() {
+        let mut w = widget();
+        input(&mut w, "note", "good");
+        let fx = submit(&mut w, "");
+        assert_eq!(
+            fx[1],
+            Effect::Post(r#"{"v":1,"answers":{"note":"good"}}"#.into())
+        );
     }
 
     #[test]

@@ -186,6 +186,31 @@ async fn a_bad_definition_leaves_the_page_intact() {
 }
 
 #[wasm_bindgen_test]
+async fn data_endpoint_must_be_an_absolute_web_url() {
+    // Read by the browser's URL parser: relative, non-http(s), query or fragment are refused.
+    for (i, bad) in [
+        "/relative",
+        "ftp://example.org",
+        "https://a.example/?x=1",
+        "https://a.example/#f",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let host = add_placeholder(&format!("endpoint{i}"), "avis", Some(DEFINITION));
+        host.set_attribute("data-endpoint", bad).unwrap();
+        voix::boot(None);
+        sleep(30).await;
+        assert!(host.shadow_root().is_none(), "{bad} was accepted");
+    }
+    // A path prefix is fine.
+    let host = add_placeholder("endpointok", "avis", Some(DEFINITION));
+    host.set_attribute("data-endpoint", "https://a.example/voix/")
+        .unwrap();
+    mounted(&host).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_network_failure_is_shown_and_answers_are_kept() {
     let host = add_placeholder("netfail", "avis", Some(DEFINITION));
     let root = mounted(&host).await;

@@ -52,7 +52,8 @@ pub fn request(method: &str, url: &str, body: Option<&str>, done: impl FnOnce(Ou
     either(&window.fetch_with_str_and_init(url, &init), &on_response);
 }
 
-/// 128 random bits as 32 hex characters, from the browser's CSPRNG.
+/// 128 random bits as 32 hex characters, from the browser's CSPRNG; empty if it is missing
+/// (no browser that runs WebAssembly lacks it), and the answer then goes without an id.
 pub fn random_id() -> String {
     // Filled on the JS side and read back byte by byte: passing a `&mut [u8]` would link the
     // copy-back machinery for a 16-byte array.
@@ -62,12 +63,10 @@ pub fn random_id() -> String {
         .is_ok_and(|c| c.get_random_values_with_js_u8_array(&array).is_ok());
     let mut out = String::with_capacity(32);
     for i in 0..16 {
-        let b = if filled {
-            array.get_index(i)
-        } else {
-            // Very old browsers: weaker, but two residents must still not share an id.
-            (js_sys::Math::random() * 256.0) as u8
-        };
+        if !filled {
+            break;
+        }
+        let b = array.get_index(i);
         out.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
         out.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
     }

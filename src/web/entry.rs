@@ -19,7 +19,12 @@ pub fn boot(script: Option<HtmlScriptElement>) {
     };
     install_global();
     let script_attr = |name: &str| script.as_ref().and_then(|s| s.get_attribute(name));
-    let src = script.as_ref().map(|s| s.src());
+    // The page the script came from: its origin is the default endpoint.
+    let script_origin = script
+        .as_ref()
+        .and_then(|s| web_sys::Url::new(&s.src()).ok())
+        .map(|u| u.origin())
+        .filter(|o| o.starts_with("http"));
     let html_lang = doc.document_element().and_then(|e| e.get_attribute("lang"));
     let nonce = script_attr("data-nonce");
     let Ok(found) = doc.query_selector_all(&format!("[{ATTR_PLACEHOLDER}]")) else {
@@ -44,7 +49,8 @@ pub fn boot(script: Option<HtmlScriptElement>) {
         let cfg = config::resolve(
             &|name| host.get_attribute(name),
             &script_attr,
-            src.as_deref(),
+            script_origin.as_deref(),
+            &endpoint,
         );
         match cfg {
             Ok(cfg) => {
@@ -58,6 +64,21 @@ pub fn boot(script: Option<HtmlScriptElement>) {
             Err(e) => console_error(&format!("{e}")),
         }
     }
+}
+
+/// `data-endpoint` as `origin + path` (no trailing slash), read by the browser's URL parser:
+/// an absolute http(s) URL without query or fragment, else `None`.
+fn endpoint(url: &str) -> Option<String> {
+    let u = web_sys::Url::new(url).ok()?;
+    let web = matches!(u.protocol().as_str(), "https:" | "http:");
+    if !web || !u.search().is_empty() || !u.hash().is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}{}",
+        u.origin(),
+        u.pathname().trim_end_matches('/')
+    ))
 }
 
 /// Reads the form definition — from the inline `<script type="application/json">` the

@@ -232,3 +232,19 @@ test('no placeholder: one console.error telling the webmaster what to add', asyn
   assert.match(voixErrors[0], /data-voix-form/);
   await context.close();
 });
+
+test('when the wasm cannot start, each placeholder links to the no-JS page of its form', async () => {
+  // A page whose wasm is blocked (as a CSP without 'wasm-unsafe-eval' would).
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  const errs = consoleErrors(p);
+  await p.route('**/voix_bg.wasm', (route) => route.abort('blockedbyclient'));
+  await p.goto(collector.url + '/fixtures/two-widgets.html');
+  const links = p.locator('[data-voix-form] > a');
+  await links.first().waitFor();
+  assert.equal(await links.count(), 2);
+  assert.equal(new URL(await links.first().getAttribute('href'), collector.url).pathname, '/f/satisfaction');
+  assert.match(await links.first().textContent(), /sans JavaScript/);
+  assert.ok(errs.some((e) => e.startsWith('[voix] the form could not start')), errs.join('\n'));
+  await ctx.close();
+});

@@ -383,7 +383,20 @@ fn wrap(glue: &str) -> String {
 {glue}
   var url = new URL("voix_bg.wasm", script ? script.src : document.baseURI);
   wasm_bindgen({{ module_or_path: url }}).then(function () {{ wasm_bindgen.boot(script); }},
-    function (e) {{ console.error("[voix] the form could not start (WebAssembly unavailable or blocked): " + e); }});
+    function (e) {{
+      console.error("[voix] the form could not start (WebAssembly unavailable or blocked): " + e);
+      // Point residents to the collector's page of the same form, which needs no script.
+      document.querySelectorAll("[data-voix-form]").forEach(function (p) {{
+        var attr = function (n) {{ return p.getAttribute(n) || (script && script.getAttribute(n)); }};
+        var id = p.getAttribute("data-voix-form") || attr("data-form");
+        var base = attr("data-endpoint") || (script && new URL(script.src).origin);
+        if (!id || !base || p.firstChild) return;
+        var a = document.createElement("a");
+        a.href = base.replace(/\/$/, "") + "/f/" + encodeURIComponent(id);
+        a.textContent = "Répondre au questionnaire (version sans JavaScript)";
+        p.appendChild(a);
+      }});
+    }});
 }})();
 "#
     )
