@@ -390,7 +390,7 @@ fn wrap(glue: &str) -> String {
         var attr = function (n) {{ return p.getAttribute(n) || (script && script.getAttribute(n)); }};
         var id = p.getAttribute("data-voix-form") || attr("data-form");
         var base = attr("data-endpoint") || (script && new URL(script.src).origin);
-        if (!id || !base || p.firstChild) return;
+        if (!id || !base || p.shadowRoot) return;
         var a = document.createElement("a");
         a.href = base.replace(/\/$/, "") + "/f/" + encodeURIComponent(id);
         a.textContent = "Répondre au questionnaire (version sans JavaScript)";
