@@ -99,6 +99,11 @@ pub struct Config {
     pub settings: BTreeMap<String, FormSettings>,
     /// The top-level settings (what a form without a `[form.ID]` table gets).
     pub defaults: FormSettings,
+    /// Take the client address for rate limiting from the right-most `X-Forwarded-For` entry
+    /// instead of the TCP peer. Only safe when every request reaches the collector through a
+    /// proxy that appends that header: otherwise any client writes its own entry and picks its
+    /// own rate-limit bucket.
+    pub trust_forwarded_for: bool,
 }
 
 impl Config {
@@ -122,6 +127,7 @@ struct ConfigFile {
     public_results: Option<bool>,
     rate_limit: Option<RateLimitFile>,
     retain_days: Option<u32>,
+    trust_forwarded_for: Option<bool>,
     #[serde(default)]
     forms: Vec<PathBuf>,
     #[serde(default)]
@@ -158,6 +164,7 @@ pub const ENV_KEYS: &[&str] = &[
     "RATE_LIMIT_PER_MINUTE",
     "RATE_LIMIT_BURST",
     "RETAIN_DAYS",
+    "TRUST_FORWARDED_FOR",
     "FORMS",
 ];
 
@@ -224,6 +231,17 @@ impl ConfigFile {
         self.rate_limit = Some(rate);
         if let Some(v) = get("RETAIN_DAYS") {
             self.retain_days = Some(small(number("RETAIN_DAYS", v)?)?);
+        }
+        if let Some(v) = get("TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = Some(match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(format!(
+                        "{ENV_PREFIX}TRUST_FORWARDED_FOR: `{v}` is not true or false"
+                    ));
+                }
+            });
         }
         if let Some(v) = get("FORMS") {
             self.forms = list(v).into_iter().map(PathBuf::from).collect();
@@ -394,6 +412,7 @@ impl Config {
             forms,
             settings,
             defaults,
+            trust_forwarded_for: file.trust_forwarded_for.unwrap_or(false),
         })
     }
 }
@@ -489,6 +508,16 @@ impl AllowedOrigins {
     /// Whether a page at `origin` (an `Origin` header value) may post.
     pub fn allows(&self, origin: &str) -> bool {
         self.any || self.list.iter().any(|o| o.eq_ignore_ascii_case(origin))
+    }
+
+    /// Whether `"*"` is among the entries (every origin is allowed).
+    pub fn is_any(&self) -> bool {
+        self.any
+    }
+
+    /// The listed origins, normalised (lower case, no trailing `/`); `"*"` is not among them.
+    pub fn listed(&self) -> &[String] {
+        &self.list
     }
 }
 
@@ -626,6 +655,29 @@ mod tests {
         assert!(b.public_results);
         let e = config("forms = [\"a.json\"]", &[("VOIX_RETAIN_DAYS", "soon")]).unwrap_err();
         assert!(e.contains("VOIX_RETAIN_DAYS"), "{e}");
+    }
+
+    #[test]
+    fn forwarded_for_is_trusted_only_when_asked() {
+        assert!(
+            !config("forms = [\"a.json\"]", &[])
+                .unwrap()
+                .trust_forwarded_for
+        );
+        let c = config("forms = [\"a.json\"]\ntrust_forwarded_for = true", &[]).unwrap();
+        assert!(c.trust_forwarded_for);
+        let c = config(
+            "forms = [\"a.json\"]\ntrust_forwarded_for = true",
+            &[("VOIX_TRUST_FORWARDED_FOR", "no")],
+        )
+        .unwrap();
+        assert!(!c.trust_forwarded_for);
+        let e = config(
+            "forms = [\"a.json\"]",
+            &[("VOIX_TRUST_FORWARDED_FOR", "maybe")],
+        )
+        .unwrap_err();
+        assert!(e.contains("VOIX_TRUST_FORWARDED_FOR"), "{e}");
     }
 
     #[test]

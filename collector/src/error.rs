@@ -107,6 +107,12 @@ pub enum AppError {
     /// An admin endpoint without the right bearer token (or with the admin API disabled).
     #[error("unauthorized")]
     Unauthorized,
+    /// Too many answers from this client to this form lately (see [`crate::limit`]).
+    #[error("rate limited")]
+    RateLimited {
+        /// Whole seconds until the next answer is accepted (at least 1), sent as `Retry-After`.
+        retry_after_secs: u64,
+    },
     /// Our fault. The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] Error),
@@ -135,6 +141,7 @@ impl AppError {
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -161,6 +168,7 @@ impl AppError {
             AppError::Conflict => ErrorCode::Conflict,
             AppError::OriginNotAllowed => ErrorCode::OriginNotAllowed,
             AppError::Unauthorized => ErrorCode::Invalid,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Internal(_) => ErrorCode::Server,
         }
     }
@@ -187,9 +195,14 @@ impl AppError {
             AppError::OriginNotAllowed => {
                 "This page's origin is not allowed to send answers to this collector.".into()
             }
-            AppError::Unauthorized => {
-                "Send the admin token as `Authorization: Bearer <token>`.".into()
-            }
+            // One sentence for a missing token, a wrong one and a disabled admin API: the
+            // answer must not tell a prober which (the log does, for the operator).
+            AppError::Unauthorized => "Send the admin token as `Authorization: Bearer <token>`; \
+                 the admin API is disabled unless the collector's `admin_token` is set."
+                .into(),
+            AppError::RateLimited { retry_after_secs } => format!(
+                "Too many answers in a short time; try again in {retry_after_secs} seconds."
+            ),
             AppError::Internal(_) => {
                 "The collector could not handle the request; try again later.".into()
             }
@@ -233,6 +246,12 @@ impl IntoResponse for AppError {
             res.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if let AppError::RateLimited { retry_after_secs } = self {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs.max(1)),
             );
         }
         res

@@ -20,12 +20,17 @@
 //! # Ok(()) }
 //! ```
 
-use std::{future::Future, io};
+use std::{future::Future, io, net::SocketAddr};
 
 use axum::Router;
 
 pub mod config;
 pub mod error;
+pub mod export;
+pub mod limit;
+pub mod metrics;
+pub mod results;
+pub mod retention;
 mod routes;
 mod state;
 pub mod store;
@@ -49,7 +54,12 @@ pub async fn launch(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "listening");
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address reaches handlers for rate limiting only (see `limit`); it is never
+    // stored or logged.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

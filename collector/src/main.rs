@@ -1,5 +1,5 @@
 //! The `voix-collector` command: `serve` the HTTP API, `check` a configuration, `export` the
-//! stored answers of a form as JSON.
+//! stored answers of a form as JSON or CSV.
 //!
 //! Arguments are parsed by hand: three subcommands and four flags do not justify a parser
 //! dependency in every build. Every failure prints one line to stderr and exits with status 1.
@@ -16,13 +16,22 @@ use voix_collector::{AppState, Config, config::parse_listen, store::DatabaseUrl}
 const USAGE: &str = "\
 usage: voix-collector serve --config PATH [--listen ADDR]
        voix-collector check --config PATH
-       voix-collector export --config PATH --form ID [--format json]
+       voix-collector export --config PATH --form ID [--format json|csv]
 
   serve   serve the API, the widget and the site; prints `listening on http://ADDR`
   check   load the configuration and the form files, print `ok: N forms (ids)`
-  export  print the stored answers of form ID as a JSON array
+  export  print the stored answers of form ID: a JSON array (default), or CSV for
+          spreadsheets (UTF-8 with a byte-order mark, for Excel; formula-like cells
+          prefixed with ')
 
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change their level.";
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExportFormat {
+    Json,
+    Csv,
+}
 
 #[derive(Debug, PartialEq)]
 enum Command {
@@ -36,6 +45,7 @@ enum Command {
     Export {
         config: PathBuf,
         form: String,
+        format: ExportFormat,
     },
     Help,
     Version,
@@ -64,7 +74,11 @@ fn main() -> ExitCode {
         }
         Ok(Command::Serve { config, listen }) => serve(&config, listen),
         Ok(Command::Check { config }) => check(&config),
-        Ok(Command::Export { config, form }) => export(&config, &form),
+        Ok(Command::Export {
+            config,
+            form,
+            format,
+        }) => export(&config, &form, format),
         Err(e) => Err(format!("{e} (see voix-collector --help)")),
     };
     match result {
@@ -132,14 +146,19 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         },
         "check" => Command::Check { config },
         _ => {
-            if let Some(format) = take("--format")
-                && format != "json"
-            {
-                return Err(format!("unsupported format `{format}` (only json for now)"));
-            }
+            let format = match take("--format").as_deref() {
+                None | Some("json") => ExportFormat::Json,
+                Some("csv") => ExportFormat::Csv,
+                Some(other) => {
+                    return Err(format!(
+                        "unsupported format `{other}` (expected json or csv)"
+                    ));
+                }
+            };
             Command::Export {
                 config,
                 form: take("--form").ok_or("`export` needs --form ID")?,
+                format,
             }
         }
     })
@@ -181,9 +200,14 @@ fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<(), String> {
             .and_then(|()| out.flush())
             .map_err(|e| format!("cannot write to stdout: {e}"))?;
         drop(out);
-        voix_collector::launch(listener, state, shutdown_signal())
-            .await
-            .map_err(|e| format!("server error: {e}"))?;
+        let store = state.store().clone();
+        // Deletes answers past their form's retain_days, now and hourly.
+        let retention = tokio::spawn(voix_collector::retention::run(state.clone()));
+        let served = voix_collector::launch(listener, state, shutdown_signal()).await;
+        retention.abort();
+        // Answers still queued (their requesters may have gone) are committed before exiting.
+        store.close().await;
+        served.map_err(|e| format!("server error: {e}"))?;
         tracing::info!("stopped");
         Ok(())
     })
@@ -191,19 +215,17 @@ fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<(), String> {
 
 fn check(config_path: &Path) -> Result<(), String> {
     let config = Config::load(config_path).map_err(|e| e.to_string())?;
-    match &config.database {
-        DatabaseUrl::Sqlite(path) => {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            if !dir.is_dir() {
-                return Err(format!(
-                    "database {}: directory {} does not exist",
-                    path.display(),
-                    dir.display()
-                ));
-            }
+    if let DatabaseUrl::Sqlite(path) = &config.database {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(format!(
+                "database {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            ));
         }
     }
     let ids: Vec<&str> = config.forms.iter().map(|f| f.id.as_str()).collect();
@@ -212,14 +234,14 @@ fn check(config_path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn export(config_path: &Path, form: &str) -> Result<(), String> {
+fn export(config_path: &Path, form: &str, format: ExportFormat) -> Result<(), String> {
     let config = Config::load(config_path).map_err(|e| e.to_string())?;
-    if !config.forms.iter().any(|f| f.id == form) {
+    let Some(definition) = config.forms.iter().find(|f| f.id == form) else {
         return Err(format!("form `{form}` is not in {}", config_path.display()));
-    }
-    let DatabaseUrl::Sqlite(path) = &config.database;
+    };
     // Exporting must not create an empty database as a side effect: no file, no answers.
-    let rows = if path.exists() {
+    let missing = matches!(&config.database, DatabaseUrl::Sqlite(path) if !path.exists());
+    let rows = if !missing {
         let store = voix_collector::store::open(&config.database).map_err(|e| e.to_string())?;
         runtime()?
             .block_on(store.responses(form))
@@ -227,9 +249,15 @@ fn export(config_path: &Path, form: &str) -> Result<(), String> {
     } else {
         Vec::new()
     };
-    let json = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
-    println!("{json}");
-    Ok(())
+    // The same bytes as the admin API's downloads (`voix_collector::export`).
+    let text = match format {
+        ExportFormat::Json => voix_collector::export::json(&rows) + "\n",
+        ExportFormat::Csv => voix_collector::export::csv(definition, &rows),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))
 }
 
 fn init_tracing() {
@@ -301,7 +329,24 @@ mod tests {
             parse("export --form f --config a.toml --format json"),
             Ok(Command::Export {
                 config: "a.toml".into(),
-                form: "f".into()
+                form: "f".into(),
+                format: ExportFormat::Json
+            })
+        );
+        assert_eq!(
+            parse("export --form f --config a.toml"),
+            Ok(Command::Export {
+                config: "a.toml".into(),
+                form: "f".into(),
+                format: ExportFormat::Json
+            })
+        );
+        assert_eq!(
+            parse("export --form f --config a.toml --format csv"),
+            Ok(Command::Export {
+                config: "a.toml".into(),
+                form: "f".into(),
+                format: ExportFormat::Csv
             })
         );
         assert_eq!(parse("--help"), Ok(Command::Help));
@@ -323,7 +368,7 @@ mod tests {
             ("serve --config a --listen nope", "--listen"),
             ("export --config a", "--form"),
             (
-                "export --config a --form f --format csv",
+                "export --config a --form f --format xml",
                 "unsupported format",
             ),
         ] {

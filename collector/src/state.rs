@@ -13,6 +13,8 @@ use voix_form::Form;
 use crate::{
     Config, Result,
     config::{AllowedOrigins, FormSettings},
+    limit::Limiter,
+    metrics::Metrics,
     store::{self, DatabaseUrl, Store},
 };
 
@@ -31,19 +33,25 @@ struct Shared {
     dist: Option<ServeDir>,
     site: Option<ServeDir>,
     private_paths: Vec<String>,
+    limiter: Limiter,
+    metrics: Arc<Metrics>,
 }
 
 impl AppState {
     /// State for `config`, storing answers in `store`.
     pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
-        let private_files = match &config.database {
-            DatabaseUrl::Sqlite(path) => sqlite_files(path),
+        let private_files = if let DatabaseUrl::Sqlite(path) = &config.database {
+            sqlite_files(path)
+        } else {
+            Vec::new()
         };
         let private_paths = [&config.dist_dir, &config.static_dir]
             .into_iter()
             .flatten()
             .flat_map(|dir| url_paths_under(dir, &private_files))
             .collect();
+        let metrics = Arc::new(Metrics::new(config.forms.iter().map(|f| f.id.clone())));
+        let limiter = Limiter::new(&config, Arc::clone(&metrics));
         AppState(Arc::new(Shared {
             forms: config
                 .forms
@@ -58,6 +66,8 @@ impl AppState {
             dist: config.dist_dir.map(ServeDir::new),
             site: config.static_dir.map(ServeDir::new),
             private_paths,
+            limiter,
+            metrics,
         }))
     }
 
@@ -65,6 +75,16 @@ impl AppState {
     pub fn open(config: Config) -> Result<AppState> {
         let store = store::open(&config.database)?;
         Ok(AppState::new(config, store))
+    }
+
+    /// The per-client rate limiter of answers.
+    pub fn limiter(&self) -> &Limiter {
+        &self.0.limiter
+    }
+
+    /// The counters served at `/metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
     }
 
     /// The form with this id.

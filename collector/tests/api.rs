@@ -702,7 +702,7 @@ fn config_errors_name_the_key_or_the_file() {
     assert!(e.contains("`avis`") && e.contains("twice"), "{e}");
 
     let e = config_error(
-        "database = \"postgres://db/voix\"\nforms = [\"avis.toml\"]",
+        "database = \"mysql://db/voix\"\nforms = [\"avis.toml\"]",
         &good,
     );
     assert!(

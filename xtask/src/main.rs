@@ -5,6 +5,7 @@
 //! the wasm-bindgen version locked in Cargo.lock and nothing has to be `cargo install`ed.
 
 mod dist;
+mod pg;
 mod serve;
 mod setup;
 mod test;
@@ -23,8 +24,9 @@ Tasks:
           write dist/voix.js + dist/voix_bg.wasm and print the size report (fails over the
           budget in size-budget.toml)
   serve   dist, then run the collector with www/voix.toml on http://127.0.0.1:8080/
-  test    install what is missing (wasm32 target, npm deps, Chromium), then run every suite:
-          native, browser (wasm-bindgen-test in Chromium), dist + size budget, end-to-end
+  test    install what is missing (wasm32 target, npm deps, Chromium, PostgreSQL), then run
+          every suite: native (the collector's story tests on SQLite and on a throwaway
+          PostgreSQL), browser (wasm-bindgen-test in Chromium), dist + size budget, end-to-end
   help    print this message
 ";
 

@@ -78,7 +78,8 @@ pub fn chromium() -> Result<()> {
     Ok(())
 }
 
-fn is_root() -> Result<bool> {
+/// Whether this process runs as root (and may install Debian packages).
+pub fn is_root() -> Result<bool> {
     let mut cmd = Command::new("id");
     cmd.arg("-u");
     let out = cmd

@@ -1,19 +1,26 @@
 //! `cargo xtask test`: installs what is missing, then runs every suite and never skips one
 //! silently. A suite whose prerequisite failed is reported as BLOCKED, which fails the run; a
 //! suite that ran zero tests fails (a misconfigured suite must not vanish into "ok").
+//!
+//! One step may be "skipped" without failing the run, and says why in the summary: `postgres`,
+//! when this machine can neither find nor install a PostgreSQL server (not root, package
+//! missing). The collector's story tests then run on SQLite only. When a server could be
+//! started, the native suite runs them on both.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, dist, root, serve, setup, show, target_dir};
+use crate::{cargo, dist, pg, root, serve, setup, show, target_dir};
 
 #[derive(Debug)]
 enum Outcome {
     Passed(String),
     Failed(String),
     Blocked(String),
+    /// Does not apply on this machine; does not fail the run.
+    Skipped(String),
 }
 
 #[derive(Debug)]
@@ -67,6 +74,15 @@ impl Steps {
         passed
     }
 
+    /// Records a step that cannot run here, and why.
+    fn skip(&mut self, name: &'static str, why: String) {
+        eprintln!("\n==> {name}\nskipped: {why}");
+        self.0.push(Step {
+            name,
+            outcome: Outcome::Skipped(why),
+        });
+    }
+
     fn passed(&self, name: &str) -> bool {
         self.0
             .iter()
@@ -81,8 +97,9 @@ impl Steps {
                 Outcome::Passed(d) => ("ok", d.as_str()),
                 Outcome::Failed(d) => ("FAILED", d.lines().next().unwrap_or("")),
                 Outcome::Blocked(d) => ("BLOCKED", d.as_str()),
+                Outcome::Skipped(d) => ("skipped", d.as_str()),
             };
-            ok &= label == "ok";
+            ok &= label == "ok" || label == "skipped";
             out += &format!("  {label:<8} {:<16} {detail}\n", step.name);
         }
         (out, ok)
@@ -103,7 +120,24 @@ pub fn test() -> Result<()> {
     steps.run("chromium", &[], || {
         setup::chromium().map(|()| format!("{} + {}", setup::CHROMIUM, setup::CHROMEDRIVER))
     });
-    steps.run("native", &[], native);
+    // Lives until the native suite is done; dropping it stops and deletes the server, on
+    // failure too.
+    let mut database: Option<pg::Server> = None;
+    match pg::plan() {
+        Ok(plan) => {
+            steps.run("postgres", &[], || {
+                let server = pg::Server::start(plan)?;
+                let summary = server.summary().to_owned();
+                database = Some(server);
+                Ok(summary)
+            });
+        }
+        Err(why) => steps.skip("postgres", format!("not available: {why}")),
+    }
+    steps.run("native", &[], || {
+        native(database.as_ref().map(pg::Server::url))
+    });
+    drop(database);
     steps.run("browser", &["wasm32 target", "chromium"], browser);
     let mut report = None;
     steps.run("dist", &["wasm32 target", "npm deps"], || {
@@ -125,7 +159,7 @@ pub fn test() -> Result<()> {
     let failed = steps
         .0
         .iter()
-        .filter(|s| !matches!(s.outcome, Outcome::Passed(_)))
+        .filter(|s| !matches!(s.outcome, Outcome::Passed(_) | Outcome::Skipped(_)))
         .count();
     println!("{passed} passed, {failed} failed");
     std::io::stdout().flush()?;
@@ -136,10 +170,23 @@ pub fn test() -> Result<()> {
 }
 
 /// Every crate's unit, integration and doc tests on the host. The widget's browser tests are
-/// compiled out here (they are wasm32-only).
-fn native() -> Result<String> {
-    let passed = run_counting(cargo().args(["test", "--workspace"]))?;
-    Ok(format!("{passed} tests passed"))
+/// compiled out here (they are wasm32-only). With `database`, the collector's story tests run
+/// on PostgreSQL too.
+fn native(database: Option<&str>) -> Result<String> {
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace"]);
+    let backends = match database {
+        Some(url) => {
+            cmd.env(pg::URL_VAR, url);
+            "story on SQLite + PostgreSQL"
+        }
+        None => {
+            cmd.env_remove(pg::URL_VAR);
+            "story on SQLite only"
+        }
+    };
+    let passed = run_counting(&mut cmd)?;
+    Ok(format!("{passed} tests passed ({backends})"))
 }
 
 /// The widget's wasm-bindgen tests in headless Chromium; cargo runs each wasm test binary through
@@ -276,5 +323,18 @@ mod tests {
         assert!(!ok);
         assert!(text.contains("BLOCKED"));
         assert!(text.contains("not run: needs b"));
+    }
+
+    #[test]
+    fn a_skipped_step_shows_its_reason_and_does_not_fail() {
+        let mut steps = Steps::default();
+        assert!(steps.run("a", &[], || Ok("3 tests passed".into())));
+        steps.skip("postgres", "not available: not root".into());
+        let (text, ok) = steps.summary();
+        assert!(ok, "{text}");
+        assert!(text.contains("skipped  postgres"), "{text}");
+        assert!(text.contains("not available: not root"), "{text}");
+        // And a step needing it is blocked, as for any step that did not pass.
+        assert!(!steps.run("b", &["postgres"], || Ok("never".into())));
     }
 }

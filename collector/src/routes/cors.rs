@@ -60,7 +60,7 @@ fn vary(mut res: Response) -> Response {
 
 // The page's origin equals ours when it is http(s)://<the host the request was sent to>. We do
 // not know whether a proxy terminated TLS in front of us, so either scheme counts.
-fn is_same_origin(origin: &str, headers: &HeaderMap, uri: &Uri) -> bool {
+pub(super) fn is_same_origin(origin: &str, headers: &HeaderMap, uri: &Uri) -> bool {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -5,7 +5,14 @@
 //! |---|---|---|
 //! | `/v1/forms/{id}` | GET | a form definition, public (`Access-Control-Allow-Origin: *`) |
 //! | `/v1/forms/{id}/responses` | POST, OPTIONS | store an answer; origin-checked |
+//! | `/v1/forms/{id}/results` | GET | aggregated results; public or admin token, per form |
+//! | `/v1/admin/forms/{id}/responses.csv`, `.json` | GET | exports, admin bearer token |
+//! | `/v1/openapi.json` | GET | the OpenAPI document (`collector/openapi.json`) |
 //! | `/healthz` | GET | the database answers |
+//! | `/metrics` | GET | Prometheus counters; admin bearer token when one is configured |
+//! | `/f/{id}` | GET, POST | the no-JS form page (HTML); its post is origin-checked |
+//! | `/f/{id}/merci` | GET | the no-JS thank-you page |
+//! | `/f/voix.css` | GET | the no-JS pages' stylesheet |
 //! | anything else under `/v1` | any | 404 `not_found`, JSON |
 //! | anything else | GET, HEAD | the widget files (`dist_dir`), then the site (`static_dir`) |
 
@@ -25,10 +32,15 @@ use tracing::{Level, Span};
 
 use crate::{AppState, error::AppError};
 
+mod admin;
 mod cors;
 mod forms;
 mod health;
+mod metrics;
+mod nojs;
+mod openapi;
 mod responses;
+mod results;
 mod static_files;
 
 /// The application, ready to serve.
@@ -36,7 +48,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(forms::routes())
         .merge(responses::routes(&state))
+        .merge(results::routes())
+        .merge(admin::routes())
+        .merge(openapi::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
+        .merge(nojs::routes(&state))
         .route("/v1", any(not_found))
         .route("/v1/{*rest}", any(not_found))
         .fallback(static_files::serve)
@@ -54,6 +71,8 @@ pub fn router(state: AppState) -> Router {
                         .latency_unit(LatencyUnit::Micros),
                 ),
         )
+        // Outermost, so that its time includes every other layer.
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }
 

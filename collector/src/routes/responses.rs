@@ -21,6 +21,7 @@ use axum::{
 };
 use serde::Serialize;
 use voix_form::{
+    Form,
     answer::{Submission, WIRE_VERSION, normalize},
     i18n::Locale,
     json::{self, Value},
@@ -32,6 +33,8 @@ use super::{cors, method_not_allowed};
 use crate::{
     AppState,
     error::{AppError, FieldProblem},
+    limit::ClientIp,
+    store::Inserted,
 };
 
 /// Shortest and longest idempotency id accepted. Long enough that random ids do not collide,
@@ -58,13 +61,31 @@ struct Created {
 
 async fn create(
     State(state): State<AppState>,
+    client: ClientIp,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
     let Path(form_id) = id.map_err(|_| AppError::NotFound)?;
     let form = state.form(&form_id).ok_or(AppError::NotFound)?;
-    if !is_accepted_content_type(&headers) {
+    // Before the body is read: a flood costs a hash and a lock, not a parse.
+    state.limiter().check(&form.id, client.ip())?;
+    let outcome = receive(&state, form, &headers, body).await;
+    match &outcome {
+        Ok(inserted) => state.metrics().answer_stored(&form.id, inserted.duplicate),
+        Err(e) => state.metrics().answer_rejected(&form.id, e.code()),
+    }
+    let inserted = outcome?;
+    Ok((StatusCode::CREATED, Json(Created { id: inserted.id })))
+}
+
+async fn receive(
+    state: &AppState,
+    form: &Form,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Inserted, AppError> {
+    if !is_accepted_content_type(headers) {
         return Err(AppError::UnsupportedContentType);
     }
     let body = body.map_err(|rejection| {
@@ -104,7 +125,7 @@ async fn create(
         .await?;
     // Ids only: answers may hold whatever a resident typed, and logs are kept carelessly.
     tracing::info!(form = %form.id, response = %inserted.id, duplicate = inserted.duplicate, "answer stored");
-    Ok((StatusCode::CREATED, Json(Created { id: inserted.id })))
+    Ok(inserted)
 }
 
 // The version is read before the shape: a future version may add fields, and its senders
@@ -133,7 +154,7 @@ fn is_accepted_content_type(headers: &HeaderMap) -> bool {
     essence.eq_ignore_ascii_case("text/plain") || essence.eq_ignore_ascii_case("application/json")
 }
 
-fn is_valid_submission_id(id: &str) -> bool {
+pub(super) fn is_valid_submission_id(id: &str) -> bool {
     SUBMISSION_ID_LEN.contains(&id.len())
         && id
             .bytes()

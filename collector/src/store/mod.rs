@@ -4,8 +4,12 @@
 //! The contract every backend keeps: [`Store::insert`] returns only once the answer is durably
 //! committed (the HTTP layer sends 201 on that promise), and a submission id is stored at most
 //! once per form — a repeat with the same answers returns the first response's id, a repeat with
-//! other answers is [`crate::Error::Conflict`]. SQLite is the only backend today; PostgreSQL is meant to
-//! slot in beside it with its own migrations.
+//! other answers is [`crate::Error::Conflict`]. [`Store::close`] drains: every insert already
+//! queued is committed and answered before it returns, so a graceful shutdown loses nothing.
+//!
+//! Two backends, each with its own migrations applied on open: [`sqlite`] (a file, the default)
+//! and [`postgres`] (`postgres://…` or `postgresql://…`, for several collectors or a managed
+//! database). Both write through one task that commits queued inserts in batches.
 
 use std::{
     fmt::Debug,
@@ -20,6 +24,7 @@ use voix_form::answer::Answers;
 
 use crate::Result;
 
+pub mod postgres;
 pub mod sqlite;
 
 /// A boxed future, so that [`Store`] can be used as `dyn Store`.
@@ -67,17 +72,25 @@ pub trait Store: Send + Sync + Debug {
 
     /// Succeeds when the database answers a trivial query.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
+
+    /// Stops accepting work and resolves once everything already queued is done: each queued
+    /// insert committed (or failed) and answered. Afterwards every call fails with
+    /// [`crate::Error::StoreClosed`]. Calling it again, from any handle, waits for the same end.
+    fn close(&self) -> BoxFuture<'_, ()>;
 }
 
-/// A database location, by backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A database location, by backend. `Display` and `Debug` hide a PostgreSQL password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// An SQLite file.
     Sqlite(PathBuf),
+    /// A PostgreSQL connection URL, as given (`postgres://user:password@host:port/dbname?…`).
+    Postgres(String),
 }
 
 impl DatabaseUrl {
-    /// Reads `sqlite://PATH` or a bare path; relative paths resolve against `base`.
+    /// Reads `postgres://…` / `postgresql://…`, or `sqlite://PATH` or a bare path; relative paths
+    /// resolve against `base`.
     ///
     /// # Example
     /// ```
@@ -86,11 +99,25 @@ impl DatabaseUrl {
     /// let base = Path::new("/srv/voix");
     /// assert_eq!(DatabaseUrl::parse("voix.db", base), Ok(DatabaseUrl::Sqlite("/srv/voix/voix.db".into())));
     /// assert_eq!(DatabaseUrl::parse("sqlite:///var/voix.db", base), Ok(DatabaseUrl::Sqlite("/var/voix.db".into())));
-    /// assert!(DatabaseUrl::parse("postgres://db/voix", base).is_err());
+    /// assert_eq!(
+    ///     DatabaseUrl::parse("postgres://voix@db/voix", base),
+    ///     Ok(DatabaseUrl::Postgres("postgres://voix@db/voix".into()))
+    /// );
+    /// assert!(DatabaseUrl::parse("mysql://db/voix", base).is_err());
     /// ```
     pub fn parse(text: &str, base: &Path) -> std::result::Result<DatabaseUrl, String> {
-        let unsupported =
-            || format!("unsupported database URL `{text}`, expected sqlite://… or a file path");
+        if ["postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| text.starts_with(scheme))
+        {
+            return Ok(DatabaseUrl::Postgres(text.to_owned()));
+        }
+        let unsupported = || {
+            format!(
+                "unsupported database URL `{}`, expected postgres://…, sqlite://… or a file path",
+                redact(text)
+            )
+        };
         let path = match text.strip_prefix("sqlite://") {
             Some(rest) => rest,
             // A scheme of one letter is a Windows drive (`C:\…`), not a URL.
@@ -113,8 +140,57 @@ impl std::fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DatabaseUrl::Sqlite(p) => write!(f, "sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(url) => f.write_str(&redact(url)),
         }
     }
+}
+
+impl Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+            DatabaseUrl::Postgres(url) => f.debug_tuple("Postgres").field(&redact(url)).finish(),
+        }
+    }
+}
+
+/// `url` with the password of its `user:password@` part replaced by `***`, for logs and errors.
+/// A password given as a query parameter (`?password=…`) is hidden too.
+///
+/// # Example
+/// ```
+/// use voix_collector::store::redact;
+/// assert_eq!(redact("postgres://voix:s3cret@db:5432/voix"), "postgres://voix:***@db:5432/voix");
+/// assert_eq!(redact("postgres://db/voix?password=s3cret&sslmode=disable"), "postgres://db/voix?password=***&sslmode=disable");
+/// assert_eq!(redact("postgres://voix@db/voix"), "postgres://voix@db/voix");
+/// ```
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key == "password" => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 // Length of a leading URL scheme (`postgres` in `postgres://…`), 0 if there is none.
@@ -129,8 +205,13 @@ fn scheme_len(text: &str) -> usize {
 }
 
 /// Opens (creating if needed) the database at `url` and applies pending migrations.
+///
+/// Synchronous, and callable both outside and inside a tokio runtime: each backend runs its
+/// database work on a thread of its own, and this waits for that thread to report the database
+/// ready (PostgreSQL: connected and migrated).
 pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
     match url {
         DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
+        DatabaseUrl::Postgres(url) => Ok(Arc::new(postgres::PostgresStore::open(url)?)),
     }
 }

@@ -17,7 +17,7 @@ use std::{
 };
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use voix_form::answer::Answers;
 
 use super::{BoxFuture, Inserted, Store, StoredResponse};
@@ -30,15 +30,18 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_responses.sql
 /// How long a statement waits for another process's lock (e.g. an export) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Requests waiting for the database thread; beyond this, handlers wait to enqueue.
-const QUEUE_LEN: usize = 1024;
+pub(super) const QUEUE_LEN: usize = 1024;
 /// Most inserts written in one transaction.
-const MAX_BATCH: usize = 128;
+pub(super) const MAX_BATCH: usize = 128;
 
 /// A handle to an SQLite database. Cheap to clone; the database thread stops when the last
-/// handle is dropped.
+/// handle is dropped or after [`Store::close`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     tx: mpsc::Sender<Command>,
+    // Becomes true when the database thread has finished (after a close, every queued command
+    // answered).
+    finished: watch::Receiver<bool>,
     path: PathBuf,
 }
 
@@ -56,6 +59,8 @@ enum Command {
     Ping {
         reply: oneshot::Sender<Result<()>>,
     },
+    /// Refuse new commands, finish the queued ones, stop.
+    Close,
 }
 
 struct InsertJob {
@@ -84,12 +89,17 @@ impl SqliteStore {
         configure(&conn).map_err(fail)?;
         migrate(&mut conn).map_err(fail)?;
         let (tx, rx) = mpsc::channel(QUEUE_LEN);
+        let (done, finished) = watch::channel(false);
         std::thread::Builder::new()
             .name("voix-sqlite".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || {
+                run(conn, rx);
+                let _ = done.send(true);
+            })
             .map_err(|e| fail(format!("cannot start the database thread: {e}")))?;
         Ok(SqliteStore {
             tx,
+            finished,
             path: path.to_owned(),
         })
     }
@@ -147,14 +157,35 @@ impl Store for SqliteStore {
     fn ping(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(self.call(|reply| Command::Ping { reply }))
     }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            // Queued behind everything sent before; fails only if already closed.
+            let _ = self.tx.send(Command::Close).await;
+            // Err: the thread is gone (it ended, or panicked); either way nothing is pending.
+            let _ = self.finished.clone().wait_for(|done| *done).await;
+        })
+    }
 }
 
 fn configure(conn: &Connection) -> std::result::Result<(), String> {
     let s = |e: rusqlite::Error| e.to_string();
     conn.busy_timeout(BUSY_TIMEOUT).map_err(s)?;
-    let mode: String = conn
-        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-        .map_err(s)?;
+    // Switching to WAL takes an exclusive lock, and SQLite reports "database is locked" at once
+    // (without the busy handler) while another connection is opening the same new file, e.g.
+    // collectors starting together: retry for as long as any other statement would wait.
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mode: String = loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => break other.map_err(s)?,
+        }
+    };
     if !mode.eq_ignore_ascii_case("wal") {
         // Some file systems (network mounts) refuse WAL; the rollback journal with
         // synchronous=FULL is just as durable, only slower, so go on.
@@ -203,7 +234,8 @@ fn migrate(conn: &mut Connection) -> std::result::Result<(), String> {
     tx.commit().map_err(s)
 }
 
-// The database thread. It ends when every handle is dropped (the channel closes).
+// The database thread. It ends when every handle is dropped or, after a close, once the queue is
+// empty: closing the receiver refuses new commands but keeps the queued ones to receive.
 fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
     let mut next: Option<Command> = None;
     loop {
@@ -227,6 +259,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
                         Err(_) => break,
                     }
                 }
+                crate::metrics::record_batch(batch.len());
                 insert_batch(&mut conn, batch);
             }
             Command::Responses { form_id, reply } => {
@@ -247,6 +280,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
                 let r = conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0));
                 let _ = reply.send(r.map(drop).map_err(Error::from));
             }
+            Command::Close => rx.close(),
         }
     }
 }

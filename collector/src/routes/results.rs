@@ -1,0 +1,73 @@
+//! `GET /v1/forms/{id}/results`: the aggregates of a form ([`crate::results`]) as JSON.
+//!
+//! Results are private unless the form's settings say `public_results = true`: a private form's
+//! results need the admin bearer token (401 `unauthorized` otherwise). Public results are
+//! readable from any origin (`Access-Control-Allow-Origin: *`), since widgets on the town hall's
+//! own sites show them. `no-cache` makes every view revalidate, so a new answer shows at once;
+//! results read with the token are `no-store`, like the rest of the admin API.
+//!
+//! The body (see `collector/openapi.json` for the schema):
+//! ```json
+//! {"form":"avis","responses":3,"generated_at":"2026-11-26T09:30:00Z","questions":[
+//!   {"type":"smileys","id":"note","label":"Comment ça s'est passé ?","total":3,"mean":2.0,
+//!    "options":[{"value":"bad","label":"Pas bien","count":1,"percent":34}, …]},
+//!   {"type":"text","id":"commentaire","label":"Un commentaire ?","answered":1}]}
+//! ```
+
+use axum::{
+    Json, Router,
+    extract::{Path, State, rejection::PathRejection},
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+
+use super::{admin::require_admin, method_not_allowed};
+use crate::{AppState, error::AppError, results};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/v1/forms/{id}/results",
+        get(form_results).fallback(method_not_allowed),
+    )
+}
+
+async fn form_results(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return public(AppError::NotFound.into_response());
+    };
+    // An unknown form is a plain 404 for everyone: form ids are public anyway (`GET
+    // /v1/forms/{id}`), and the widget needs to read the code from another origin.
+    let Some(form) = state.form(&id) else {
+        return public(AppError::NotFound.into_response());
+    };
+    let is_public = state.settings(&form.id).public_results;
+    if !is_public && let Err(e) = require_admin(&state, &headers) {
+        return private(e.into_response());
+    }
+    let res = match state.store().responses(&form.id).await {
+        Ok(rows) => Json(results::aggregate(form, &rows, &crate::time::now())).into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    };
+    if is_public { public(res) } else { private(res) }
+}
+
+fn public(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
+fn private(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}

@@ -1,0 +1,478 @@
+//! The no-JS form pages (`/f/{id}`), driven in-process through `tower::ServiceExt::oneshot`:
+//! the page and its headers, urlencoded posts (stored once, re-rendered with errors, refused from
+//! foreign origins), the thank-you page, and HTML error pages.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::Path,
+};
+
+use axum::{
+    body::Body,
+    extract::connect_info::MockConnectInfo,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use tower::ServiceExt;
+use voix_collector::{AppState, Config, app, store};
+
+// A title and a label holding markup: the page must show it as text.
+const FORM: &str = r#"
+id = "avis"
+title = "Votre avis <script>alert(1)</script>"
+
+[[questions]]
+id = "note"
+type = "smileys"
+label = "Comment ça s'est passé ?"
+required = true
+
+[[questions]]
+id = "commentaire"
+type = "text"
+label = "Un <script>commentaire</script> ?"
+max_length = 10
+"#;
+
+const ALLOWED: &str = "https://mairie.example";
+const HOST: &str = "voix.example";
+const BODY_LIMIT: usize = 512;
+const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; \
+                   frame-ancestors 'self' https://mairie.example";
+
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn new(allowed_origins: &str) -> Site {
+        Site::with(allowed_origins, "")
+    }
+
+    /// `extra` lines are appended to `voix.toml`.
+    fn with(allowed_origins: &str, extra: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::create_dir(p.join("forms")).unwrap();
+        std::fs::write(p.join("forms/avis.toml"), FORM).unwrap();
+        let config = format!(
+            r#"
+database = "sqlite://voix.db"
+allowed_origins = [{allowed_origins}]
+max_body_bytes = {BODY_LIMIT}
+forms = ["forms/avis.toml"]
+{extra}
+"#
+        );
+        std::fs::write(p.join("voix.toml"), config).unwrap();
+        Site { dir }
+    }
+
+    fn state(&self) -> AppState {
+        let path: &Path = self.dir.path();
+        AppState::open(Config::load(&path.join("voix.toml")).unwrap()).unwrap()
+    }
+}
+
+fn site() -> Site {
+    Site::new(&format!("\"{ALLOWED}\""))
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: header::HeaderName) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// Asserts an HTML page with the page headers.
+    fn page(&self, status: StatusCode) -> &str {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.header(header::CONTENT_TYPE),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(self.header(header::CACHE_CONTROL), Some("no-store"));
+        assert_eq!(self.header(header::REFERRER_POLICY), Some("same-origin"));
+        assert_eq!(self.header(header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"));
+        let csp = self.header(header::CONTENT_SECURITY_POLICY).unwrap();
+        assert!(csp.starts_with("default-src 'none'; "), "{csp}");
+        assert!(self.body.starts_with("<!DOCTYPE html>\n<html lang=\"fr\">"));
+        assert!(
+            self.body.contains(
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            )
+        );
+        assert!(
+            self.body
+                .contains("<link rel=\"stylesheet\" href=\"/f/voix.css\">")
+        );
+        assert_eq!(self.body.matches("<main>").count(), 1);
+        assert!(!self.body.contains("<script"), "{}", self.body);
+        &self.body
+    }
+
+    /// The hidden submission id of a form page.
+    fn submission_id(&self) -> String {
+        let marker = "<input type=\"hidden\" name=\"_id\" value=\"";
+        let start = self.body.find(marker).expect("a hidden _id") + marker.len();
+        self.body[start..start + 32].to_owned()
+    }
+}
+
+async fn send(state: &AppState, req: Request<Body>) -> Reply {
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(body).unwrap(),
+    }
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// What a browser sends from our own page: same origin, urlencoded.
+fn post(form: &str, body: impl Into<Body>) -> Request<Body> {
+    post_from(form, &format!("https://{HOST}"), body)
+}
+
+fn post_from(form: &str, origin: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(format!("/f/{form}"))
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, origin)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body.into())
+        .unwrap()
+}
+
+async fn stored(state: &AppState) -> Vec<store::StoredResponse> {
+    state.store().responses("avis").await.unwrap()
+}
+
+const SID: &str = "0123456789abcdef0123456789abcdef";
+
+#[tokio::test]
+async fn the_page_is_the_widget_form_in_a_plain_post_form() {
+    let state = site().state();
+    let r = send(&state, get("/f/avis")).await;
+    let html = r.page(StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_SECURITY_POLICY), Some(CSP));
+    assert!(
+        html.contains("<title>Votre avis &lt;script&gt;alert(1)&lt;/script&gt; — Voix</title>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<form novalidate aria-labelledby=\"v-title\" method=\"post\" action=\"/f/avis\">"
+        ),
+        "{html}"
+    );
+    // The title is the page's h1; the label's markup is text.
+    assert!(html.contains(
+        "<h1 id=\"v-title\" class=\"title\">Votre avis &lt;script&gt;alert(1)&lt;/script&gt;</h1>"
+    ));
+    assert!(html.contains("Un &lt;script&gt;commentaire&lt;/script&gt; ?"));
+    assert!(html.contains("<label for=\"v-commentaire\">"));
+    assert!(html.contains("name=\"note\" value=\"good\""));
+    assert!(html.contains("10 caractères au maximum."));
+    assert!(!html.contains("aria-invalid"));
+    assert!(!html.contains("v-summary"));
+    // A fresh random id per page view.
+    let sid = r.submission_id();
+    assert!(
+        sid.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        "{sid}"
+    );
+    let again = send(&state, get("/f/avis")).await;
+    assert_ne!(again.submission_id(), sid);
+    // HEAD works as GET.
+    let head = Request::head("/f/avis").body(Body::empty()).unwrap();
+    assert_eq!(send(&state, head).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_stylesheet_is_the_widget_s_plus_page_rules() {
+    let state = site().state();
+    let r = send(&state, get("/f/voix.css")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/css; charset=utf-8")
+    );
+    assert!(r.body.contains(".voix {"));
+    assert!(r.body.contains(".smiley:has(input:checked)"));
+}
+
+#[tokio::test]
+async fn a_valid_post_is_stored_then_redirected_to_the_thanks_page() {
+    let state = site().state();
+    let body = format!("note=good&commentaire=Tr%C3%A8s+bien&_id={SID}&send=Envoyer&other=ignored");
+    let r = send(&state, post("avis", body)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci"));
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-store"));
+    let rows = stored(&state).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].submission_id.as_deref(), Some(SID));
+    assert_eq!(rows[0].answers.get("note"), Some("good"));
+    assert_eq!(rows[0].answers.get("commentaire"), Some("Très bien"));
+    assert_eq!(rows[0].answers.len(), 2);
+
+    let r = send(&state, get("/f/avis/merci")).await;
+    let html = r.page(StatusCode::OK);
+    assert!(
+        html.contains("<h1 id=\"v-thanks\" tabindex=\"-1\">Merci !</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("Votre réponse a bien été envoyée."));
+    assert!(html.contains("<title>Réponse envoyée : Votre avis &lt;script&gt;"));
+    assert!(!html.contains("<form"));
+}
+
+#[tokio::test]
+async fn decoding_plus_percent_and_line_ends() {
+    let state = site().state();
+    // `+` is a space, `%2B` a plus, `%C3%A9` an é, CRLF (as browsers send a textarea's line
+    // ends) is stored as \n, and a blank answer is no answer.
+    let r = send(
+        &state,
+        post("avis", "note=bad&commentaire=%C3%A9+%2B%0D%0Aa"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = send(&state, post("avis", "note=average&commentaire=+++")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rows = stored(&state).await;
+    assert_eq!(rows[0].answers.get("commentaire"), Some("é +\na"));
+    assert_eq!(rows[0].submission_id, None);
+    assert_eq!(rows[1].answers.len(), 1);
+}
+
+#[tokio::test]
+async fn a_double_submit_is_stored_once() {
+    let state = site().state();
+    let body = format!("note=good&_id={SID}");
+    for _ in 0..2 {
+        let r = send(&state, post("avis", body.clone())).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci"));
+    }
+    assert_eq!(stored(&state).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_same_id_with_other_answers_asks_to_send_again_with_a_new_id() {
+    let state = site().state();
+    let r = send(&state, post("avis", format!("note=good&_id={SID}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        &state,
+        post("avis", format!("note=bad&commentaire=Finalement&_id={SID}")),
+    )
+    .await;
+    let html = r.page(StatusCode::CONFLICT);
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(html.contains("Vos réponses ont changé depuis votre premier envoi"));
+    assert!(html.contains("value=\"Finalement\""));
+    assert!(html.contains("name=\"note\" value=\"bad\" checked"));
+    let fresh = r.submission_id();
+    assert_ne!(fresh, SID);
+    // Sending the page again stores the new answers.
+    let r = send(
+        &state,
+        post(
+            "avis",
+            format!("note=bad&commentaire=Finalement&_id={fresh}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(stored(&state).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_invalid_post_comes_back_with_errors_and_the_answers_kept() {
+    let state = site().state();
+    let r = send(
+        &state,
+        post(
+            "avis",
+            format!("commentaire=%3Cscript%3Ex%3C%2Fscript%3E%22&_id={SID}"),
+        ),
+    )
+    .await;
+    let html = r.page(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("<title>Erreur : Votre avis"), "{html}");
+    // The summary: focused on load, a link per error to the field.
+    assert!(html.contains(
+        "<div class=\"summary\" id=\"v-summary\" tabindex=\"-1\" aria-labelledby=\"v-summary-title\" autofocus=\"\">"
+    ));
+    assert!(html.contains("<h2 id=\"v-summary-title\">Il y a 2 erreurs dans le formulaire :</h2>"));
+    assert!(html.contains("<a href=\"#v-note\" data-focus=\"v-note\">Comment ça s&#39;est passé ? : Choisissez une réponse.</a>"));
+    assert!(html.contains("href=\"#v-commentaire\""));
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(html.contains("<p class=\"err\" id=\"v-commentaire-err\">Votre texte est trop long : 10 caractères au maximum.</p>"));
+    // The answer is kept, escaped.
+    assert!(
+        html.contains("value=\"&lt;script&gt;x&lt;/script&gt;&quot;\""),
+        "{html}"
+    );
+    // The same id: nothing was stored under it.
+    assert_eq!(r.submission_id(), SID);
+    assert!(stored(&state).await.is_empty());
+}
+
+#[tokio::test]
+async fn foreign_origins_are_refused_before_anything_is_stored() {
+    let state = site().state();
+    for origin in ["https://evil.example", "null", "http://voix.example:8080"] {
+        let r = send(&state, post_from("avis", origin, "note=good")).await;
+        let html = r.page(StatusCode::FORBIDDEN);
+        assert!(html.contains("Envoi refusé"), "{origin}: {html}");
+    }
+    assert!(stored(&state).await.is_empty());
+    // The sites allowed to post answers may also post this form; so may clients without Origin.
+    let r = send(&state, post_from("avis", ALLOWED, "note=good")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let no_origin = Request::post("/f/avis")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("note=bad"))
+        .unwrap();
+    assert_eq!(send(&state, no_origin).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored(&state).await.len(), 2);
+}
+
+#[tokio::test]
+async fn framing_follows_the_allowed_origins() {
+    let state = Site::new("\"*\"").state();
+    let r = send(&state, get("/f/avis")).await;
+    let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
+    assert!(csp.ends_with("; frame-ancestors *"), "{csp}");
+    let state = Site::new("").state();
+    let r = send(&state, get("/f/avis")).await;
+    let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
+    assert!(csp.ends_with("; frame-ancestors 'self'"), "{csp}");
+}
+
+#[tokio::test]
+async fn unknown_forms_and_paths_are_html_404s() {
+    let state = site().state();
+    for req in [
+        get("/f/nope"),
+        get("/f/nope/merci"),
+        get("/f/avis/other"),
+        get("/f/A%20B"),
+        post("nope", "note=good"),
+    ] {
+        let path = req.uri().to_string();
+        let r = send(&state, req).await;
+        let html = r.page(StatusCode::NOT_FOUND);
+        assert!(
+            html.contains("<h1>Formulaire introuvable</h1>"),
+            "{path}: {html}"
+        );
+    }
+    let put = Request::builder()
+        .method(Method::PUT)
+        .uri("/f/avis")
+        .body(Body::empty())
+        .unwrap();
+    send(&state, put).await.page(StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn unreadable_posts_get_an_html_page_and_nothing_is_stored() {
+    let state = site().state();
+    let cases: [(Request<Body>, StatusCode); 5] = [
+        (post("avis", "note=good&note=bad"), StatusCode::BAD_REQUEST),
+        (
+            post("avis", "note=good&commentaire=%C3"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (post("avis", "note=good&_id=short"), StatusCode::BAD_REQUEST),
+        (
+            post(
+                "avis",
+                format!("note=good&commentaire={}", "a".repeat(BODY_LIMIT)),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            Request::post("/f/avis")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("note=good"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+    ];
+    for (req, status) in cases {
+        let r = send(&state, req).await;
+        let html = r.page(status);
+        assert!(
+            html.contains("<a href=\"/f/avis\">Revenir au formulaire</a>"),
+            "{html}"
+        );
+    }
+    assert!(stored(&state).await.is_empty());
+}
+
+#[tokio::test]
+async fn only_answers_about_to_be_stored_are_rate_limited_and_come_back_kept() {
+    let state = Site::with(
+        &format!("\"{ALLOWED}\""),
+        "rate_limit = { per_minute = 1, burst = 1 }",
+    )
+    .state();
+    let peer = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)), 40_000);
+    let send_from_peer = |req: Request<Body>| {
+        let router = app(state.clone()).layer(MockConnectInfo(peer));
+        async move {
+            let res = router.oneshot(req).await.unwrap();
+            let status = res.status();
+            let headers = res.headers().clone();
+            let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            Reply {
+                status,
+                headers,
+                body: String::from_utf8(body.to_vec()).unwrap(),
+            }
+        }
+    };
+    // Mistakes found by the server are part of filling the form, not answers: they cost nothing.
+    for _ in 0..3 {
+        let r = send_from_peer(post("avis", format!("commentaire=x&_id={SID}"))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    let r = send_from_peer(post("avis", format!("note=good&_id={SID}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let other = "fedcba9876543210fedcba9876543210";
+    let r = send_from_peer(post(
+        "avis",
+        format!("note=bad&commentaire=Encore&_id={other}"),
+    ))
+    .await;
+    let html = r.page(StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.header(header::RETRY_AFTER).is_some());
+    assert!(html.contains("Trop d’envois en peu de temps"), "{html}");
+    assert!(html.contains("value=\"Encore\""));
+    assert!(html.contains("name=\"note\" value=\"bad\" checked"));
+    assert_eq!(r.submission_id(), other);
+    assert_eq!(stored(&state).await.len(), 1);
+}

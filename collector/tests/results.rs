@@ -1,0 +1,835 @@
+//! Results, exports and the OpenAPI document, through the real router (`oneshot`) and the real
+//! binary: aggregates on known answers, who may read results, the admin token, what the CSV
+//! looks like to a spreadsheet, and that `collector/openapi.json` describes exactly the routes
+//! the router serves.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use axum::{
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use voix_collector::{AppState, Config, app, store::StoredResponse};
+use voix_form::{ErrorCode, answer::Answers};
+
+const FORM: &str = r#"
+id = "avis"
+title = "Votre avis"
+
+[[questions]]
+id = "note"
+type = "smileys"
+label = "Comment ça s'est passé ?"
+required = true
+
+[[questions]]
+id = "commentaire"
+type = "text"
+label = "Un commentaire ?"
+max_length = 500
+multiline = true
+"#;
+
+const POLL: &str = r#"
+id = "sondage"
+title = "Sondage"
+
+[[questions]]
+id = "note"
+type = "smileys"
+label = "Et ce marché ?"
+"#;
+
+const TOKEN: &str = "0123456789abcdef-admin";
+
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// Two forms: `avis` (private results) and `sondage` (`public_results`). `extra` is added at
+    /// the top of `voix.toml` (before the `[form.…]` tables).
+    fn new(extra: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::create_dir(p.join("data")).unwrap();
+        std::fs::write(p.join("avis.toml"), FORM).unwrap();
+        std::fs::write(p.join("sondage.toml"), POLL).unwrap();
+        let config = format!(
+            r#"
+database = "sqlite://data/voix.db"
+forms = ["avis.toml", "sondage.toml"]
+{extra}
+
+# These tests post several answers from one (absent) client address.
+[rate_limit]
+per_minute = 0
+
+[form.sondage]
+public_results = true
+"#
+        );
+        std::fs::write(p.join("voix.toml"), config).unwrap();
+        Site { dir }
+    }
+
+    /// With the admin API enabled.
+    fn with_admin() -> Site {
+        Site::new(&format!("admin_token = \"{TOKEN}\""))
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.path().join("voix.toml")
+    }
+
+    fn state(&self) -> AppState {
+        AppState::open(Config::load(&self.config_path()).unwrap()).unwrap()
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn header(&self, name: header::HeaderName) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).unwrap()
+    }
+
+    fn ok(&self) -> &Reply {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text());
+        self
+    }
+
+    fn unauthorized(&self) {
+        assert_eq!(self.status, StatusCode::UNAUTHORIZED, "{}", self.text());
+        assert_eq!(self.header(header::WWW_AUTHENTICATE), Some("Bearer"));
+        assert_eq!(self.json()["error"]["code"], "unauthorized");
+    }
+}
+
+async fn send(state: &AppState, req: Request<Body>) -> Reply {
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+fn get_with_token(path: &str, token: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// Stores one response straight into the store (no validation): the data under test.
+async fn store(state: &AppState, form: &str, answers: &[(&str, &str)]) {
+    let answers: Answers = answers
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    state.store().insert(form, None, &answers).await.unwrap();
+}
+
+fn option_counts(question: &Value) -> Vec<(String, u64, u64)> {
+    question["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["value"].as_str().unwrap().to_owned(),
+                o["count"].as_u64().unwrap(),
+                o["percent"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn triple(values: [(u64, u64); 3]) -> Vec<(String, u64, u64)> {
+    ["bad", "average", "good"]
+        .into_iter()
+        .zip(values)
+        .map(|(v, (c, p))| (v.to_owned(), c, p))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /v1/forms/{id}/results
+
+#[tokio::test]
+async fn results_without_answers_are_zeroes() {
+    let site = Site::with_admin();
+    let state = site.state();
+    let r = send(&state, get_with_token("/v1/forms/avis/results", TOKEN)).await;
+    let body = r.ok().json();
+    assert_eq!(body["form"], "avis");
+    assert_eq!(body["responses"], 0);
+    assert!(body["generated_at"].as_str().unwrap().ends_with('Z'));
+    let note = &body["questions"][0];
+    assert_eq!(note["type"], "smileys");
+    assert_eq!(note["id"], "note");
+    assert_eq!(note["total"], 0);
+    assert_eq!(note["mean"], Value::Null);
+    assert_eq!(option_counts(note), triple([(0, 0), (0, 0), (0, 0)]));
+    assert_eq!(
+        body["questions"][1],
+        json!({"type": "text", "id": "commentaire", "label": "Un commentaire ?", "answered": 0})
+    );
+}
+
+#[tokio::test]
+async fn results_count_smileys_and_only_count_texts() {
+    let site = Site::with_admin();
+    let state = site.state();
+    store(&state, "avis", &[("note", "good")]).await;
+    let r = send(&state, get_with_token("/v1/forms/avis/results", TOKEN)).await;
+    let body = r.ok().json();
+    assert_eq!(
+        option_counts(&body["questions"][0]),
+        triple([(0, 0), (0, 0), (1, 100)])
+    );
+    assert_eq!(body["questions"][0]["mean"], 3.0);
+    let labels: Vec<&str> = body["questions"][0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["Pas bien", "Moyen", "Très bien"]);
+
+    store(
+        &state,
+        "avis",
+        &[("note", "bad"), ("commentaire", "Jean Dupont, 3 rue X")],
+    )
+    .await;
+    store(
+        &state,
+        "avis",
+        &[("note", "average"), ("commentaire", "secret")],
+    )
+    .await;
+    // Another form's answers are not counted here.
+    store(&state, "sondage", &[("note", "bad")]).await;
+    let r = send(&state, get_with_token("/v1/forms/avis/results", TOKEN)).await;
+    let body = r.ok().json();
+    assert_eq!(body["responses"], 3);
+    assert_eq!(body["questions"][0]["total"], 3);
+    assert_eq!(
+        option_counts(&body["questions"][0]),
+        triple([(1, 34), (1, 33), (1, 33)])
+    );
+    assert_eq!(body["questions"][0]["mean"], 2.0);
+    assert_eq!(body["questions"][1]["answered"], 2);
+    let text = r.text();
+    assert!(
+        !text.contains("Dupont") && !text.contains("secret"),
+        "free text must never be published: {text}"
+    );
+}
+
+#[tokio::test]
+async fn private_results_need_the_admin_token() {
+    let site = Site::with_admin();
+    let state = site.state();
+    send(&state, get("/v1/forms/avis/results"))
+        .await
+        .unauthorized();
+    send(
+        &state,
+        get_with_token("/v1/forms/avis/results", "wrong-token-wrong-token"),
+    )
+    .await
+    .unauthorized();
+    let r = send(&state, get_with_token("/v1/forms/avis/results", TOKEN)).await;
+    r.ok();
+    assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-store"));
+
+    // With the admin API disabled, private results are readable by nobody.
+    let site = Site::new("");
+    let state = site.state();
+    send(&state, get("/v1/forms/avis/results"))
+        .await
+        .unauthorized();
+    send(&state, get_with_token("/v1/forms/avis/results", TOKEN))
+        .await
+        .unauthorized();
+}
+
+#[tokio::test]
+async fn public_results_are_open_to_every_origin() {
+    let site = Site::new("");
+    let state = site.state();
+    store(&state, "sondage", &[("note", "good")]).await;
+    store(&state, "sondage", &[("note", "good")]).await;
+    store(&state, "sondage", &[("note", "bad")]).await;
+    let r = send(&state, get("/v1/forms/sondage/results")).await;
+    let body = r.ok().json();
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
+    assert_eq!(
+        option_counts(&body["questions"][0]),
+        triple([(1, 33), (0, 0), (2, 67)])
+    );
+    assert_eq!(body["questions"][0]["mean"], 2.33);
+
+    // Unknown forms: 404 for everyone, readable cross-origin like the form endpoint's.
+    let r = send(&state, get("/v1/forms/nope/results")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+
+    let r = send(
+        &state,
+        Request::post("/v1/forms/sondage/results")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+/// Answers a spreadsheet must get back exactly, or neutralised.
+const AWKWARD: [&str; 6] = [
+    "Bien, merci",
+    "Il a dit \"bonjour\"",
+    "ligne 1\nligne 2\r\nligne 3",
+    "=cmd|' /C calc'!A0",
+    "Très bien été à l'hôtel de ville — ½ œuf 😀",
+    "-2 degrés mais 3-4 personnes",
+];
+
+async fn store_awkward(state: &AppState) {
+    for text in AWKWARD {
+        store(state, "avis", &[("note", "average"), ("commentaire", text)]).await;
+    }
+    store(state, "avis", &[("note", "good")]).await;
+}
+
+/// What Excel would display, once it has taken the `'` as "this is text".
+fn expected_cell(answer: &str) -> String {
+    if answer.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{answer}")
+    } else {
+        answer.to_owned()
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("the CSV opens with a BOM for Excel");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn check_awkward_csv(bytes: &[u8], rows: &[StoredResponse]) {
+    let records = read_csv(bytes);
+    assert_eq!(records[0], ["id", "received_at", "note", "commentaire"]);
+    assert_eq!(records.len(), 1 + AWKWARD.len() + 1);
+    for ((record, text), row) in records[1..].iter().zip(AWKWARD).zip(rows) {
+        assert_eq!(record[0], row.id);
+        assert_eq!(record[1], row.received_at);
+        assert_eq!(record[2], "average");
+        assert_eq!(record[3], expected_cell(text));
+    }
+    let last = records.last().unwrap();
+    assert_eq!(&last[2..], ["good", ""]);
+    // Records end with CRLF (RFC 4180); the LF inside the quoted answer stays as typed.
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(text.starts_with("\u{feff}id,received_at,note,commentaire\r\n"));
+    assert!(text.ends_with(",good,\r\n"), "{text:?}");
+    assert!(text.contains("\"ligne 1\nligne 2\r\nligne 3\""));
+    assert!(text.contains("\"Il a dit \"\"bonjour\"\"\""));
+    assert!(text.contains(",'=cmd|' /C calc'!A0\r\n"));
+    assert!(text.contains(",'-2 degrés mais 3-4 personnes\r\n"));
+}
+
+#[tokio::test]
+async fn admin_csv_export_survives_excel() {
+    let site = Site::with_admin();
+    let state = site.state();
+    store_awkward(&state).await;
+    let rows = state.store().responses("avis").await.unwrap();
+
+    let r = send(
+        &state,
+        get_with_token("/v1/admin/forms/avis/responses.csv", TOKEN),
+    )
+    .await;
+    r.ok();
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        r.header(header::CONTENT_DISPOSITION),
+        Some("attachment; filename=\"avis-responses.csv\"")
+    );
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-store"));
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+    check_awkward_csv(&r.body, &rows);
+}
+
+#[tokio::test]
+async fn admin_json_export_has_every_field() {
+    let site = Site::with_admin();
+    let state = site.state();
+    store_awkward(&state).await;
+    let r = send(
+        &state,
+        get_with_token("/v1/admin/forms/avis/responses.json", TOKEN),
+    )
+    .await;
+    r.ok();
+    assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(
+        r.header(header::CONTENT_DISPOSITION),
+        Some("attachment; filename=\"avis-responses.json\"")
+    );
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-store"));
+    let rows = r.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), AWKWARD.len() + 1);
+    for (row, text) in rows.iter().zip(AWKWARD) {
+        // JSON is for tools: answers exactly as stored, no spreadsheet guard.
+        assert_eq!(row["answers"]["commentaire"], text);
+        assert!(row["id"].is_string() && row["received_at"].is_string());
+        assert_eq!(row["submission_id"], Value::Null);
+    }
+}
+
+#[tokio::test]
+async fn admin_exports_refuse_missing_wrong_and_disabled_tokens_alike() {
+    let site = Site::with_admin();
+    let state = site.state();
+    store(
+        &state,
+        "avis",
+        &[("note", "good"), ("commentaire", "privé")],
+    )
+    .await;
+    for path in [
+        "/v1/admin/forms/avis/responses.csv",
+        "/v1/admin/forms/avis/responses.json",
+    ] {
+        let missing = send(&state, get(path)).await;
+        missing.unauthorized();
+        assert_eq!(missing.header(header::CACHE_CONTROL), Some("no-store"));
+        let wrong = send(&state, get_with_token(path, "0123456789abcdef-admiN")).await;
+        wrong.unauthorized();
+        assert_eq!(wrong.body, missing.body, "one answer for every refusal");
+        for auth in [
+            format!("Basic {TOKEN}"),
+            format!("Bearer {TOKEN}x"),
+            format!("Bearer {}", &TOKEN[1..]),
+            "Bearer".to_owned(),
+        ] {
+            let r = send(
+                &state,
+                Request::get(path)
+                    .header(header::AUTHORIZATION, auth)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            r.unauthorized();
+            assert!(!r.text().contains("privé"));
+        }
+        send(&state, get_with_token(path, TOKEN)).await.ok();
+        let lower = Request::get(path)
+            .header(header::AUTHORIZATION, format!("bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        send(&state, lower).await.ok();
+    }
+    // The right token on an unknown form: 404.
+    let r = send(
+        &state,
+        get_with_token("/v1/admin/forms/nope/responses.csv", TOKEN),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+
+    // Admin API disabled: the same 401 as a wrong token, whatever is sent.
+    let disabled = Site::new("");
+    let disabled_state = disabled.state();
+    let r = send(
+        &disabled_state,
+        get_with_token("/v1/admin/forms/avis/responses.csv", TOKEN),
+    )
+    .await;
+    r.unauthorized();
+    let wrong = send(
+        &state,
+        get_with_token("/v1/admin/forms/avis/responses.csv", "nope"),
+    )
+    .await;
+    assert_eq!(r.body, wrong.body);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("disabled")
+    );
+}
+
+fn collector() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_voix-collector"))
+}
+
+#[tokio::test]
+async fn cli_export_csv_matches_the_admin_download() {
+    let site = Site::with_admin();
+    let rows;
+    let download;
+    {
+        let state = site.state();
+        store_awkward(&state).await;
+        rows = state.store().responses("avis").await.unwrap();
+        download = send(
+            &state,
+            get_with_token("/v1/admin/forms/avis/responses.csv", TOKEN),
+        )
+        .await
+        .body;
+    }
+    let out = collector()
+        .args(["export", "--form", "avis", "--format", "csv", "--config"])
+        .arg(site.config_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check_awkward_csv(&out.stdout, &rows);
+    assert_eq!(out.stdout, download);
+
+    // The default format is still JSON.
+    let out = collector()
+        .args(["export", "--form", "avis", "--config"])
+        .arg(site.config_path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), rows.len());
+
+    let out = collector()
+        .args(["export", "--form", "avis", "--format", "xlsx", "--config"])
+        .arg(site.config_path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported format"));
+}
+
+#[test]
+fn cli_export_csv_without_a_database_is_just_the_header() {
+    let site = Site::new("");
+    let out = collector()
+        .args(["export", "--form", "avis", "--format", "csv", "--config"])
+        .arg(site.config_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "\u{feff}id,received_at,note,commentaire\r\n"
+    );
+    assert!(!site.path().join("data/voix.db").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI
+
+const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Every route the router answers, by method and path. Keep it in step with `src/routes/`:
+/// `every_route_in_the_source_is_listed` fails on a route missing here, and
+/// `the_openapi_document_covers_every_public_route` on a route missing in the document.
+const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/forms/{id}"),
+    ("POST", "/v1/forms/{id}/responses"),
+    ("OPTIONS", "/v1/forms/{id}/responses"),
+    ("GET", "/v1/forms/{id}/results"),
+    ("GET", "/v1/admin/forms/{id}/responses.csv"),
+    ("GET", "/v1/admin/forms/{id}/responses.json"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+];
+
+/// Routes deliberately left out of the API document, with why: a path, or every path under a
+/// prefix ending in `/`.
+const UNDOCUMENTED_ROUTES: &[(&str, &str)] = &[
+    ("/v1", "the JSON 404 for unknown API paths"),
+    ("/v1/{*rest}", "the JSON 404 for unknown API paths"),
+    (
+        "/f/",
+        "the no-JS form pages: HTML for residents, not an API",
+    ),
+];
+
+/// Error codes only the collector answers (see `AppError::code`), not in `voix_form::ErrorCode`.
+const COLLECTOR_ONLY_CODES: &[&str] = &["unauthorized"];
+/// `voix_form::ErrorCode`s the collector never answers: the widget's own.
+const WIDGET_ONLY_CODES: &[&str] = &["network"];
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn doc() -> Value {
+    serde_json::from_str(OPENAPI).expect("collector/openapi.json is JSON")
+}
+
+/// `(METHOD, path)` of every operation in the document.
+fn documented_operations(doc: &Value) -> Vec<(String, String)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, _) in item.as_object().unwrap() {
+            if METHODS.contains(&method.as_str()) {
+                ops.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+/// The path literals given to `.route(` in the router's source files.
+fn routes_in_source() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for (i, _) in text.match_indices(".route(") {
+            let rest = text[i + ".route(".len()..].trim_start();
+            if let Some(rest) = rest.strip_prefix('"') {
+                found.push(rest[..rest.find('"').unwrap()].to_owned());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_openapi_document_covers_every_public_route() {
+    let doc = doc();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented = documented_operations(&doc);
+    for (method, path) in PUBLIC_ROUTES {
+        assert!(
+            documented.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is served but not in collector/openapi.json"
+        );
+    }
+    for (method, path) in &documented {
+        assert!(
+            PUBLIC_ROUTES.contains(&(method.as_str(), path.as_str())),
+            "{method} {path} is documented but not in PUBLIC_ROUTES"
+        );
+    }
+}
+
+#[test]
+fn every_route_in_the_source_is_listed() {
+    let found = routes_in_source();
+    assert!(
+        found.iter().any(|p| p == "/v1/forms/{id}/results"),
+        "{found:?}"
+    );
+    for path in &found {
+        assert!(
+            PUBLIC_ROUTES.iter().any(|(_, p)| p == path)
+                || UNDOCUMENTED_ROUTES
+                    .iter()
+                    .any(|(p, _)| path == p || (p.ends_with('/') && path.starts_with(p))),
+            "route `{path}` is neither in PUBLIC_ROUTES (and the OpenAPI document) nor in \
+             UNDOCUMENTED_ROUTES"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_documented_operation_answers_as_documented() {
+    let site = Site::with_admin();
+    let state = site.state();
+    let doc = doc();
+    for (method, path) in documented_operations(&doc) {
+        let uri = path.replace("{id}", "avis");
+        let mut req = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+        let body = if method == "POST" {
+            req = req.header(header::CONTENT_TYPE, "text/plain;charset=UTF-8");
+            Body::from(json!({"v": 1, "answers": {"note": "good"}}).to_string())
+        } else {
+            Body::empty()
+        };
+        let r = send(&state, req.body(body).unwrap()).await;
+        assert!(
+            r.status != StatusCode::NOT_FOUND && r.status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}: {} {}",
+            r.status,
+            r.text()
+        );
+        let operation = &doc["paths"][&path][method.to_lowercase()];
+        let status = r.status.as_str();
+        assert!(
+            operation["responses"].get(status).is_some(),
+            "{method} {uri} answered {status}, which the document does not list"
+        );
+        // The documented content type is the one served.
+        let response = resolve(&doc, &operation["responses"][status]);
+        if let Some(content) = response["content"].as_object() {
+            let served = r.header(header::CONTENT_TYPE).unwrap_or("");
+            assert!(
+                content.keys().any(|k| k == served),
+                "{method} {uri}: served {served}, documented {:?}",
+                content.keys().collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_document_is_served_as_written() {
+    let site = Site::new("");
+    let state = site.state();
+    let r = send(&state, get("/v1/openapi.json")).await;
+    r.ok();
+    assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert_eq!(r.text(), OPENAPI);
+}
+
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v["$ref"].as_str() {
+        Some(r) => {
+            let pointer = r.strip_prefix('#').expect("local references only");
+            doc.pointer(pointer)
+                .unwrap_or_else(|| panic!("dangling $ref {r}"))
+        }
+        None => v,
+    }
+}
+
+fn walk<'a>(v: &'a Value, out: &mut Vec<(&'a str, &'a Value)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                out.push((k, v));
+                walk(v, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_in_the_document_resolves() {
+    let doc = doc();
+    let mut all = Vec::new();
+    walk(&doc, &mut all);
+    let refs: Vec<&str> = all
+        .iter()
+        .filter(|(k, _)| *k == "$ref")
+        .map(|(_, v)| v.as_str().unwrap())
+        .collect();
+    assert!(refs.len() > 10);
+    for r in refs {
+        assert!(
+            doc.pointer(r.strip_prefix('#').unwrap()).is_some(),
+            "dangling $ref {r}"
+        );
+    }
+}
+
+#[test]
+fn documented_error_codes_exist_and_every_code_is_documented() {
+    let doc = doc();
+    let schemas = &doc["components"]["schemas"];
+    let mut documented: Vec<&str> = Vec::new();
+    for enumeration in [
+        &schemas["ErrorEnvelope"]["properties"]["error"]["properties"]["code"]["enum"],
+        &schemas["FieldProblem"]["properties"]["code"]["enum"],
+    ] {
+        documented.extend(
+            enumeration
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap()),
+        );
+    }
+    for code in &documented {
+        assert!(
+            ErrorCode::parse(code).is_some() || COLLECTOR_ONLY_CODES.contains(code),
+            "`{code}` is documented but no such code exists"
+        );
+    }
+    for code in ErrorCode::ALL.map(ErrorCode::as_str) {
+        assert!(
+            documented.contains(&code) || WIDGET_ONLY_CODES.contains(&code),
+            "`{code}` is not documented in collector/openapi.json"
+        );
+    }
+    for code in COLLECTOR_ONLY_CODES {
+        assert!(documented.contains(code), "`{code}` is not documented");
+    }
+}

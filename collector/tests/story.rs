@@ -1,0 +1,836 @@
+//! The storage story: what every [`Store`] backend promises, written once against
+//! `Arc<dyn Store>` and run on each backend — `sqlite::*` always (a file in a temporary
+//! directory), `postgres::*` when `VOIX_TEST_DATABASE_URL` names a PostgreSQL database
+//! (`cargo xtask test` starts a throwaway server and sets it).
+//!
+//! On PostgreSQL each test gets a schema of its own (`CREATE SCHEMA story_<test>_<pid>_<n>`) and
+//! its stores connect with `options=-csearch_path=<schema>`, so tests running in parallel never
+//! see each other's rows or migrations; the schema is dropped when the test passes. The URL must
+//! be a `postgres://` URL whose user may create schemas, and must not set `options` itself.
+//!
+//! Without the variable the `postgres*` tests do not pretend: the first of them writes
+//! `PostgreSQL tests skipped … VOIX_TEST_DATABASE_URL not set` straight to stderr, past
+//! libtest's capture, so the run's output says so.
+
+use std::{
+    future::Future,
+    io::Write,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::Poll,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use voix_collector::{
+    AppState, Config, Error, app,
+    store::{self, DatabaseUrl, Inserted, Store, redact},
+    time,
+};
+use voix_form::answer::Answers;
+
+const PG_ENV: &str = "VOIX_TEST_DATABASE_URL";
+
+/// One backend, fresh for one test.
+struct Backend {
+    name: &'static str,
+    url: DatabaseUrl,
+    /// The SQLite file's directory; also holds the HTTP scenario's configuration.
+    dir: tempfile::TempDir,
+    /// The PostgreSQL server URL and this test's schema.
+    pg: Option<(String, String)>,
+}
+
+impl Backend {
+    fn sqlite(test: &str) -> Backend {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("voix.db"));
+        eprintln!("story: {test} on sqlite ({url})");
+        Backend {
+            name: "sqlite",
+            url,
+            dir,
+            pg: None,
+        }
+    }
+
+    async fn postgres(test: &str) -> Option<Backend> {
+        let Ok(server) = std::env::var(PG_ENV) else {
+            // Written to the process's stderr, not through eprintln!: libtest would swallow it
+            // and the tests would read as PostgreSQL passes. Once per run is enough.
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "story: PostgreSQL tests skipped ({test} and the other postgres ones): \
+                     {PG_ENV} not set"
+                );
+            });
+            return None;
+        };
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        // Identifiers are at most 63 bytes; test names are ASCII snake case.
+        let short: String = test.chars().take(32).collect();
+        let schema = format!(
+            "story_{short}_{}_{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        );
+        pg_client(&server)
+            .await
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap_or_else(|e| panic!("CREATE SCHEMA {schema} on {}: {e}", redact(&server)));
+        let sep = if server.contains('?') { '&' } else { '?' };
+        let url = format!("{server}{sep}options=-csearch_path%3D{schema}");
+        eprintln!(
+            "story: {test} on postgres ({}, schema {schema})",
+            redact(&server)
+        );
+        Some(Backend {
+            name: "postgres",
+            url: DatabaseUrl::Postgres(url),
+            dir: tempfile::tempdir().unwrap(),
+            pg: Some((server, schema)),
+        })
+    }
+
+    /// A new store on this test's database (opening migrates it if needed).
+    fn open(&self) -> Arc<dyn Store> {
+        store::open(&self.url).unwrap_or_else(|e| panic!("{}: {e}", self.name))
+    }
+
+    fn try_open(&self) -> voix_collector::Result<Arc<dyn Store>> {
+        store::open(&self.url)
+    }
+
+    /// Runs SQL on the test's database directly, beside the store.
+    async fn execute(&self, sql: &str) {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            DatabaseUrl::Postgres(url) => pg_client(url).await.batch_execute(sql).await.unwrap(),
+        }
+    }
+
+    /// The single integer a query returns.
+    async fn number(&self, sql: &str) -> i64 {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            DatabaseUrl::Postgres(url) => pg_client(url)
+                .await
+                .query_one(sql, &[])
+                .await
+                .unwrap()
+                .get(0),
+        }
+    }
+
+    /// Removes the PostgreSQL schema. Not run when a test fails, so its rows can be inspected
+    /// (xtask deletes the whole server afterwards anyway).
+    async fn finish(self) {
+        if let Some((server, schema)) = &self.pg {
+            pg_client(server)
+                .await
+                .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn pg_client(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", redact(url)));
+    tokio::spawn(connection);
+    client
+}
+
+/// Each scenario becomes `sqlite::NAME` and `postgres::NAME`.
+macro_rules! story {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let backend = super::Backend::sqlite(stringify!($name));
+                    super::$name(&backend).await;
+                    backend.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(backend) = super::Backend::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(&backend).await;
+                    backend.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+story!(
+    insert_then_read_oldest_first,
+    a_repeat_with_the_same_answers_returns_the_original,
+    a_repeat_with_other_answers_is_a_conflict,
+    answers_come_back_exactly,
+    concurrent_inserts_are_each_stored_once,
+    two_stores_on_one_database_store_a_submission_once,
+    concurrent_opens_migrate_once,
+    purge_before_deletes_older_answers_of_that_form,
+    ping_answers,
+    close_drains_queued_inserts,
+    reopening_keeps_answers_and_applies_no_migration_twice,
+    a_newer_schema_is_refused,
+    http_submissions_are_stored_once,
+    a_burst_of_1000_inserts,
+);
+
+fn answers(pairs: &[(&str, &str)]) -> Answers {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn insert_then_read_oldest_first(b: &Backend) {
+    let store = b.open();
+    let before = time::now();
+    let a = answers(&[("note", "good")]);
+    let first = store.insert("f", Some("sub-0001"), &a).await.unwrap();
+    let second = store
+        .insert("f", None, &answers(&[("note", "bad")]))
+        .await
+        .unwrap();
+    let third = store.insert("f", None, &a).await.unwrap();
+    store.insert("g", None, &a).await.unwrap();
+    let after = time::now();
+    assert!(!first.duplicate && !second.duplicate && !third.duplicate);
+    // Without a submission id, every post is new.
+    assert_ne!(second.id, third.id);
+
+    let rows = store.responses("f").await.unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, [&first.id, &second.id, &third.id]);
+    assert_eq!(rows[0].submission_id.as_deref(), Some("sub-0001"));
+    assert_eq!(rows[1].submission_id, None);
+    assert_eq!(rows[0].answers, a);
+    assert_eq!(rows[1].answers, answers(&[("note", "bad")]));
+    for row in &rows {
+        // RFC 3339 UTC, whole seconds, and the collector's clock (RFC 3339 UTC sorts as text).
+        let t = row.received_at.as_bytes();
+        assert_eq!(t.len(), 20, "{}", row.received_at);
+        assert_eq!(
+            (t[4], t[7], t[10], t[13], t[16], t[19]),
+            (b'-', b'-', b'T', b':', b':', b'Z')
+        );
+        assert!(
+            before <= row.received_at && row.received_at <= after,
+            "{before} <= {} <= {after}",
+            row.received_at
+        );
+    }
+    assert_eq!(store.responses("g").await.unwrap().len(), 1);
+    assert!(store.responses("nope").await.unwrap().is_empty());
+}
+
+async fn a_repeat_with_the_same_answers_returns_the_original(b: &Backend) {
+    let store = b.open();
+    let a = answers(&[("note", "good"), ("commentaire", "merci")]);
+    let first = store.insert("f", Some("abcdefgh"), &a).await.unwrap();
+    assert!(!first.duplicate);
+    for _ in 0..3 {
+        let again = store.insert("f", Some("abcdefgh"), &a).await.unwrap();
+        assert_eq!(
+            again,
+            Inserted {
+                id: first.id.clone(),
+                duplicate: true
+            }
+        );
+    }
+    assert_eq!(store.responses("f").await.unwrap().len(), 1);
+    // The same submission id on another form is another submission.
+    let other = store.insert("g", Some("abcdefgh"), &a).await.unwrap();
+    assert!(!other.duplicate);
+    assert_ne!(other.id, first.id);
+}
+
+async fn a_repeat_with_other_answers_is_a_conflict(b: &Backend) {
+    let store = b.open();
+    let a = answers(&[("note", "good")]);
+    let first = store.insert("f", Some("abcdefgh"), &a).await.unwrap();
+    let other = answers(&[("note", "bad")]);
+    assert!(matches!(
+        store.insert("f", Some("abcdefgh"), &other).await,
+        Err(Error::Conflict)
+    ));
+    // Fewer answers is other answers too.
+    assert!(matches!(
+        store.insert("f", Some("abcdefgh"), &Answers::new()).await,
+        Err(Error::Conflict)
+    ));
+    let rows = store.responses("f").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((&rows[0].id, &rows[0].answers), (&first.id, &a));
+    // The conflict did not poison anything: the original is still a duplicate of itself.
+    assert!(
+        store
+            .insert("f", Some("abcdefgh"), &a)
+            .await
+            .unwrap()
+            .duplicate
+    );
+}
+
+async fn answers_come_back_exactly(b: &Backend) {
+    let store = b.open();
+    let long = "é".repeat(5000);
+    let a = answers(&[
+        ("quotes", r#"she said "oui" \ 'non'"#),
+        ("nul", "before\0after"),
+        ("controls", "tab\tnewline\nreturn\r"),
+        ("emoji", "🙂 très bien"),
+        ("sql", "'); DROP TABLE responses; --"),
+        ("long", &long),
+        ("empty-looking", " "),
+    ]);
+    let id = store.insert("f", Some("weird-01"), &a).await.unwrap().id;
+    let rows = store.responses("f").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, id);
+    assert_eq!(rows[0].answers, a);
+    // And the stored text compares equal to itself on a retry.
+    assert!(
+        store
+            .insert("f", Some("weird-01"), &a)
+            .await
+            .unwrap()
+            .duplicate
+    );
+}
+
+async fn concurrent_inserts_are_each_stored_once(b: &Backend) {
+    let store = b.open();
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let a = answers(&[("n", &i.to_string())]);
+                // Ids i and i+100 share a submission id but not answers: one of each pair
+                // conflicts, whichever arrives second.
+                let sid = format!("sub-{:05}", i % 100);
+                store.insert("f", Some(&sid), &a).await
+            })
+        })
+        .collect();
+    let mut conflicts = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(ins) => {
+                assert!(!ins.duplicate);
+                ids.insert(ins.id);
+            }
+            Err(Error::Conflict) => conflicts += 1,
+            Err(e) => panic!("{}: {e}", b.name),
+        }
+    }
+    assert_eq!(conflicts, 100);
+    assert_eq!(ids.len(), 100);
+    let rows = store.responses("f").await.unwrap();
+    assert_eq!(rows.len(), 100);
+    assert!(rows.iter().all(|r| ids.contains(&r.id)));
+}
+
+/// Two collectors on one database (PostgreSQL's reason to exist here; SQLite allows it too):
+/// the same retries reaching both at once are stored once.
+async fn two_stores_on_one_database_store_a_submission_once(b: &Backend) {
+    let stores = [b.open(), b.open()];
+    let a = answers(&[("note", "good")]);
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let store = Arc::clone(&stores[i % 2]);
+            let a = a.clone();
+            tokio::spawn(async move {
+                let sid = format!("shared-{:04}", i / 2);
+                store.insert("f", Some(&sid), &a).await.unwrap()
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    for pair in results.chunks(2) {
+        assert_eq!(pair[0].id, pair[1].id, "{pair:?}");
+        assert!(pair[0].duplicate != pair[1].duplicate, "{pair:?}");
+    }
+    assert_eq!(stores[0].responses("f").await.unwrap().len(), 50);
+    assert_eq!(stores[1].responses("f").await.unwrap().len(), 50);
+}
+
+/// Several collectors starting at once on an empty database: one migrates, none fails.
+async fn concurrent_opens_migrate_once(b: &Backend) {
+    let opens: Vec<_> = (0..4)
+        .map(|_| {
+            let url = b.url.clone();
+            tokio::task::spawn_blocking(move || store::open(&url))
+        })
+        .collect();
+    for open in opens {
+        let store = open.await.unwrap().unwrap();
+        store.ping().await.unwrap();
+    }
+    assert_eq!(
+        b.number("SELECT COUNT(*) FROM schema_migrations").await,
+        b.number("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations")
+            .await
+    );
+}
+
+async fn purge_before_deletes_older_answers_of_that_form(b: &Backend) {
+    let store = b.open();
+    let a = answers(&[("note", "good")]);
+    store.insert("f", None, &a).await.unwrap();
+    store.insert("f", Some("keep-me-1"), &a).await.unwrap();
+    store.insert("g", None, &a).await.unwrap();
+    let received = store.responses("f").await.unwrap()[0].received_at.clone();
+    // Strictly before: nothing was received before 1970, nor before its own time.
+    assert_eq!(
+        store
+            .purge_before("f", "1970-01-01T00:00:00Z")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.purge_before("f", &received).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_before("f", "9999-01-01T00:00:00Z")
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(store.responses("f").await.unwrap().is_empty());
+    assert_eq!(store.responses("g").await.unwrap().len(), 1);
+    // A purged submission id is free again: a late retry is stored anew, not a duplicate.
+    assert!(
+        !store
+            .insert("f", Some("keep-me-1"), &a)
+            .await
+            .unwrap()
+            .duplicate
+    );
+}
+
+async fn ping_answers(b: &Backend) {
+    let store = b.open();
+    store.ping().await.unwrap();
+    store.ping().await.unwrap();
+}
+
+/// A future polled once, so that it has queued its command; its output if it finished then.
+struct Started<'a, T> {
+    future: Pin<Box<dyn Future<Output = T> + Send + 'a>>,
+    output: Option<T>,
+}
+
+impl<'a, T> Started<'a, T> {
+    async fn new(future: impl Future<Output = T> + Send + 'a) -> Started<'a, T> {
+        // Unconstrained: tokio's cooperative budget could otherwise make a send wait although
+        // the queue has room, and the command would not be queued yet.
+        let mut future: Pin<Box<dyn Future<Output = T> + Send + 'a>> =
+            Box::pin(tokio::task::unconstrained(future));
+        let mut output = None;
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(v) = future.as_mut().poll(cx) {
+                output = Some(v);
+            }
+            Poll::Ready(())
+        })
+        .await;
+        Started { future, output }
+    }
+
+    async fn finish(self) -> T {
+        match self.output {
+            Some(v) => v,
+            None => self.future.await,
+        }
+    }
+}
+
+/// Graceful shutdown: everything queued before `close` is committed and answered, including
+/// inserts whose requester has gone; nothing is accepted afterwards.
+async fn close_drains_queued_inserts(b: &Backend) {
+    let store = b.open();
+    let n = 300;
+    let sids: Vec<String> = (0..n).map(|i| format!("drain-{i:04}")).collect();
+    let a = answers(&[("note", "good")]);
+    let mut waiting = Vec::new();
+    for (i, sid) in sids.iter().enumerate() {
+        let started = Started::new(store.insert("f", Some(sid), &a)).await;
+        // Every third requester hangs up (a client that disconnected mid-request).
+        if i % 3 != 0 {
+            waiting.push(started);
+        }
+    }
+    store.close().await;
+    for started in waiting {
+        let inserted = started.finish().await.unwrap();
+        assert!(!inserted.duplicate);
+    }
+    assert!(matches!(
+        store.insert("f", None, &a).await,
+        Err(Error::StoreClosed)
+    ));
+    assert!(matches!(store.ping().await, Err(Error::StoreClosed)));
+    // Closing again, from another handle or twice, returns at once.
+    tokio::time::timeout(Duration::from_secs(5), store.close())
+        .await
+        .unwrap();
+
+    let reopened = b.open();
+    let rows = reopened.responses("f").await.unwrap();
+    assert_eq!(rows.len(), n);
+    reopened.close().await;
+}
+
+async fn reopening_keeps_answers_and_applies_no_migration_twice(b: &Backend) {
+    let a = answers(&[("note", "good")]);
+    let id = {
+        let store = b.open();
+        let id = store.insert("f", Some("reopen-1"), &a).await.unwrap().id;
+        store.close().await;
+        id
+    };
+    let versions = b.number("SELECT COUNT(*) FROM schema_migrations").await;
+    assert!(versions >= 1);
+    let store = b.open();
+    assert_eq!(
+        b.number("SELECT COUNT(*) FROM schema_migrations").await,
+        versions
+    );
+    let again = store.insert("f", Some("reopen-1"), &a).await.unwrap();
+    assert_eq!(
+        again,
+        Inserted {
+            id,
+            duplicate: true
+        }
+    );
+    // Ids keep growing after a restart.
+    let next = store.insert("f", None, &a).await.unwrap();
+    assert!(next.id.parse::<i64>().unwrap() > again.id.parse::<i64>().unwrap());
+}
+
+async fn a_newer_schema_is_refused(b: &Backend) {
+    b.open().close().await;
+    b.execute(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (99, '2026-01-01T00:00:00Z')",
+    )
+    .await;
+    let e = b.try_open().unwrap_err().to_string();
+    assert!(e.contains("newer"), "{}: {e}", b.name);
+}
+
+const FORM: &str = r#"
+id = "avis"
+title = "Votre avis"
+
+[[questions]]
+id = "note"
+type = "smileys"
+label = "Comment ça s'est passé ?"
+required = true
+"#;
+
+/// The same story through HTTP, as the widget lives it: 201 once stored, the same id for a
+/// retry, 409 for a reused id, and 500 `server` (which the widget retries) once the store is
+/// closed — never a 201 for an answer that was not stored.
+async fn http_submissions_are_stored_once(b: &Backend) {
+    let dir = b.dir.path();
+    std::fs::create_dir_all(dir.join("forms")).unwrap();
+    std::fs::write(dir.join("forms/avis.toml"), FORM).unwrap();
+    let mut config = Config::parse(
+        "database = \"sqlite://story-http.db\"\nforms = [\"forms/avis.toml\"]\n",
+        &dir.join("voix.toml"),
+    )
+    .unwrap();
+    config.database = b.url.clone();
+    let store = b.open();
+    let state = &AppState::new(config, Arc::clone(&store));
+    let post = |body: Value| async move {
+        let req = Request::post("/v1/forms/avis/responses")
+            .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let res = app(state.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let json: Value = serde_json::from_slice(&bytes).unwrap();
+        (status, json)
+    };
+
+    let (status, first) =
+        post(json!({"v": 1, "id": "http-0001", "answers": {"note": "good"}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) =
+        post(json!({"v": 1, "id": "http-0001", "answers": {"note": "good"}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    let (status, body) = post(json!({"v": 1, "id": "http-0001", "answers": {"note": "bad"}})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
+    let rows = store.responses("avis").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(Value::from(rows[0].id.clone()), first["id"]);
+
+    store.close().await;
+    let (status, body) =
+        post(json!({"v": 1, "id": "http-0002", "answers": {"note": "good"}})).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(body["error"]["code"], "server");
+    assert_eq!(b.number("SELECT COUNT(*) FROM responses").await, 1);
+}
+
+/// Group commit under a burst. Prints the time taken; asserts only that all were stored.
+async fn a_burst_of_1000_inserts(b: &Backend) {
+    let store = b.open();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..1000)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let sid = format!("burst-{i:05}");
+                store
+                    .insert("f", Some(&sid), &answers(&[("n", &i.to_string())]))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    eprintln!(
+        "story: 1000 concurrent inserts on {} in {:.0} ms",
+        b.name,
+        elapsed.as_secs_f64() * 1000.0
+    );
+    assert_eq!(store.responses("f").await.unwrap().len(), 1000);
+}
+
+/// PostgreSQL only: the server drops the connection (restart, failover, idle timeout); the
+/// store reconnects by itself, and no request meanwhile is told "stored" unless it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_reconnects_after_the_connection_is_lost() {
+    let Some(b) = Backend::postgres("reconnects").await else {
+        return;
+    };
+    let DatabaseUrl::Postgres(url) = &b.url else {
+        unreachable!()
+    };
+    let (server, _) = b.pg.as_ref().unwrap();
+    let app_name = format!("voix-story-{}", std::process::id());
+    let store = store::open(&DatabaseUrl::Postgres(format!(
+        "{url}&application_name={app_name}"
+    )))
+    .unwrap();
+    let a = answers(&[("note", "good")]);
+    store.insert("f", None, &a).await.unwrap();
+
+    let killed: i64 = pg_client(server)
+        .await
+        .query_one(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1",
+            &[&app_name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(killed, 1);
+
+    let mut stored = 1;
+    let mut failed = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match store.insert("f", None, &a).await {
+            Ok(_) => {
+                stored += 1;
+                if stored == 3 {
+                    break;
+                }
+            }
+            Err(Error::Database(e)) => {
+                failed += 1;
+                eprintln!("story: during the outage: {e}");
+            }
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+        assert!(Instant::now() < deadline, "no reconnection within 20 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("story: reconnected after {failed} failed inserts");
+    assert_eq!(store.responses("f").await.unwrap().len(), stored);
+    store.ping().await.unwrap();
+    b.finish().await;
+}
+
+/// A TCP relay on loopback that can be cut and restored, standing for a network or server
+/// outage between the collector and PostgreSQL.
+struct Relay {
+    port: u16,
+    target: std::net::SocketAddr,
+    accept: Option<tokio::task::JoinHandle<()>>,
+    conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(target: std::net::SocketAddr) -> Relay {
+        let mut relay = Relay {
+            port: 0,
+            target,
+            accept: None,
+            conns: Arc::default(),
+        };
+        relay.restore().await;
+        relay
+    }
+
+    /// Listens again, on the same port after a cut.
+    async fn restore(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .unwrap();
+        self.port = listener.local_addr().unwrap().port();
+        let (target, conns) = (self.target, Arc::clone(&self.conns));
+        self.accept = Some(tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                conns.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                }));
+            }
+        }));
+    }
+
+    /// Refuses new connections and breaks the open ones.
+    async fn cut(&mut self) {
+        let mut tasks: Vec<_> = self.conns.lock().unwrap().drain(..).collect();
+        tasks.extend(self.accept.take());
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// PostgreSQL only: the server is unreachable for a while. Every request meanwhile fails fast
+/// with a database error (the client's 500, which the widget retries) and stores nothing; once
+/// the server is back the store reconnects by itself, within its backoff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_survives_an_outage() {
+    let Some(b) = Backend::postgres("outage").await else {
+        return;
+    };
+    let (server, schema) = b.pg.as_ref().unwrap();
+    let config: tokio_postgres::Config = server.parse().unwrap();
+    let (Some(tokio_postgres::config::Host::Tcp(host)), Some(port)) =
+        (config.get_hosts().first(), config.get_ports().first())
+    else {
+        panic!("{PG_ENV} must name a TCP host and port");
+    };
+    let target = tokio::net::lookup_host((host.as_str(), *port))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let mut relay = Relay::start(target).await;
+    let mut conninfo = format!(
+        "host=127.0.0.1 port={} user={} dbname={} options='-csearch_path={schema}'",
+        relay.port,
+        config.get_user().unwrap_or("postgres"),
+        config
+            .get_dbname()
+            .unwrap_or(config.get_user().unwrap_or("postgres")),
+    );
+    if let Some(password) = config.get_password() {
+        conninfo += &format!(" password='{}'", String::from_utf8_lossy(password));
+    }
+    let store = store::open(&DatabaseUrl::Postgres(conninfo)).unwrap();
+    let a = answers(&[("note", "good")]);
+    store.insert("f", Some("before-outage"), &a).await.unwrap();
+
+    relay.cut().await;
+    for i in 0..5 {
+        let started = Instant::now();
+        let sid = format!("during-outage-{i}");
+        match store.insert("f", Some(&sid), &a).await {
+            Err(Error::Database(e)) => eprintln!("story: during the outage: {e}"),
+            other => panic!("expected a database error during the outage, got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    assert!(matches!(store.ping().await, Err(Error::Database(_))));
+
+    relay.restore().await;
+    let deadline = Instant::now() + voix_collector::store::postgres::MAX_BACKOFF * 2;
+    let mut failed = 0;
+    loop {
+        match store.insert("f", Some("after-outage"), &a).await {
+            Ok(inserted) => {
+                assert!(!inserted.duplicate);
+                break;
+            }
+            Err(Error::Database(_)) => failed += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no reconnection after the outage"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("story: reconnected after the outage ({failed} more failures)");
+    let sids: Vec<_> = store
+        .responses("f")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.submission_id)
+        .collect();
+    assert_eq!(sids, ["before-outage", "after-outage"]);
+    drop(store);
+    relay.cut().await;
+    b.finish().await;
+}
