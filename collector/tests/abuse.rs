@@ -10,14 +10,15 @@ use std::{
 };
 
 use axum::{
-    Router,
     body::Body,
     extract::connect_info::MockConnectInfo,
-    http::{HeaderMap, Request, StatusCode, header},
+    http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use voix_collector::{AppState, Config, app, retention};
+
+mod common;
+use common::{Reply, call};
 
 const FORM_A: &str = r#"{"id":"a","title":"A","questions":[{"id":"note","type":"smileys","label":"Note","required":true}]}"#;
 const FORM_B: &str = r#"{"id":"b","title":"B","questions":[{"id":"note","type":"smileys","label":"Note","required":true}]}"#;
@@ -45,40 +46,12 @@ fn state_for(config: &Path) -> AppState {
     AppState::open(Config::load(config).unwrap()).unwrap()
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
     fn code(&self) -> String {
-        let v: Value = serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()));
-        v["error"]["code"].as_str().unwrap_or("").to_owned()
-    }
-}
-
-async fn call(router: Router, req: Request<Body>) -> Reply {
-    let res = router.oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
     }
 }
 

@@ -11,11 +11,13 @@ use std::{
 
 use axum::{
     body::Body,
-    http::{HeaderMap, Method, Request, StatusCode, header},
+    http::{Method, Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use voix_collector::{AppState, Config, app, store};
+use voix_collector::{AppState, Config, store};
+
+mod common;
+use common::send;
 
 const FORM: &str = r#"
 id = "avis"
@@ -88,57 +90,6 @@ forms = ["forms/avis.toml"]
 
     fn state(&self) -> AppState {
         AppState::open(Config::load(&self.config_path()).unwrap()).unwrap()
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn header(&self, name: header::HeaderName) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    /// Asserts the common error shape and returns the `error` object.
-    fn error(&self, status: StatusCode, code: &str) -> Value {
-        assert_eq!(self.status, status, "{}", self.text());
-        assert_eq!(self.header(header::CONTENT_TYPE), Some("application/json"));
-        let body = self.json();
-        let e = &body["error"];
-        assert_eq!(e["code"], code, "{body}");
-        assert!(
-            e["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{body}"
-        );
-        assert!(e.get("field").is_some(), "field must be present: {body}");
-        e.clone()
-    }
-}
-
-async fn send(state: &AppState, req: Request<Body>) -> Reply {
-    let res = app(state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
     }
 }
 

@@ -10,10 +10,12 @@ use std::{
 use axum::{
     body::Body,
     extract::connect_info::MockConnectInfo,
-    http::{HeaderMap, Method, Request, StatusCode, header},
+    http::{Method, Request, StatusCode, header},
 };
-use tower::ServiceExt;
 use voix_collector::{AppState, Config, app, store};
+
+mod common;
+use common::{Reply, send};
 
 // A title and a label holding markup: the page must show it as text.
 const FORM: &str = r#"
@@ -77,20 +79,11 @@ fn site() -> Site {
     Site::new(&format!("\"{ALLOWED}\""))
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
 impl Reply {
-    fn header(&self, name: header::HeaderName) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
     /// Asserts an HTML page with the page headers.
-    fn page(&self, status: StatusCode) -> &str {
-        assert_eq!(self.status, status, "{}", self.body);
+    fn page(&self, status: StatusCode) -> String {
+        let body = self.text();
+        assert_eq!(self.status, status, "{body}");
         assert_eq!(
             self.header(header::CONTENT_TYPE),
             Some("text/html; charset=utf-8")
@@ -100,41 +93,24 @@ impl Reply {
         assert_eq!(self.header(header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"));
         let csp = self.header(header::CONTENT_SECURITY_POLICY).unwrap();
         assert!(csp.starts_with("default-src 'none'; "), "{csp}");
-        assert!(self.body.starts_with("<!DOCTYPE html>\n<html lang=\"fr\">"));
+        assert!(body.starts_with("<!DOCTYPE html>\n<html lang=\"fr\">"));
         assert!(
-            self.body.contains(
+            body.contains(
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             )
         );
-        assert!(
-            self.body
-                .contains("<link rel=\"stylesheet\" href=\"/f/voix.css\">")
-        );
-        assert_eq!(self.body.matches("<main>").count(), 1);
-        assert!(!self.body.contains("<script"), "{}", self.body);
-        &self.body
+        assert!(body.contains("<link rel=\"stylesheet\" href=\"/f/voix.css\">"));
+        assert_eq!(body.matches("<main>").count(), 1);
+        assert!(!body.contains("<script"), "{body}");
+        body
     }
 
     /// The hidden submission id of a form page.
     fn submission_id(&self) -> String {
         let marker = "<input type=\"hidden\" name=\"_id\" value=\"";
-        let start = self.body.find(marker).expect("a hidden _id") + marker.len();
-        self.body[start..start + 32].to_owned()
-    }
-}
-
-async fn send(state: &AppState, req: Request<Body>) -> Reply {
-    let res = app(state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8(body).unwrap(),
+        let body = self.text();
+        let start = body.find(marker).expect("a hidden _id") + marker.len();
+        body[start..start + 32].to_owned()
     }
 }
 
@@ -214,8 +190,8 @@ async fn the_stylesheet_is_the_widget_s_plus_page_rules() {
         r.header(header::CONTENT_TYPE),
         Some("text/css; charset=utf-8")
     );
-    assert!(r.body.contains(".voix {"));
-    assert!(r.body.contains(".smiley:has(input:checked)"));
+    assert!(r.text().contains(".voix {"));
+    assert!(r.text().contains(".smiley:has(input:checked)"));
 }
 
 #[tokio::test]
@@ -223,7 +199,7 @@ async fn a_valid_post_is_stored_then_redirected_to_the_thanks_page() {
     let state = site().state();
     let body = format!("note=good&commentaire=Tr%C3%A8s+bien&_id={SID}&send=Envoyer&other=ignored");
     let r = send(&state, post("avis", body)).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci"));
     assert_eq!(r.header(header::CACHE_CONTROL), Some("no-store"));
     let rows = stored(&state).await;
@@ -254,9 +230,9 @@ async fn decoding_plus_percent_and_line_ends() {
         post("avis", "note=bad&commentaire=%C3%A9+%2B%0D%0Aa"),
     )
     .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let r = send(&state, post("avis", "note=average&commentaire=+++")).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let rows = stored(&state).await;
     assert_eq!(rows[0].answers.get("commentaire"), Some("é +\na"));
     assert_eq!(rows[0].submission_id, None);
@@ -269,7 +245,7 @@ async fn a_double_submit_is_stored_once() {
     let body = format!("note=good&_id={SID}");
     for _ in 0..2 {
         let r = send(&state, post("avis", body.clone())).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci"));
     }
     assert_eq!(stored(&state).await.len(), 1);
@@ -301,7 +277,7 @@ async fn the_same_id_with_other_answers_asks_to_send_again_with_a_new_id() {
         ),
     )
     .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(stored(&state).await.len(), 2);
 }
 
@@ -348,7 +324,7 @@ async fn foreign_origins_are_refused_before_anything_is_stored() {
     assert!(stored(&state).await.is_empty());
     // The sites allowed to post answers may also post this form; so may clients without Origin.
     let r = send(&state, post_from("avis", ALLOWED, "note=good")).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let no_origin = Request::post("/f/avis")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from("note=bad"))
@@ -439,29 +415,15 @@ async fn only_answers_about_to_be_stored_are_rate_limited_and_come_back_kept() {
     )
     .state();
     let peer = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)), 40_000);
-    let send_from_peer = |req: Request<Body>| {
-        let router = app(state.clone()).layer(MockConnectInfo(peer));
-        async move {
-            let res = router.oneshot(req).await.unwrap();
-            let status = res.status();
-            let headers = res.headers().clone();
-            let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            Reply {
-                status,
-                headers,
-                body: String::from_utf8(body.to_vec()).unwrap(),
-            }
-        }
-    };
+    let send_from_peer =
+        |req: Request<Body>| common::call(app(state.clone()).layer(MockConnectInfo(peer)), req);
     // Mistakes found by the server are part of filling the form, not answers: they cost nothing.
     for _ in 0..3 {
         let r = send_from_peer(post("avis", format!("commentaire=x&_id={SID}"))).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     }
     let r = send_from_peer(post("avis", format!("note=good&_id={SID}"))).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let other = "fedcba9876543210fedcba9876543210";
     let r = send_from_peer(post(
         "avis",

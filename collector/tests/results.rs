@@ -10,11 +10,13 @@ use std::{
 
 use axum::{
     body::Body,
-    http::{HeaderMap, Method, Request, StatusCode, header},
+    http::{Method, Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use voix_collector::{AppState, Config, app, store::StoredResponse};
+use voix_collector::{AppState, Config, store::StoredResponse};
+
+mod common;
+use common::{Reply, send};
 use voix_form::{ErrorCode, answer::Answers};
 
 const FORM: &str = r#"
@@ -96,26 +98,7 @@ public_results = true
     }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
 impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn header(&self, name: header::HeaderName) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
     fn ok(&self) -> &Reply {
         assert_eq!(self.status, StatusCode::OK, "{}", self.text());
         self
@@ -125,21 +108,6 @@ impl Reply {
         assert_eq!(self.status, StatusCode::UNAUTHORIZED, "{}", self.text());
         assert_eq!(self.header(header::WWW_AUTHENTICATE), Some("Bearer"));
         assert_eq!(self.json()["error"]["code"], "unauthorized");
-    }
-}
-
-async fn send(state: &AppState, req: Request<Body>) -> Reply {
-    let res = app(state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
     }
 }
 
