@@ -10,6 +10,11 @@
 //!
 //! initdb refuses to run as root: as root the server runs as the `postgres` user (`runuser`),
 //! otherwise as the current user.
+//!
+//! The server also speaks TLS: a throwaway certificate authority made with the `openssl` CLI
+//! signs a certificate for `localhost` and `127.0.0.1`, and the tests get the authority's
+//! certificate in `VOIX_TEST_DATABASE_CA`. Without `openssl` (or if the server refuses the
+//! certificate) it runs without TLS, and the summary says so.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -21,6 +26,9 @@ use crate::{run, setup::is_root, show, target_dir};
 
 /// What the story tests read.
 pub const URL_VAR: &str = "VOIX_TEST_DATABASE_URL";
+/// The PEM certificate of the authority that signed the server's TLS certificate, for the TLS
+/// tests (`collector/tests/pg_tls.rs`); unset when the server has no TLS.
+pub const CA_VAR: &str = "VOIX_TEST_DATABASE_CA";
 const USER: &str = "voix";
 const DATABASE: &str = "voix_test";
 const DIR_PREFIX: &str = "voix-pg-";
@@ -60,6 +68,8 @@ pub fn plan() -> std::result::Result<Plan, String> {
 #[derive(Debug)]
 pub struct Server {
     url: String,
+    /// The authority's certificate, when the server speaks TLS.
+    ca: Option<PathBuf>,
     summary: String,
     /// Kept for its `Drop`: stops the server we started.
     _cluster: Option<Cluster>,
@@ -77,9 +87,14 @@ impl Server {
     pub fn start(plan: Plan) -> Result<Server> {
         let bin = match plan {
             Plan::Given(url) => {
+                let ca = std::env::var_os(CA_VAR).filter(|ca| !ca.is_empty());
                 return Ok(Server {
-                    summary: format!("using {URL_VAR} as set"),
+                    summary: match &ca {
+                        Some(_) => format!("using {URL_VAR} and {CA_VAR} as set"),
+                        None => format!("using {URL_VAR} as set ({CA_VAR} not set: no TLS tests)"),
+                    },
                     url,
+                    ca: ca.map(PathBuf::from),
                     _cluster: None,
                 });
             }
@@ -111,26 +126,46 @@ impl Server {
             // Throwaway: skip the fsyncs of initdb itself (the server still syncs its commits).
             .arg("--no-sync"))
         .context("initdb failed (as root it runs as `postgres`, which needs access to target/)")?;
-        let port = free_port()?;
+        // Without certificates the server runs anyway, without TLS; the summary says why.
+        let mut tls = certificates(&cluster.dir.join("tls"), as_postgres).map_err(|e| {
+            eprintln!("warning: the test PostgreSQL runs without TLS: {e:#}");
+            format!("{e:#}")
+        });
         let log = cluster.dir.join("server.log");
-        let started = run(cluster
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(&log)
-            .arg("-o")
-            .arg(format!(
+        let port = loop {
+            let port = free_port()?;
+            let mut options = format!(
                 "-p {port} -k {} -c listen_addresses=127.0.0.1",
                 cluster.dir.display()
-            ))
-            .args(["-w", "-t", "60", "start"]));
-        if let Err(e) = started {
-            let log = std::fs::read_to_string(&log).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(10).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            bail!("{e:#}\nserver log:\n{}", tail.join("\n"));
-        }
+            );
+            if let Ok(files) = &tls {
+                options += &format!(
+                    " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                    files.cert.display(),
+                    files.key.display()
+                );
+            }
+            let started = run(cluster
+                .command("pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(&log)
+                .arg("-o")
+                .arg(options)
+                .args(["-w", "-t", "60", "start"]));
+            let Err(e) = started else { break port };
+            let tail = log_tail(&log);
+            if tls.is_ok() {
+                eprintln!(
+                    "warning: the test PostgreSQL did not start with TLS, trying without:\n{tail}"
+                );
+                let last = tail.lines().last().unwrap_or("see its log");
+                tls = Err(format!("the server did not start with it: {last}"));
+                continue;
+            }
+            bail!("{e:#}\nserver log:\n{tail}");
+        };
         run(Command::new(cluster.bin.join("createdb")).args([
             "-h",
             "127.0.0.1",
@@ -141,22 +176,117 @@ impl Server {
             DATABASE,
         ]))?;
         let version = version(&cluster.bin);
+        let (ca, with_tls) = match tls {
+            Ok(files) => (Some(files.ca), format!("with TLS (CA in {CA_VAR})")),
+            Err(why) => (None, format!("WITHOUT TLS ({why}; TLS tests skipped)")),
+        };
         Ok(Server {
             url: format!("postgres://{USER}@127.0.0.1:{port}/{DATABASE}"),
-            summary: format!("started PostgreSQL {version} on 127.0.0.1:{port}"),
+            ca,
+            summary: format!("started PostgreSQL {version} on 127.0.0.1:{port} {with_tls}"),
             _cluster: Some(cluster),
         })
     }
 
-    /// The URL for [`URL_VAR`].
-    pub fn url(&self) -> &str {
-        &self.url
+    /// The variables the tests read: [`URL_VAR`], and [`CA_VAR`] when the server speaks TLS.
+    pub fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        let mut vars = vec![(URL_VAR, self.url.clone().into())];
+        vars.extend(
+            self.ca
+                .as_ref()
+                .map(|ca| (CA_VAR, ca.clone().into_os_string())),
+        );
+        vars
     }
 
     /// One line for the summary.
     pub fn summary(&self) -> &str {
         &self.summary
     }
+}
+
+/// The TLS files of a test server.
+#[derive(Debug)]
+struct TlsFiles {
+    /// The authority's certificate, for the tests.
+    ca: PathBuf,
+    /// The server's certificate and key, for `ssl_cert_file` and `ssl_key_file`.
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+/// What `openssl req` and `openssl x509` read: the authority's extensions (a CA may sign), the
+/// server's (its names; what webpki, behind rustls, requires of a server certificate).
+const OPENSSL_CONFIG: &str = "\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = voix test CA
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+";
+
+/// Makes a throwaway certificate authority in `dir` and, signed by it, a certificate for
+/// `localhost` and `127.0.0.1` with its key readable by the server only (PostgreSQL refuses a
+/// key others can read). The authority's key is deleted: nothing else will ever be signed.
+fn certificates(dir: &Path, as_postgres: bool) -> Result<TlsFiles> {
+    use std::os::unix::fs::PermissionsExt;
+
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join("openssl.cnf"), OPENSSL_CONFIG)?;
+    // One command line each; no argument holds a space.
+    let openssl = |line: &str| {
+        let mut cmd = Command::new("openssl");
+        cmd.current_dir(dir).args(line.split_whitespace());
+        run(&mut cmd)
+    };
+    const P256: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    openssl(&format!(
+        "req -x509 -new -config openssl.cnf -extensions ca {P256} -days 7 \
+         -keyout ca.key -out ca.pem"
+    ))?;
+    openssl(&format!(
+        "req -new -config openssl.cnf -subj /CN=localhost {P256} \
+         -keyout server.key -out server.csr"
+    ))?;
+    openssl(
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 \
+         -extfile openssl.cnf -extensions server -out server.crt",
+    )?;
+    for leftover in ["ca.key", "ca.srl", "server.csr"] {
+        let _ = std::fs::remove_file(dir.join(leftover));
+    }
+    let files = TlsFiles {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("server.crt"),
+        key: dir.join("server.key"),
+    };
+    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("chmod 600 {}", files.key.display()))?;
+    if as_postgres {
+        let mut chown = Command::new("chown");
+        chown.args(["-R", "postgres:postgres"]).arg(dir);
+        run(&mut chown).context("the key must belong to the `postgres` user")?;
+    }
+    Ok(files)
+}
+
+/// The last lines of the server's log, for errors.
+fn log_tail(log: &Path) -> String {
+    let log = std::fs::read_to_string(log).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(10).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    tail.join("\n")
 }
 
 impl Cluster {
@@ -310,6 +440,42 @@ fn parse_version(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificates_are_signed_for_localhost_and_the_key_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+
+        if Command::new("openssl").arg("version").output().is_err() {
+            eprintln!("skipped: no openssl");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("voix-pg-tls-{}", std::process::id()));
+        let files = certificates(&dir, false).unwrap();
+        let mode = std::fs::metadata(&files.key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(
+            !dir.join("ca.key").exists(),
+            "the authority's key is deleted"
+        );
+        for (check, name) in [
+            ("-verify_hostname", "localhost"),
+            ("-verify_ip", "127.0.0.1"),
+        ] {
+            let out = Command::new("openssl")
+                .args(["verify", "-CAfile"])
+                .arg(&files.ca)
+                .args([check, name])
+                .arg(&files.cert)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn version_comes_after_the_product_name() {

@@ -134,9 +134,7 @@ pub fn test() -> Result<()> {
         }
         Err(why) => steps.skip("postgres", format!("not available: {why}")),
     }
-    steps.run("native", &[], || {
-        native(database.as_ref().map(pg::Server::url))
-    });
+    steps.run("native", &[], || native(database.as_ref()));
     drop(database);
     steps.run("browser", &["wasm32 target", "chromium"], browser);
     let mut report = None;
@@ -171,17 +169,17 @@ pub fn test() -> Result<()> {
 
 /// Every crate's unit, integration and doc tests on the host. The widget's browser tests are
 /// compiled out here (they are wasm32-only). With `database`, the collector's story tests run
-/// on PostgreSQL too.
-fn native(database: Option<&str>) -> Result<String> {
+/// on PostgreSQL too (and the TLS tests, when the server speaks TLS).
+fn native(database: Option<&pg::Server>) -> Result<String> {
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]);
     let backends = match database {
-        Some(url) => {
-            cmd.env(pg::URL_VAR, url);
+        Some(server) => {
+            cmd.envs(server.env());
             "story on SQLite + PostgreSQL"
         }
         None => {
-            cmd.env_remove(pg::URL_VAR);
+            cmd.env_remove(pg::URL_VAR).env_remove(pg::CA_VAR);
             "story on SQLite only"
         }
     };

@@ -104,12 +104,15 @@ impl DatabaseUrl {
     ///     Ok(DatabaseUrl::Postgres("postgres://voix@db/voix".into()))
     /// );
     /// assert!(DatabaseUrl::parse("mysql://db/voix", base).is_err());
+    /// // A PostgreSQL URL is read now, so that `voix-collector check` finds its mistakes.
+    /// assert!(DatabaseUrl::parse("postgres://voix@db/voix?sslmode=verify", base).is_err());
     /// ```
     pub fn parse(text: &str, base: &Path) -> std::result::Result<DatabaseUrl, String> {
         if ["postgres://", "postgresql://"]
             .iter()
             .any(|scheme| text.starts_with(scheme))
         {
+            postgres::check_url(text).map_err(|m| format!("{}: {m}", redact(text)))?;
             return Ok(DatabaseUrl::Postgres(text.to_owned()));
         }
         let unsupported = || {
@@ -155,7 +158,8 @@ impl Debug for DatabaseUrl {
 }
 
 /// `url` with the password of its `user:password@` part replaced by `***`, for logs and errors.
-/// A password given as a query parameter (`?password=…`) is hidden too.
+/// A password given as a query parameter (`?password=…`) is hidden too, and so is the one of a
+/// libpq key/value string (`host=db password=…`).
 ///
 /// # Example
 /// ```
@@ -163,10 +167,11 @@ impl Debug for DatabaseUrl {
 /// assert_eq!(redact("postgres://voix:s3cret@db:5432/voix"), "postgres://voix:***@db:5432/voix");
 /// assert_eq!(redact("postgres://db/voix?password=s3cret&sslmode=disable"), "postgres://db/voix?password=***&sslmode=disable");
 /// assert_eq!(redact("postgres://voix@db/voix"), "postgres://voix@db/voix");
+/// assert_eq!(redact("host=db password='s3 cret' sslmode=require"), "host=db password=*** sslmode=require");
 /// ```
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return redact_key_values(url);
     };
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
@@ -191,6 +196,24 @@ pub fn redact(url: &str) -> String {
         None => tail.to_owned(),
     };
     format!("{scheme}://{authority}{tail}")
+}
+
+// A libpq key/value string with the value of `password` hidden.
+fn redact_key_values(text: &str) -> String {
+    let Some(pairs) = postgres::key_values(text) else {
+        return match text.contains("password") {
+            true => "(a malformed connection string, not shown: it may hold a password)".into(),
+            false => text.to_owned(),
+        };
+    };
+    let mut out = String::new();
+    let mut from = 0;
+    for pair in pairs.iter().filter(|pair| pair.key == "password") {
+        out += &text[from..pair.span.start];
+        out += "password=***";
+        from = pair.span.end;
+    }
+    out + &text[from..]
 }
 
 // Length of a leading URL scheme (`postgres` in `postgres://…`), 0 if there is none.

@@ -23,22 +23,56 @@
 //! advisory lock (several collectors may start at once) and recorded in `schema_migrations`, in
 //! the first schema of the connection's `search_path`.
 //!
-//! No TLS: the client speaks plain TCP or a Unix socket (`?host=/run/postgresql`), which is right
-//! for loopback and local sockets. For a remote server, connect through a local TLS-terminating
-//! proxy; `sslmode=require` fails at connect instead of falling back to plain text. Native
-//! `sslmode` support (a rustls connector) is future work.
+//! TLS (rustls with the `ring` provider) follows libpq's `sslmode`, read from the URL with
+//! `sslrootcert` before the rest goes to tokio-postgres (which knows neither `verify-ca`,
+//! `verify-full` nor `sslrootcert`):
+//!
+//! | `sslmode` | encrypted | the server's certificate |
+//! |---|---|---|
+//! | `disable` | never | — |
+//! | `prefer` (default) | when the server offers TLS, else plain | not checked |
+//! | `require` | always, or no connection | not checked |
+//! | `verify-ca` | always | signed by an authority of `sslrootcert` (any host name) |
+//! | `verify-full` | always | signed by a trusted authority and naming the host |
+//!
+//! `sslrootcert=/path/ca.pem` names the authorities (PEM, one or more certificates); as in
+//! libpq, giving it makes `prefer` and `require` check the chain too (not the host name).
+//! Without it `verify-full` trusts the system's root certificates; `sslrootcert=system` says so
+//! explicitly and, as in libpq, then requires `verify-full`. `verify-ca` needs a file: a
+//! public authority's certificate for some other name would pass. Across a network use
+//! `verify-full`: `prefer` and `require` encrypt, but whoever sits in between can present any
+//! certificate. As in libpq, `sslmode` does not apply to Unix sockets (`?host=/run/postgresql`):
+//! the server never offers TLS there.
+//! Client certificates (`sslcert`, `sslkey`) are not supported.
 
 use std::{
+    ops::Range,
     path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
 use futures_util::future::try_join_all;
+use percent_encoding::percent_decode_str;
+use rustls::{
+    ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    crypto::CryptoProvider,
+    pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject},
+};
 use tokio::{
     sync::{mpsc, oneshot, watch},
     time::{error::Elapsed, timeout},
 };
-use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{
+    Client, Config, Row, Socket, Statement,
+    config::Host,
+    tls::{MakeTlsConnect, TlsConnect},
+};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use voix_form::answer::Answers;
 
 use super::{
@@ -125,9 +159,13 @@ impl PostgresStore {
             path: PathBuf::from(&shown),
             message,
         };
+        let (url, params) =
+            take_tls_params(url).map_err(|m| fail(format!("invalid PostgreSQL URL: {m}")))?;
         let mut config: Config = url
             .parse()
             .map_err(|e| fail(format!("invalid PostgreSQL URL: {}", describe(&e))))?;
+        apply_ssl_mode(&mut config, params.mode);
+        let tls = Tls::new(params).map_err(fail)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -151,7 +189,7 @@ impl PostgresStore {
                     }
                 };
                 runtime.block_on(async move {
-                    match Db::open(config).await {
+                    match Db::open(config, tls).await {
                         Ok(db) => {
                             let _ = ready.send(Ok(()));
                             run(db, rx).await;
@@ -290,6 +328,7 @@ async fn run(mut db: Db, mut rx: mpsc::Receiver<Command>) {
 /// The connection (when there is one) and what it takes to get it back.
 struct Db {
     config: Config,
+    tls: Tls,
     conn: Option<Conn>,
     /// No reconnection attempt before this instant (set after a failed attempt).
     retry_at: Option<Instant>,
@@ -311,15 +350,25 @@ type PgResult<T> = std::result::Result<T, tokio_postgres::Error>;
 
 impl Db {
     /// Connects and migrates; a failure here fails the collector's start.
-    async fn open(config: Config) -> std::result::Result<Db, String> {
+    async fn open(config: Config, tls: Tls) -> std::result::Result<Db, String> {
         let s = |e: tokio_postgres::Error| describe(&e);
-        let mut client = connect(&config).await.map_err(s)?;
+        // A server that accepts the connection but never answers must not hold the start.
+        let (mut client, encrypted) = timeout(OPERATION_TIMEOUT, connect(&config, &tls))
+            .await
+            .map_err(|_| format!("connecting took longer than {OPERATION_TIMEOUT:?}"))?
+            .map_err(|e| tls.describe(&e))?;
+        tracing::info!(
+            tls = encrypted,
+            sslmode = tls.params.mode.name(),
+            "connected to PostgreSQL"
+        );
         timeout(OPERATION_TIMEOUT, migrate(&mut client))
             .await
             .map_err(|_| format!("migrations took longer than {OPERATION_TIMEOUT:?}"))??;
         let conn = Conn::prepare(client).await.map_err(s)?;
         Ok(Db {
             config,
+            tls,
             conn: Some(conn),
             retry_at: None,
             backoff: FIRST_BACKOFF,
@@ -337,17 +386,17 @@ impl Db {
                 return Err(self.unavailable());
             }
             let attempt = async {
-                let client = connect(&self.config).await?;
-                Conn::prepare(client).await
+                let (client, encrypted) = connect(&self.config, &self.tls).await?;
+                Ok::<_, tokio_postgres::Error>((Conn::prepare(client).await?, encrypted))
             };
             match timeout(OPERATION_TIMEOUT, attempt).await {
-                Ok(Ok(conn)) => {
-                    tracing::info!("connected to PostgreSQL again");
+                Ok(Ok((conn, encrypted))) => {
+                    tracing::info!(tls = encrypted, "connected to PostgreSQL again");
                     self.conn = Some(conn);
                     self.retry_at = None;
                     self.backoff = FIRST_BACKOFF;
                 }
-                Ok(Err(e)) => return Err(self.failed_attempt(describe(&e))),
+                Ok(Err(e)) => return Err(self.failed_attempt(self.tls.describe(&e))),
                 Err(_) => return Err(self.failed_attempt("connecting timed out".into())),
             }
         }
@@ -464,8 +513,14 @@ impl Conn {
     }
 }
 
-async fn connect(config: &Config) -> PgResult<Client> {
-    let (client, connection) = config.connect(NoTls).await?;
+/// Opens a connection; `true` with it when it is encrypted.
+async fn connect(config: &Config, tls: &Tls) -> PgResult<(Client, bool)> {
+    let handshake = Handshake {
+        connector: tls.connector.clone(),
+        done: Arc::default(),
+    };
+    let done = Arc::clone(&handshake.done);
+    let (client, connection) = config.connect(handshake).await?;
     // The connection object does the socket I/O; it ends when the client is dropped or the
     // server goes away (the client then reports `is_closed`).
     tokio::spawn(async move {
@@ -473,7 +528,7 @@ async fn connect(config: &Config) -> PgResult<Client> {
             tracing::debug!(error = %e, "PostgreSQL connection ended");
         }
     });
-    Ok(client)
+    Ok((client, done.load(Ordering::Relaxed)))
 }
 
 /// The error with its causes: the driver's own text is only its kind (`db error`), the
@@ -669,6 +724,537 @@ fn corrupt(id: i64, e: serde_json::Error) -> Error {
     ))
 }
 
+// ---------------------------------------------------------------------------------------------
+// TLS: `sslmode` and `sslrootcert` (see the module docs).
+
+/// `sslmode`, with libpq's values and meanings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SslMode {
+    /// Plain TCP.
+    Disable,
+    /// TLS when the server offers it, else plain.
+    Prefer,
+    /// TLS, or no connection.
+    Require,
+    /// TLS; the certificate is signed by an authority of `sslrootcert`.
+    VerifyCa,
+    /// TLS; the certificate is signed by a trusted authority and names the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    const ALL: [SslMode; 5] = [
+        SslMode::Disable,
+        SslMode::Prefer,
+        SslMode::Require,
+        SslMode::VerifyCa,
+        SslMode::VerifyFull,
+    ];
+
+    fn parse(value: &str) -> std::result::Result<SslMode, String> {
+        if let Some(mode) = SslMode::ALL.into_iter().find(|m| m.name() == value) {
+            return Ok(mode);
+        }
+        Err(match value {
+            "allow" => "sslmode=allow is not supported: use prefer (TLS when the server offers \
+                        it) or disable"
+                .into(),
+            _ => format!(
+                "sslmode=`{value}` is not one of disable, prefer, require, verify-ca, verify-full"
+            ),
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// What tokio-postgres is told (see [`apply_ssl_mode`]).
+    fn driver_mode(self) -> tokio_postgres::config::SslMode {
+        match self {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                tokio_postgres::config::SslMode::Require
+            }
+        }
+    }
+}
+
+/// Tells tokio-postgres the mode: it negotiates TLS, our verifier judges the certificate. When
+/// every host is a Unix socket, none: libpq ignores `sslmode` there.
+fn apply_ssl_mode(config: &mut Config, mode: SslMode) {
+    let hosts = config.get_hosts();
+    let unix_only = !hosts.is_empty() && hosts.iter().all(|host| !matches!(host, Host::Tcp(_)));
+    config.ssl_mode(match unix_only {
+        true => tokio_postgres::config::SslMode::Disable,
+        false => mode.driver_mode(),
+    });
+}
+
+/// The authorities that vouch for the server's certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RootCert {
+    /// The system's root certificates (`sslrootcert=system`, or `verify-full` without
+    /// `sslrootcert`).
+    System,
+    /// A PEM file of one or more certificates (`sslrootcert=/path/ca.pem`).
+    File(PathBuf),
+}
+
+impl std::fmt::Display for RootCert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RootCert::System => f.write_str("the system's root certificates"),
+            RootCert::File(path) => write!(f, "sslrootcert {}", path.display()),
+        }
+    }
+}
+
+/// What a connection string asks of TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TlsParams {
+    mode: SslMode,
+    /// The authorities the certificate must be signed by; `None`: it is not checked (the
+    /// connection is encrypted, not authenticated).
+    roots: Option<RootCert>,
+    /// The certificate must also name the host (`verify-full`).
+    check_host: bool,
+}
+
+impl TlsParams {
+    /// From the values of `sslmode` and `sslrootcert`, if given, with libpq's rules.
+    fn new(mode: Option<&str>, root_cert: Option<&str>) -> std::result::Result<TlsParams, String> {
+        let root_cert = match root_cert {
+            None | Some("") => None,
+            Some("system") => Some(RootCert::System),
+            Some(path) => Some(RootCert::File(PathBuf::from(path))),
+        };
+        let system = root_cert == Some(RootCert::System);
+        let mode = match mode {
+            Some(mode) => SslMode::parse(mode)?,
+            None if system => SslMode::VerifyFull,
+            None => SslMode::Prefer,
+        };
+        if system && mode != SslMode::VerifyFull {
+            return Err(format!(
+                "sslrootcert=system needs sslmode=verify-full, not {}: the system's authorities \
+                 sign certificates for any name, so the host name must be checked",
+                mode.name()
+            ));
+        }
+        let (roots, check_host) = match mode {
+            SslMode::Disable => (None, false),
+            // libpq checks the chain (not the name) whenever it has a root certificate file.
+            SslMode::Prefer | SslMode::Require => (root_cert, false),
+            SslMode::VerifyCa if root_cert.is_some() => (root_cert, false),
+            SslMode::VerifyCa => {
+                return Err(
+                    "sslmode=verify-ca needs sslrootcert=/path/to/ca.pem, the authority \
+                            that signed the server's certificate (to check against the system's \
+                            root certificates, use verify-full)"
+                        .into(),
+                );
+            }
+            SslMode::VerifyFull => (Some(root_cert.unwrap_or(RootCert::System)), true),
+        };
+        Ok(TlsParams {
+            mode,
+            roots,
+            check_host,
+        })
+    }
+}
+
+/// Reads a connection string as [`PostgresStore::open`] does, without reading certificate files
+/// or connecting: for `voix-collector check`.
+pub(super) fn check_url(conn: &str) -> std::result::Result<(), String> {
+    let (rest, _) = take_tls_params(conn).map_err(|m| format!("invalid PostgreSQL URL: {m}"))?;
+    rest.parse::<Config>()
+        .map(drop)
+        .map_err(|e| format!("invalid PostgreSQL URL: {}", describe(&e)))
+}
+
+/// Takes `sslmode` and `sslrootcert` out of a connection string — a `postgres://` URL or a
+/// libpq key/value string — and reads them; returns the rest, for tokio-postgres (which
+/// refuses `sslrootcert`, `verify-ca` and `verify-full`). The last occurrence of a key wins.
+fn take_tls_params(conn: &str) -> std::result::Result<(String, TlsParams), String> {
+    let mut mode = None;
+    let mut root_cert = None;
+    let mut take = |key: &str, value: &dyn Fn() -> std::result::Result<String, String>| {
+        match key {
+            "sslmode" => mode = Some(value()?),
+            "sslrootcert" => root_cert = Some(value()?),
+            "sslcert" | "sslkey" => {
+                return Err(format!("{key}: client certificates are not supported"));
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    };
+    let rest = if ["postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| conn.starts_with(scheme))
+    {
+        // The query starts at the first `?` after the user info, as tokio-postgres reads it.
+        let after_user = conn.find('@').map_or(0, |at| at + 1);
+        match conn[after_user..].find('?') {
+            None => conn.to_owned(),
+            Some(at) => {
+                let (head, query) = conn.split_at(after_user + at);
+                let mut kept = Vec::new();
+                for pair in query[1..].split('&') {
+                    let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    let key = percent_decode_str(key).decode_utf8_lossy();
+                    let value = || {
+                        percent_decode_str(value)
+                            .decode_utf8()
+                            .map(|v| v.into_owned())
+                            .map_err(|_| format!("{key} is not UTF-8 once percent-decoded"))
+                    };
+                    if !take(&key, &value)? {
+                        kept.push(pair);
+                    }
+                }
+                match kept.is_empty() {
+                    true => head.to_owned(),
+                    false => format!("{head}?{}", kept.join("&")),
+                }
+            }
+        }
+    } else {
+        match key_values(conn) {
+            // Malformed: tokio-postgres says how.
+            None => conn.to_owned(),
+            Some(pairs) => {
+                let mut rest = String::new();
+                let mut from = 0;
+                for pair in pairs {
+                    if take(pair.key, &|| Ok(pair.value.clone()))? {
+                        rest += &conn[from..pair.span.start];
+                        from = pair.span.end;
+                    }
+                }
+                rest + &conn[from..]
+            }
+        }
+    };
+    Ok((rest, TlsParams::new(mode.as_deref(), root_cert.as_deref())?))
+}
+
+/// One `key = value` of a libpq key/value connection string.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct KeyValue<'a> {
+    /// Where the pair is in the string, key to end of value.
+    pub span: Range<usize>,
+    pub key: &'a str,
+    /// Unquoted and unescaped.
+    pub value: String,
+}
+
+/// The pairs of a libpq key/value string (`host=db user=voix password='a b\'c'`), read as
+/// tokio-postgres reads them; `None` if it is malformed.
+pub(super) fn key_values(text: &str) -> Option<Vec<KeyValue<'_>>> {
+    let mut pairs = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let end_of = |(at, c): (usize, char)| at + c.len_utf8();
+    loop {
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        let Some(&(start, _)) = chars.peek() else {
+            return Some(pairs);
+        };
+        let mut key_end = start;
+        while let Some(c) = chars.next_if(|&(_, c)| !c.is_whitespace() && c != '=') {
+            key_end = end_of(c);
+        }
+        if key_end == start {
+            return None;
+        }
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        chars.next_if(|&(_, c)| c == '=')?;
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        let mut value = String::new();
+        let mut end = None;
+        if chars.next_if(|&(_, c)| c == '\'').is_some() {
+            loop {
+                let (at, c) = chars.next()?;
+                match c {
+                    '\'' => {
+                        end = Some(at + 1);
+                        break;
+                    }
+                    '\\' => value.push(chars.next()?.1),
+                    c => value.push(c),
+                }
+            }
+        } else {
+            while let Some((at, c)) = chars.next_if(|(_, c)| !c.is_whitespace()) {
+                end = Some(end_of((at, c)));
+                if c == '\\' {
+                    if let Some(escaped) = chars.next() {
+                        value.push(escaped.1);
+                        end = Some(end_of(escaped));
+                    }
+                } else {
+                    value.push(c);
+                }
+            }
+            if value.is_empty() {
+                return None;
+            }
+        }
+        pairs.push(KeyValue {
+            span: start..end?,
+            key: &text[start..key_end],
+            value,
+        });
+    }
+}
+
+/// The TLS side of connecting: what the connection string asked for, and the rustls
+/// configuration that does it.
+#[derive(Clone)]
+struct Tls {
+    params: TlsParams,
+    connector: MakeRustlsConnect,
+}
+
+impl Tls {
+    /// Builds the rustls configuration for `params`, reading the root certificates now (once:
+    /// reconnections reuse them).
+    fn new(params: TlsParams) -> std::result::Result<Tls, String> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?;
+        let roots = params.roots.as_ref().map(load_roots).transpose()?;
+        let mut config = match roots {
+            Some(roots) if params.check_host => {
+                builder.with_root_certificates(roots).with_no_client_auth()
+            }
+            roots => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(WithoutHostName { roots, provider }))
+                .with_no_client_auth(),
+        };
+        // As libpq 17 does: servers before 17 ignore it, 17 needs it for sslnegotiation=direct.
+        config.alpn_protocols = vec![b"postgresql".to_vec()];
+        Ok(Tls {
+            params,
+            connector: MakeRustlsConnect::new(config),
+        })
+    }
+
+    /// A failed connection's error, saying what to change when TLS is the cause.
+    fn describe(&self, e: &tokio_postgres::Error) -> String {
+        let mode = self.params.mode.name();
+        let mut cause = std::error::Error::source(e);
+        while let Some(c) = cause {
+            // tokio-postgres's words when the server answers the TLS request with "no".
+            if c.to_string() == "server does not support TLS" {
+                return format!("the server does not support TLS but sslmode={mode}");
+            }
+            let rustls = c
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+            if let Some(rustls) = rustls {
+                return self.describe_tls(rustls);
+            }
+            cause = c.source();
+        }
+        describe(e)
+    }
+
+    fn describe_tls(&self, e: &rustls::Error) -> String {
+        use rustls::{CertificateError, Error::InvalidCertificate};
+        let mode = self.params.mode.name();
+        match e {
+            InvalidCertificate(CertificateError::UnknownIssuer) => {
+                let (roots, hint) = match &self.params.roots {
+                    Some(RootCert::File(path)) => (format!("sslrootcert {}", path.display()), ""),
+                    _ => (
+                        RootCert::System.to_string(),
+                        "; for a private authority add sslrootcert=/path/to/ca.pem",
+                    ),
+                };
+                format!(
+                    "TLS with sslmode={mode}: the server's certificate is not signed by an \
+                     authority of {roots}{hint} ({e})"
+                )
+            }
+            InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            ) => format!(
+                "TLS with sslmode={mode}: the server's certificate is not valid for the host \
+                 name of the URL ({e})"
+            ),
+            InvalidCertificate(_) => {
+                format!("TLS with sslmode={mode}: the server's certificate is refused ({e})")
+            }
+            _ => format!("TLS with sslmode={mode}: the handshake failed ({e})"),
+        }
+    }
+}
+
+/// Reads the root certificates named by `sslrootcert` (or the system's).
+fn load_roots(roots: &RootCert) -> std::result::Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    match roots {
+        RootCert::File(path) => {
+            let fail = |e: &dyn std::fmt::Display| format!("sslrootcert {}: {e}", path.display());
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
+                .map_err(|e| match e {
+                    rustls::pki_types::pem::Error::Io(e) => fail(&e),
+                    e => fail(&format_args!("not a PEM file of certificates: {e}")),
+                })?;
+            if certs.is_empty() {
+                return Err(fail(
+                    &"no certificate in it (PEM, `-----BEGIN CERTIFICATE-----`)",
+                ));
+            }
+            for cert in certs {
+                store.add(cert).map_err(|e| fail(&e))?;
+            }
+        }
+        RootCert::System => {
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _) = store.add_parsable_certificates(found.certs);
+            if added == 0 {
+                let why = match found.errors.first() {
+                    Some(e) => format!(" ({e})"),
+                    None => String::new(),
+                };
+                return Err(format!(
+                    "sslmode=verify-full: no root certificates found on this system{why}; \
+                     install them (Debian: ca-certificates) or give sslrootcert=/path/to/ca.pem"
+                ));
+            }
+        }
+    }
+    Ok(store)
+}
+
+/// The certificate check for every mode but `verify-full`, where libpq checks no host name:
+/// with `roots`, the certificate must be signed by one of them and valid today; without, any
+/// certificate is accepted (`prefer`, `require`: encrypted, not authenticated). Either way the
+/// handshake's signatures are checked, so the server holds the key of the certificate it sent.
+#[derive(Debug)]
+struct WithoutHostName {
+    roots: Option<RootCertStore>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for WithoutHostName {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        if let Some(roots) = &self.roots {
+            let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.provider.signature_verification_algorithms.all,
+            )?;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+type RustlsConnect = <MakeRustlsConnect as MakeTlsConnect<Socket>>::TlsConnect;
+
+/// The rustls connector, noting whether a TLS session was set up (with `prefer` the log says
+/// whether the connection ended up encrypted).
+struct Handshake {
+    connector: MakeRustlsConnect,
+    done: Arc<AtomicBool>,
+}
+
+impl MakeTlsConnect<Socket> for Handshake {
+    type Stream = <MakeRustlsConnect as MakeTlsConnect<Socket>>::Stream;
+    type TlsConnect = HandshakeConnect;
+    type Error = <MakeRustlsConnect as MakeTlsConnect<Socket>>::Error;
+
+    fn make_tls_connect(
+        &mut self,
+        domain: &str,
+    ) -> std::result::Result<HandshakeConnect, Self::Error> {
+        Ok(HandshakeConnect {
+            inner: MakeTlsConnect::<Socket>::make_tls_connect(&mut self.connector, domain)?,
+            done: Arc::clone(&self.done),
+        })
+    }
+}
+
+struct HandshakeConnect {
+    inner: RustlsConnect,
+    done: Arc<AtomicBool>,
+}
+
+impl TlsConnect<Socket> for HandshakeConnect {
+    type Stream = <RustlsConnect as TlsConnect<Socket>>::Stream;
+    type Error = <RustlsConnect as TlsConnect<Socket>>::Error;
+    type Future = BoxFuture<'static, std::result::Result<Self::Stream, Self::Error>>;
+
+    fn connect(self, stream: Socket) -> Self::Future {
+        let handshake = self.inner.connect(stream);
+        let done = self.done;
+        Box::pin(async move {
+            let stream = handshake.await?;
+            done.store(true, Ordering::Relaxed);
+            Ok(stream)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,6 +1270,256 @@ mod tests {
             .to_string();
         assert!(e.contains("postgres://voix:***@127.0.0.1:1/voix"), "{e}");
         assert!(!e.contains("s3cret"), "{e}");
+    }
+
+    fn params(mode: SslMode, roots: Option<RootCert>, check_host: bool) -> TlsParams {
+        TlsParams {
+            mode,
+            roots,
+            check_host,
+        }
+    }
+
+    fn file(path: &str) -> Option<RootCert> {
+        Some(RootCert::File(path.into()))
+    }
+
+    #[test]
+    fn sslmode_and_sslrootcert_are_taken_out_of_the_url() {
+        let (rest, tls) = take_tls_params(
+            "postgres://voix:pw@db.example:5433/voix?application_name=a&sslmode=verify-full\
+             &sslrootcert=%2Fetc%2Fvoix%2Fdb%20ca.pem&connect_timeout=3",
+        )
+        .unwrap();
+        assert_eq!(
+            rest,
+            "postgres://voix:pw@db.example:5433/voix?application_name=a&connect_timeout=3"
+        );
+        assert_eq!(
+            tls,
+            params(SslMode::VerifyFull, file("/etc/voix/db ca.pem"), true)
+        );
+        // What is left is for tokio-postgres, which reads it.
+        let config: Config = rest.parse().unwrap();
+        assert_eq!(config.get_application_name(), Some("a"));
+        assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(3)));
+
+        let (rest, tls) = take_tls_params("postgresql://db/voix?sslmode=require").unwrap();
+        assert_eq!(rest, "postgresql://db/voix");
+        assert_eq!(tls, params(SslMode::Require, None, false));
+
+        // A `?` in a (percent-encoded or not) password is not the query.
+        let (rest, tls) = take_tls_params("postgres://voix:a?b@db/voix?sslmode=disable").unwrap();
+        assert_eq!(rest, "postgres://voix:a?b@db/voix");
+        assert_eq!(tls.mode, SslMode::Disable);
+
+        // The last one wins, as in libpq.
+        let (_, tls) =
+            take_tls_params("postgres://db/voix?sslmode=disable&sslmode=require").unwrap();
+        assert_eq!(tls.mode, SslMode::Require);
+    }
+
+    #[test]
+    fn without_sslmode_tls_is_preferred_and_unchecked() {
+        for url in [
+            "postgres://voix@127.0.0.1/voix",
+            "postgres://voix@db/voix?sslmode=prefer",
+        ] {
+            let (rest, tls) = take_tls_params(url).unwrap();
+            assert_eq!(rest, url.split('?').next().unwrap());
+            assert_eq!(tls, params(SslMode::Prefer, None, false), "{url}");
+        }
+    }
+
+    #[test]
+    fn each_sslmode_checks_what_libpq_checks() {
+        let ca = Some("/ca.pem");
+        let cases = [
+            (Some("disable"), ca, params(SslMode::Disable, None, false)),
+            (Some("prefer"), None, params(SslMode::Prefer, None, false)),
+            (Some("require"), None, params(SslMode::Require, None, false)),
+            // A root certificate file makes libpq check the chain, not the name.
+            (
+                Some("prefer"),
+                ca,
+                params(SslMode::Prefer, file("/ca.pem"), false),
+            ),
+            (
+                Some("require"),
+                ca,
+                params(SslMode::Require, file("/ca.pem"), false),
+            ),
+            (
+                Some("verify-ca"),
+                ca,
+                params(SslMode::VerifyCa, file("/ca.pem"), false),
+            ),
+            (
+                Some("verify-full"),
+                ca,
+                params(SslMode::VerifyFull, file("/ca.pem"), true),
+            ),
+            (
+                Some("verify-full"),
+                None,
+                params(SslMode::VerifyFull, Some(RootCert::System), true),
+            ),
+            (
+                Some("verify-full"),
+                Some("system"),
+                params(SslMode::VerifyFull, Some(RootCert::System), true),
+            ),
+            // libpq 16: sslrootcert=system makes verify-full the default.
+            (
+                None,
+                Some("system"),
+                params(SslMode::VerifyFull, Some(RootCert::System), true),
+            ),
+            (None, Some(""), params(SslMode::Prefer, None, false)),
+        ];
+        for (mode, root, expected) in cases {
+            assert_eq!(
+                TlsParams::new(mode, root),
+                Ok(expected),
+                "{mode:?} {root:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn impossible_tls_settings_are_refused_clearly() {
+        let refused = |url: &str| take_tls_params(url).unwrap_err();
+        let e = refused("postgres://db/voix?sslmode=verify");
+        assert_eq!(
+            e,
+            "sslmode=`verify` is not one of disable, prefer, require, verify-ca, verify-full"
+        );
+        assert!(refused("postgres://db/voix?sslmode=allow").contains("use prefer"));
+        assert!(refused("postgres://db/voix?sslmode=verify-ca").contains("needs sslrootcert="));
+        assert!(
+            refused("postgres://db/voix?sslmode=require&sslrootcert=system")
+                .contains("sslrootcert=system needs sslmode=verify-full")
+        );
+        assert!(refused("postgres://db/voix?sslcert=/c.pem").contains("client certificates"));
+        assert!(refused("postgres://db/voix?sslrootcert=%FF").contains("not UTF-8"));
+    }
+
+    #[test]
+    fn tokio_postgres_alone_would_refuse_these_urls() {
+        // Why they are taken out first.
+        for url in [
+            "postgres://db/voix?sslrootcert=/ca.pem",
+            "postgres://db/voix?sslmode=verify-ca",
+            "postgres://db/voix?sslmode=verify-full",
+        ] {
+            assert!(url.parse::<Config>().is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn key_value_strings_are_read_like_tokio_postgres_reads_them() {
+        let text = "host=db  sslmode = 'verify-full' password='a \\'b\\\\' user=vo\\ ix \
+                    sslrootcert=/etc/ca.pem";
+        let pairs = key_values(text).unwrap();
+        let found: Vec<(&str, &str)> = pairs.iter().map(|p| (p.key, p.value.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                ("host", "db"),
+                ("sslmode", "verify-full"),
+                ("password", "a 'b\\"),
+                ("user", "vo ix"),
+                ("sslrootcert", "/etc/ca.pem"),
+            ]
+        );
+        assert_eq!(&text[pairs[1].span.clone()], "sslmode = 'verify-full'");
+
+        let (rest, tls) = take_tls_params(text).unwrap();
+        assert_eq!(tls, params(SslMode::VerifyFull, file("/etc/ca.pem"), true));
+        let config: Config = rest.parse().unwrap();
+        assert_eq!(config.get_user(), Some("vo ix"));
+        assert_eq!(config.get_password(), Some(&b"a 'b\\"[..]));
+
+        for malformed in ["host", "host=", "=db", "password='open"] {
+            assert_eq!(key_values(malformed), None, "{malformed}");
+        }
+        assert_eq!(key_values("  "), Some(vec![]));
+    }
+
+    #[test]
+    fn sslmode_does_not_apply_to_unix_sockets() {
+        use tokio_postgres::config::SslMode as Driver;
+        let mode = |url: &str| {
+            let mut config: Config = url.parse().unwrap();
+            apply_ssl_mode(&mut config, SslMode::VerifyFull);
+            config.get_ssl_mode()
+        };
+        assert_eq!(mode("postgres://voix@db/voix"), Driver::Require);
+        assert_eq!(
+            mode("postgres://voix@%2Frun%2Fpostgresql/voix"),
+            Driver::Disable
+        );
+        assert_eq!(
+            mode("postgres:///voix?host=/run/postgresql"),
+            Driver::Disable
+        );
+        // Mixed: TCP to db, then the socket.
+        assert_eq!(
+            mode("postgres://voix@db/voix?host=/run/postgresql"),
+            Driver::Require
+        );
+    }
+
+    #[test]
+    fn a_missing_root_certificate_file_fails_the_open_before_connecting() {
+        let e = PostgresStore::open(
+            "postgres://voix:s3cret@127.0.0.1:1/voix?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("sslrootcert /nonexistent/ca.pem: "), "{e}");
+        assert!(e.contains("No such file"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("ca.pem");
+        std::fs::write(&not_pem, "not a certificate\n").unwrap();
+        let e = PostgresStore::open(&format!(
+            "postgres://voix@127.0.0.1:1/voix?sslmode=verify-ca&sslrootcert={}",
+            not_pem.display()
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no certificate in it"), "{e}");
+    }
+
+    #[test]
+    fn require_against_a_server_without_tls_says_so() {
+        // A server that answers the TLS request with "N", as PostgreSQL with `ssl = off` does.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut request = [0; 8];
+            socket.read_exact(&mut request).unwrap();
+            // Length 8, code 80877103: SSLRequest.
+            assert_eq!(request, [0, 0, 0, 8, 4, 210, 22, 47]);
+            socket.write_all(b"N").unwrap();
+        });
+        let e = PostgresStore::open(&format!(
+            "postgres://voix:s3cret@127.0.0.1:{port}/voix?sslmode=require"
+        ))
+        .unwrap_err()
+        .to_string();
+        server.join().unwrap();
+        assert_eq!(
+            e,
+            format!(
+                "database postgres://voix:***@127.0.0.1:{port}/voix?sslmode=require: \
+                 the server does not support TLS but sslmode=require"
+            )
+        );
     }
 
     #[test]
