@@ -26,6 +26,9 @@ use crate::Result;
 
 pub mod postgres;
 pub mod sqlite;
+mod worker;
+
+pub use worker::Worker;
 
 /// A boxed future, so that [`Store`] can be used as `dyn Store`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -234,7 +237,9 @@ fn scheme_len(text: &str) -> usize {
 /// ready (PostgreSQL: connected and migrated).
 pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
     match url {
-        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
-        DatabaseUrl::Postgres(url) => Ok(Arc::new(postgres::PostgresStore::open(url)?)),
+        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?.into_worker())),
+        DatabaseUrl::Postgres(url) => {
+            Ok(Arc::new(postgres::PostgresStore::open(url)?.into_worker()))
+        }
     }
 }

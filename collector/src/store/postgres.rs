@@ -63,10 +63,7 @@ use rustls::{
     crypto::CryptoProvider,
     pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject},
 };
-use tokio::{
-    sync::{mpsc, oneshot, watch},
-    time::{error::Elapsed, timeout},
-};
+use tokio::time::{error::Elapsed, timeout};
 use tokio_postgres::{
     Client, Config, Row, Socket, Statement,
     config::Host,
@@ -76,8 +73,8 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use voix_form::answer::Answers;
 
 use super::{
-    BoxFuture, Inserted, Store, StoredResponse, redact,
-    sqlite::{MAX_BATCH, QUEUE_LEN},
+    BoxFuture, Inserted, StoredResponse, redact,
+    worker::{Command, InsertJob, Queue, Worker},
 };
 use crate::{Error, Result, time};
 
@@ -115,37 +112,9 @@ const PURGE: &str =
 /// handle is dropped or after [`Store::close`].
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    tx: mpsc::Sender<Command>,
-    // Becomes true when the database thread has finished (after a close, every queued command
-    // answered).
-    finished: watch::Receiver<bool>,
+    worker: Worker,
     // Without its password.
     url: String,
-}
-
-enum Command {
-    Insert(InsertJob),
-    Responses {
-        form_id: String,
-        reply: oneshot::Sender<Result<Vec<StoredResponse>>>,
-    },
-    Purge {
-        form_id: String,
-        cutoff: String,
-        reply: oneshot::Sender<Result<u64>>,
-    },
-    Ping {
-        reply: oneshot::Sender<Result<()>>,
-    },
-    /// Refuse new commands, finish the queued ones, stop.
-    Close,
-}
-
-struct InsertJob {
-    form_id: String,
-    submission_id: Option<String>,
-    answers: Answers,
-    reply: oneshot::Sender<Result<Inserted>>,
 }
 
 impl PostgresStore {
@@ -172,8 +141,7 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("voix-collector");
         }
-        let (tx, rx) = mpsc::channel(QUEUE_LEN);
-        let (done, finished) = watch::channel(false);
+        let (worker, mut queue) = Worker::new();
         let (ready, is_ready) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("voix-postgres".into())
@@ -188,11 +156,12 @@ impl PostgresStore {
                         return;
                     }
                 };
+                let queue_ref = &mut queue;
                 runtime.block_on(async move {
                     match Db::open(config, tls).await {
                         Ok(db) => {
                             let _ = ready.send(Ok(()));
-                            run(db, rx).await;
+                            run(db, queue_ref).await;
                         }
                         Err(e) => {
                             let _ = ready.send(Err(e));
@@ -201,13 +170,12 @@ impl PostgresStore {
                 });
                 // After the runtime: the connection task is gone too.
                 drop(runtime);
-                let _ = done.send(true);
+                let _ = queue.done.send(true);
             })
             .map_err(|e| fail(format!("cannot start the database thread: {e}")))?;
         match is_ready.recv() {
             Ok(Ok(())) => Ok(PostgresStore {
-                tx,
-                finished,
+                worker,
                 url: shown.clone(),
             }),
             Ok(Err(message)) => Err(fail(message)),
@@ -220,90 +188,37 @@ impl PostgresStore {
         &self.url
     }
 
-    async fn call<T>(
-        &self,
-        command: impl FnOnce(oneshot::Sender<Result<T>>) -> Command,
-    ) -> Result<T> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(command(reply))
-            .await
-            .map_err(|_| Error::StoreClosed)?;
-        answer.await.map_err(|_| Error::StoreClosed)?
+    /// The handle requests go through, as a [`Store`].
+    pub(super) fn into_worker(self) -> Worker {
+        self.worker
     }
 }
 
-impl Store for PostgresStore {
-    fn insert<'a>(
-        &'a self,
-        form_id: &'a str,
-        submission_id: Option<&'a str>,
-        answers: &'a Answers,
-    ) -> BoxFuture<'a, Result<Inserted>> {
-        Box::pin(self.call(move |reply| {
-            Command::Insert(InsertJob {
-                form_id: form_id.to_owned(),
-                submission_id: submission_id.map(str::to_owned),
-                answers: answers.clone(),
-                reply,
-            })
-        }))
-    }
+// `store.insert(…)` and the other [`Store`] methods, on the shared queue handle.
+impl std::ops::Deref for PostgresStore {
+    type Target = Worker;
 
-    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
-        Box::pin(self.call(move |reply| Command::Responses {
-            form_id: form_id.to_owned(),
-            reply,
-        }))
-    }
-
-    fn purge_before<'a>(&'a self, form_id: &'a str, cutoff: &'a str) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(self.call(move |reply| Command::Purge {
-            form_id: form_id.to_owned(),
-            cutoff: cutoff.to_owned(),
-            reply,
-        }))
-    }
-
-    fn ping(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.call(|reply| Command::Ping { reply }))
-    }
-
-    fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            // Queued behind everything sent before; fails only if already closed.
-            let _ = self.tx.send(Command::Close).await;
-            // Err: the thread is gone (it ended, or panicked); either way nothing is pending.
-            let _ = self.finished.clone().wait_for(|done| *done).await;
-        })
+    fn deref(&self) -> &Worker {
+        &self.worker
     }
 }
 
 // The database thread's loop. It ends when every handle is dropped or, after a close, once the
 // queue is empty: closing the receiver refuses new commands but keeps the queued ones.
-async fn run(mut db: Db, mut rx: mpsc::Receiver<Command>) {
+async fn run(mut db: Db, queue: &mut Queue) {
     let mut next: Option<Command> = None;
     loop {
         let command = match next.take() {
             Some(c) => c,
-            None => match rx.recv().await {
+            None => match queue.rx.recv().await {
                 Some(c) => c,
                 None => break,
             },
         };
         match command {
             Command::Insert(first) => {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(Command::Insert(job)) => batch.push(job),
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+                let batch;
+                (batch, next) = queue.batch(first);
                 crate::metrics::record_batch(batch.len());
                 db.insert_batch(batch).await;
             }
@@ -320,7 +235,7 @@ async fn run(mut db: Db, mut rx: mpsc::Receiver<Command>) {
             Command::Ping { reply } => {
                 let _ = reply.send(db.ping().await);
             }
-            Command::Close => rx.close(),
+            Command::Close => queue.rx.close(),
         }
     }
 }

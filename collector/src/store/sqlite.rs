@@ -17,10 +17,12 @@ use std::{
 };
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use tokio::sync::{mpsc, oneshot, watch};
 use voix_form::answer::Answers;
 
-use super::{BoxFuture, Inserted, Store, StoredResponse};
+use super::{
+    Inserted, StoredResponse,
+    worker::{Command, InsertJob, Queue, Worker},
+};
 use crate::{Error, Result, time};
 
 /// Schema migrations, in order; the version of each is its position, from 1. Never edit one that
@@ -29,45 +31,13 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_responses.sql
 
 /// How long a statement waits for another process's lock (e.g. an export) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Requests waiting for the database thread; beyond this, handlers wait to enqueue.
-pub(super) const QUEUE_LEN: usize = 1024;
-/// Most inserts written in one transaction.
-pub(super) const MAX_BATCH: usize = 128;
 
 /// A handle to an SQLite database. Cheap to clone; the database thread stops when the last
 /// handle is dropped or after [`Store::close`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    tx: mpsc::Sender<Command>,
-    // Becomes true when the database thread has finished (after a close, every queued command
-    // answered).
-    finished: watch::Receiver<bool>,
+    worker: Worker,
     path: PathBuf,
-}
-
-enum Command {
-    Insert(InsertJob),
-    Responses {
-        form_id: String,
-        reply: oneshot::Sender<Result<Vec<StoredResponse>>>,
-    },
-    Purge {
-        form_id: String,
-        cutoff: String,
-        reply: oneshot::Sender<Result<u64>>,
-    },
-    Ping {
-        reply: oneshot::Sender<Result<()>>,
-    },
-    /// Refuse new commands, finish the queued ones, stop.
-    Close,
-}
-
-struct InsertJob {
-    form_id: String,
-    submission_id: Option<String>,
-    answers: Answers,
-    reply: oneshot::Sender<Result<Inserted>>,
 }
 
 impl SqliteStore {
@@ -88,18 +58,16 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
         configure(&conn).map_err(fail)?;
         migrate(&mut conn).map_err(fail)?;
-        let (tx, rx) = mpsc::channel(QUEUE_LEN);
-        let (done, finished) = watch::channel(false);
+        let (worker, mut queue) = Worker::new();
         std::thread::Builder::new()
             .name("voix-sqlite".into())
             .spawn(move || {
-                run(conn, rx);
-                let _ = done.send(true);
+                run(conn, &mut queue);
+                let _ = queue.done.send(true);
             })
             .map_err(|e| fail(format!("cannot start the database thread: {e}")))?;
         Ok(SqliteStore {
-            tx,
-            finished,
+            worker,
             path: path.to_owned(),
         })
     }
@@ -109,62 +77,18 @@ impl SqliteStore {
         &self.path
     }
 
-    async fn call<T>(
-        &self,
-        command: impl FnOnce(oneshot::Sender<Result<T>>) -> Command,
-    ) -> Result<T> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(command(reply))
-            .await
-            .map_err(|_| Error::StoreClosed)?;
-        answer.await.map_err(|_| Error::StoreClosed)?
+    /// The handle requests go through, as a [`Store`].
+    pub(super) fn into_worker(self) -> Worker {
+        self.worker
     }
 }
 
-impl Store for SqliteStore {
-    fn insert<'a>(
-        &'a self,
-        form_id: &'a str,
-        submission_id: Option<&'a str>,
-        answers: &'a Answers,
-    ) -> BoxFuture<'a, Result<Inserted>> {
-        Box::pin(self.call(move |reply| {
-            Command::Insert(InsertJob {
-                form_id: form_id.to_owned(),
-                submission_id: submission_id.map(str::to_owned),
-                answers: answers.clone(),
-                reply,
-            })
-        }))
-    }
+// `store.insert(…)` and the other [`Store`] methods, on the shared queue handle.
+impl std::ops::Deref for SqliteStore {
+    type Target = Worker;
 
-    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
-        Box::pin(self.call(move |reply| Command::Responses {
-            form_id: form_id.to_owned(),
-            reply,
-        }))
-    }
-
-    fn purge_before<'a>(&'a self, form_id: &'a str, cutoff: &'a str) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(self.call(move |reply| Command::Purge {
-            form_id: form_id.to_owned(),
-            cutoff: cutoff.to_owned(),
-            reply,
-        }))
-    }
-
-    fn ping(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.call(|reply| Command::Ping { reply }))
-    }
-
-    fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            // Queued behind everything sent before; fails only if already closed.
-            let _ = self.tx.send(Command::Close).await;
-            // Err: the thread is gone (it ended, or panicked); either way nothing is pending.
-            let _ = self.finished.clone().wait_for(|done| *done).await;
-        })
+    fn deref(&self) -> &Worker {
+        &self.worker
     }
 }
 
@@ -236,29 +160,20 @@ fn migrate(conn: &mut Connection) -> std::result::Result<(), String> {
 
 // The database thread. It ends when every handle is dropped or, after a close, once the queue is
 // empty: closing the receiver refuses new commands but keeps the queued ones to receive.
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
+fn run(mut conn: Connection, queue: &mut Queue) {
     let mut next: Option<Command> = None;
     loop {
         let command = match next.take() {
             Some(c) => c,
-            None => match rx.blocking_recv() {
+            None => match queue.rx.blocking_recv() {
                 Some(c) => c,
                 None => break,
             },
         };
         match command {
             Command::Insert(first) => {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(Command::Insert(job)) => batch.push(job),
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+                let batch;
+                (batch, next) = queue.batch(first);
                 crate::metrics::record_batch(batch.len());
                 insert_batch(&mut conn, batch);
             }
@@ -280,7 +195,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
                 let r = conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0));
                 let _ = reply.send(r.map(drop).map_err(Error::from));
             }
-            Command::Close => rx.close(),
+            Command::Close => queue.rx.close(),
         }
     }
 }
@@ -389,6 +304,7 @@ fn corrupt(id: i64, e: serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     fn answers(pairs: &[(&str, &str)]) -> Answers {
         pairs
