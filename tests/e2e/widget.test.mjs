@@ -248,3 +248,49 @@ test('when the wasm cannot start, each placeholder links to the no-JS page of it
   assert.ok(errs.some((e) => e.startsWith('[voix] the form could not start')), errs.join('\n'));
   await ctx.close();
 });
+
+test('at 320 px wide (or 1280 px at 400 % zoom) nothing scrolls sideways, in every state', async () => {
+  const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await page.goto(collector.url + '/mairie.html');
+  await page.locator('[data-voix-form] form').waitFor();
+  const overflow = () =>
+    page.evaluate(() => {
+      const host = document.querySelector('[data-voix-form]');
+      const root = host.shadowRoot.querySelector('.voix');
+      return {
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        widget: root.scrollWidth - root.clientWidth,
+        widgetRight: Math.round(root.getBoundingClientRect().right - document.documentElement.clientWidth),
+      };
+    });
+  const check = async (state) => {
+    const o = await overflow();
+    assert.ok(o.page <= 0 && o.widget <= 0 && o.widgetRight <= 0, `${state}: ${JSON.stringify(o)}`);
+  };
+  await check('empty');
+  await page.locator('[data-voix-form] button[type=submit]').click();
+  await page.locator('[data-voix-form] #v-summary').waitFor();
+  await check('errors');
+  await page.locator('[data-voix-form] label.smiley').nth(1).click();
+  await page.locator('[data-voix-form] #v-commentaire').fill('x'.repeat(600));
+  await check('too long');
+  await context.close();
+});
+
+test('every smiley and the button are at least 44 × 44 px (touch targets)', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(collector.url + '/mairie.html');
+  await page.locator('[data-voix-form] form').waitFor();
+  const sizes = await page.evaluate(() => {
+    const root = document.querySelector('[data-voix-form]').shadowRoot;
+    return [...root.querySelectorAll('label.smiley, button, input[type=text], textarea')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return { what: e.className || e.tagName, w: r.width, h: r.height };
+    });
+  });
+  assert.ok(sizes.length >= 5);
+  for (const s of sizes) assert.ok(s.w >= 44 && s.h >= 44, JSON.stringify(s));
+  await context.close();
+});
