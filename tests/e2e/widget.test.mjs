@@ -294,3 +294,24 @@ test('every smiley and the button are at least 44 × 44 px (touch targets)', asy
   for (const s of sizes) assert.ok(s.w >= 44 && s.h >= 44, JSON.stringify(s));
   await context.close();
 });
+
+test('in forced-colours mode the chosen smiley stays distinguishable and faces stay drawn', async () => {
+  const context = await browser.newContext({ forcedColors: 'active', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(collector.url + '/mairie.html');
+  await page.locator('[data-voix-form] form').waitFor();
+  await page.locator('[data-voix-form] label.smiley').nth(2).click();
+  const look = await page.evaluate(() => {
+    const root = document.querySelector('[data-voix-form]').shadowRoot;
+    const [off, , on] = root.querySelectorAll('label.smiley');
+    const face = root.querySelector('.face');
+    return {
+      on: getComputedStyle(on).borderTopWidth,
+      off: getComputedStyle(off).borderTopWidth,
+      face: getComputedStyle(face).borderTopStyle,
+    };
+  });
+  assert.notEqual(look.on, look.off, JSON.stringify(look));
+  assert.equal(look.face, 'solid');
+  await context.close();
+});
