@@ -21,7 +21,9 @@ use axum::{
 };
 
 use super::method_not_allowed;
-use crate::{AppState, error::AppError, export};
+use voix_form::Form;
+
+use crate::{AppState, error::AppError, export, store::StoredResponse};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -41,11 +43,7 @@ async fn responses_csv(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    require_admin(&state, &headers)?;
-    let Path(id) = id.map_err(|_| AppError::NotFound)?;
-    let form = state.form(&id).ok_or(AppError::NotFound)?;
-    let rows = state.store().responses(&form.id).await?;
-    tracing::info!(form = %form.id, rows = rows.len(), "admin export (csv)");
+    let (form, rows) = export_rows(&state, &headers, id, "csv").await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("{}-responses.csv", form.id),
@@ -58,16 +56,27 @@ async fn responses_json(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    require_admin(&state, &headers)?;
-    let Path(id) = id.map_err(|_| AppError::NotFound)?;
-    let form = state.form(&id).ok_or(AppError::NotFound)?;
-    let rows = state.store().responses(&form.id).await?;
-    tracing::info!(form = %form.id, rows = rows.len(), "admin export (json)");
+    let (form, rows) = export_rows(&state, &headers, id, "json").await?;
     Ok(attachment(
         "application/json",
         &format!("{}-responses.json", form.id),
         export::json(&rows),
     ))
+}
+
+// What both exports do first: the token, the form, every response, one log line.
+async fn export_rows<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    format: &str,
+) -> Result<(&'a Form, Vec<StoredResponse>), AppError> {
+    require_admin(state, headers)?;
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
+    let form = state.form(&id).ok_or(AppError::NotFound)?;
+    let rows = state.store().responses(&form.id).await?;
+    tracing::info!(form = %form.id, rows = rows.len(), format, "admin export");
+    Ok((form, rows))
 }
 
 // Form ids are `[a-z0-9_-]` (checked when forms load), so the file name needs no escaping.

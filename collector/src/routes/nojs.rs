@@ -246,10 +246,17 @@ async fn receive(
             );
         }
     };
+    // A body we cannot decode and a malformed `_id` are the same thing to the visitor: not a
+    // submission our page could have sent.
+    let readable = parse(form, &posted).ok().filter(|p| {
+        p.submission_id
+            .as_deref()
+            .is_none_or(is_valid_submission_id)
+    });
     let Some(Posted {
         mut answers,
         submission_id,
-    }) = parse(form, &posted).ok()
+    }) = readable
     else {
         let res = problem(
             state,
@@ -260,19 +267,6 @@ async fn receive(
         );
         return (Outcome::Rejected(ErrorCode::Invalid), res);
     };
-    if submission_id
-        .as_deref()
-        .is_some_and(|sid| !is_valid_submission_id(sid))
-    {
-        let res = problem(
-            state,
-            form,
-            StatusCode::BAD_REQUEST,
-            UNREADABLE_TITLE,
-            UNREADABLE_BODY,
-        );
-        return (Outcome::Rejected(ErrorCode::Invalid), res);
-    }
     normalize(&mut answers);
     // A post without `_id` (a script, not our page) still gets one on the page sent back.
     let page_id = submission_id.clone().or_else(new_submission_id);
