@@ -6,7 +6,9 @@
 //! This module is pure: the web layer passes attribute look-ups in, and URL parsing too — the
 //! browser's own URL parser is the authority on what a URL means, and it costs no wasm.
 
-use voix_form::{i18n::Locale, schema::is_valid_id};
+use crate::prelude::*;
+
+use voix_form::{cat, i18n::Locale, schema::is_valid_id};
 
 /// Attribute on a placeholder naming its form (may be empty to use the script's `data-form`).
 pub const ATTR_PLACEHOLDER: &str = "data-voix-form";
@@ -35,25 +37,49 @@ pub struct Config {
 }
 
 /// Why a widget could not be configured. Each message tells the webmaster what to change.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     /// Neither the placeholder nor the script names a form.
-    #[error(
-        "no form given: write the form id in the placeholder, e.g. <div data-voix-form=\"satisfaction\"></div>"
-    )]
     MissingForm,
     /// The form id has characters that are not allowed.
-    #[error("form id \"{0}\" is not valid: use 1 to 64 characters among a-z 0-9 _ -")]
     BadFormId(String),
     /// `data-endpoint` is not an absolute http(s) URL.
-    #[error(
-        "data-endpoint \"{0}\" is not valid: use an absolute URL such as https://avis.example.fr"
-    )]
     BadEndpoint(String),
     /// No `data-endpoint` and the script's own URL is unknown.
-    #[error("no endpoint: add data-endpoint=\"https://…\" to the script tag or the placeholder")]
     NoEndpoint,
 }
+
+impl ConfigError {
+    /// The message for the webmaster (built without `core::fmt`, see [`voix_form::cat`]).
+    pub fn message(&self) -> String {
+        match self {
+            ConfigError::MissingForm => "no form given: write the form id in the placeholder, \
+                e.g. <div data-voix-form=\"satisfaction\"></div>"
+                .into(),
+            ConfigError::BadFormId(id) => cat(&[
+                "form id \"",
+                id,
+                "\" is not valid: use 1 to 64 characters among a-z 0-9 _ -",
+            ]),
+            ConfigError::BadEndpoint(e) => cat(&[
+                "data-endpoint \"",
+                e,
+                "\" is not valid: use an absolute URL such as https://avis.example.fr",
+            ]),
+            ConfigError::NoEndpoint => "no endpoint: add data-endpoint=\"https://…\" to the \
+                script tag or the placeholder"
+                .into(),
+        }
+    }
+}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for ConfigError {}
 
 /// Resolves one widget's configuration. `placeholder` and `script` look attributes up;
 /// `script_origin` is the origin the script was loaded from; `endpoint` turns a `data-endpoint`
@@ -96,12 +122,12 @@ pub fn resolve(
 impl Config {
     /// URL of the form definition.
     pub fn definition_url(&self) -> String {
-        format!("{}{FORMS_PATH}{}", self.endpoint, self.form)
+        cat(&[&self.endpoint, FORMS_PATH, &self.form])
     }
 
     /// URL answers are posted to.
     pub fn responses_url(&self) -> String {
-        format!("{}{FORMS_PATH}{}/responses", self.endpoint, self.form)
+        cat(&[&self.endpoint, FORMS_PATH, &self.form, "/responses"])
     }
 }
 

@@ -3,8 +3,12 @@
 //! Pure: no DOM, no network, no clock. The web layer turns DOM events and network results into
 //! [`Msg`]s and carries out the returned [`Effect`]s. Every user-visible behaviour — validation on
 //! submit, error summary and focus, "sending" state, retry after a failure, the thank-you — is
-//! decided here and tested natively.
+//! decided here and tested natively. What happens to an answer after it is sent (kept, retried,
+//! dropped) is [`crate::outbox`]'s; this machine only hears the outcome.
 
+use crate::prelude::*;
+
+use crate::outbox::{Verdict, verdict};
 use voix_form::{
     ErrorCode, Form,
     answer::{Answers, Submission, normalize},
@@ -51,9 +55,11 @@ pub enum Msg {
     },
     /// The endpoint stored the answers.
     Delivered,
+    /// Not delivered yet but kept in the outbox: it will be retried on its own.
+    Queued,
     /// The endpoint refused some answers (422 with field errors).
     Rejected(Vec<FieldError>),
-    /// Sending failed for this reason.
+    /// Sending failed for this reason and the answers are not queued: the resident decides.
     Failed(ErrorCode),
 }
 
@@ -64,8 +70,13 @@ pub enum Effect {
     Render,
     /// Move focus to the element with this id.
     Focus(&'static str),
-    /// POST this JSON body to the responses URL.
-    Post(String),
+    /// Put this JSON body in the outbox under `id` and POST it to the responses URL.
+    Post {
+        /// The submission's idempotency id.
+        id: String,
+        /// The JSON body.
+        body: String,
+    },
 }
 
 impl Widget {
@@ -102,22 +113,35 @@ impl Widget {
         match msg {
             Msg::Input { field, value } => self.input(field, value),
             Msg::Submit { id } => self.submit(id),
-            Msg::Delivered if self.status == Status::Sending => {
-                self.status = Status::Sent;
+            // Results only count while an answer is on its way (a late one is ignored).
+            _ if !matches!(self.status, Status::Sending | Status::Queued) => Vec::new(),
+            Msg::Delivered => {
+                // Straight from "sending" the thank-you takes focus; from "queued" the heading
+                // the resident may be on is patched in place and the live region speaks.
+                let fx = self.settle(Status::Sent);
                 self.errors.clear();
+                fx
+            }
+            Msg::Queued if self.status == Status::Sending => {
+                self.status = Status::Queued;
                 vec![Effect::Render, Effect::Focus(THANKS_ID)]
             }
-            Msg::Rejected(errors) if self.status == Status::Sending => {
+            Msg::Queued => Vec::new(),
+            Msg::Rejected(errors) => {
                 self.status = Status::Editing;
                 self.summary = true;
                 self.errors = errors;
                 vec![Effect::Render, Effect::Focus(SUMMARY_ID)]
             }
-            Msg::Failed(code) if self.status == Status::Sending => {
-                self.status = Status::Failed(code);
-                vec![Effect::Render]
-            }
-            Msg::Delivered | Msg::Rejected(_) | Msg::Failed(_) => Vec::new(),
+            Msg::Failed(code) => self.settle(Status::Failed(code)),
+        }
+    }
+
+    fn settle(&mut self, status: Status) -> Vec<Effect> {
+        let was = core::mem::replace(&mut self.status, status);
+        match (was, status) {
+            (Status::Sending, Status::Sent) => vec![Effect::Render, Effect::Focus(THANKS_ID)],
+            _ => vec![Effect::Render],
         }
     }
 
@@ -126,7 +150,7 @@ impl Widget {
         let Some(q) = self.form.question(&field) else {
             return Vec::new();
         };
-        if matches!(self.status, Status::Sending | Status::Sent) {
+        if matches!(self.status, Status::Sending | Status::Sent | Status::Queued) {
             return vec![Effect::Render];
         }
         if self.answers.get(&field) == Some(value.as_str()) {
@@ -149,7 +173,7 @@ impl Widget {
     }
 
     fn submit(&mut self, fresh_id: String) -> Vec<Effect> {
-        if matches!(self.status, Status::Sending | Status::Sent) {
+        if matches!(self.status, Status::Sending | Status::Sent | Status::Queued) {
             return Vec::new();
         }
         let mut answers = self.answers.clone();
@@ -165,18 +189,30 @@ impl Widget {
         self.status = Status::Sending;
         let id = self.submission_id.get_or_insert(fresh_id).clone();
         let mut submission = Submission::new(answers);
-        // An empty id means the browser had no random source: send without one.
-        submission.id = Some(id).filter(|id| !id.is_empty());
-        vec![Effect::Render, Effect::Post(submission.to_json())]
+        submission.id = Some(id.clone());
+        vec![
+            Effect::Render,
+            Effect::Post {
+                id,
+                body: submission.to_json(),
+            },
+        ]
     }
 }
 
-/// The message for an HTTP answer from the endpoint: 2xx delivered, 422 with field errors
-/// rejected, anything else a failure with the matching code.
-pub fn outcome(status: u16, body: &str) -> Msg {
-    match status {
-        200..=299 => Msg::Delivered,
-        422 => {
+/// The message for the outcome of a POST (`None`: no HTTP answer), given whether the answer is
+/// kept in the outbox: delivered on a 2xx; for what is retried, queued when kept, else a failure
+/// the resident can retry by hand; for a terminal refusal, the field errors of a 422 or the
+/// code that says why.
+pub fn outcome(status: Option<u16>, body: &str, kept: bool) -> Msg {
+    match (verdict(status), status) {
+        (Verdict::Delivered, _) => Msg::Delivered,
+        (Verdict::Retry, _) if kept => Msg::Queued,
+        (Verdict::Retry, None) => Msg::Failed(ErrorCode::Network),
+        (Verdict::Retry, Some(429)) => Msg::Failed(ErrorCode::RateLimited),
+        (Verdict::Retry, _) => Msg::Failed(ErrorCode::Server),
+        (Verdict::Terminal, Some(404)) => Msg::Failed(ErrorCode::NotFound),
+        (Verdict::Terminal, _) => {
             let fields = field_errors(body);
             if fields.is_empty() {
                 Msg::Failed(ErrorCode::Invalid)
@@ -184,11 +220,6 @@ pub fn outcome(status: u16, body: &str) -> Msg {
                 Msg::Rejected(fields)
             }
         }
-        404 => Msg::Failed(ErrorCode::NotFound),
-        429 => Msg::Failed(ErrorCode::RateLimited),
-        408 | 500..=599 => Msg::Failed(ErrorCode::Server),
-        400..=499 => Msg::Failed(ErrorCode::Invalid),
-        _ => Msg::Failed(ErrorCode::Server),
     }
 }
 
@@ -269,6 +300,13 @@ mod tests {
         assert!(!w.summary);
     }
 
+    fn post(id: &str, body: &str) -> Effect {
+        Effect::Post {
+            id: id.into(),
+            body: body.into(),
+        }
+    }
+
     #[test]
     fn a_valid_submit_posts_the_normalised_answers_with_an_id() {
         let mut w = widget();
@@ -279,23 +317,15 @@ mod tests {
             fx,
             vec![
                 Effect::Render,
-                Effect::Post(r#"{"v":1,"id":"abc12345","answers":{"note":"good"}}"#.into())
+                post(
+                    "abc12345",
+                    r#"{"v":1,"id":"abc12345","answers":{"note":"good"}}"#
+                )
             ]
         );
         assert_eq!(w.status, Status::Sending);
         // A second press while sending does nothing.
         assert!(submit(&mut w, "other").is_empty());
-    }
-
-    #[test]
-    fn no_random_source_sends_without_an_id() {
-        let mut w = widget();
-        input(&mut w, "note", "good");
-        let fx = submit(&mut w, "");
-        assert_eq!(
-            fx[1],
-            Effect::Post(r#"{"v":1,"answers":{"note":"good"}}"#.into())
-        );
     }
 
     #[test]
@@ -311,7 +341,51 @@ mod tests {
         assert!(w.view().find_id(THANKS_ID).is_some());
         // Late or duplicate results are ignored.
         assert!(w.update(Msg::Failed(ErrorCode::Network)).is_empty());
+        assert!(w.update(Msg::Queued).is_empty());
         assert_eq!(w.status, Status::Sent);
+    }
+
+    #[test]
+    fn queued_tells_the_truth_then_turns_into_thanks() {
+        let mut w = widget();
+        input(&mut w, "note", "good");
+        submit(&mut w, "id1");
+        assert_eq!(
+            w.update(Msg::Queued),
+            vec![Effect::Render, Effect::Focus(THANKS_ID)]
+        );
+        assert_eq!(w.status, Status::Queued);
+        let queued = w.view().text();
+        assert!(
+            queued.contains("Votre réponse sera envoyée dès que possible."),
+            "{queued}"
+        );
+        assert!(
+            !queued.contains("bien été envoyée"),
+            "no fake success: {queued}"
+        );
+        // Further retries that fail change nothing on screen; the answers cannot be edited or
+        // sent a second time meanwhile.
+        assert!(w.update(Msg::Queued).is_empty());
+        assert!(submit(&mut w, "id2").is_empty());
+        assert_eq!(input(&mut w, "note", "bad"), vec![Effect::Render]);
+        assert_eq!(&w.answers["note"], "good");
+        // Delivered later by a retry: the thank-you, without stealing focus.
+        assert_eq!(w.update(Msg::Delivered), vec![Effect::Render]);
+        assert_eq!(w.status, Status::Sent);
+        assert!(w.view().text().contains("bien été envoyée"));
+    }
+
+    #[test]
+    fn a_queued_answer_refused_later_comes_back_to_the_resident() {
+        let mut w = widget();
+        input(&mut w, "note", "good");
+        submit(&mut w, "id1");
+        w.update(Msg::Queued);
+        let fx = w.update(outcome(Some(404), "", true));
+        assert_eq!(fx, vec![Effect::Render]);
+        assert_eq!(w.status, Status::Failed(ErrorCode::NotFound));
+        assert_eq!(&w.answers["note"], "good");
     }
 
     #[test]
@@ -323,12 +397,14 @@ mod tests {
         assert_eq!(w.status, Status::Failed(ErrorCode::Network));
         assert_eq!(&w.answers["note"], "average");
         let fx = submit(&mut w, "second-id");
-        assert!(matches!(&fx[1], Effect::Post(b) if b.contains("first-id")));
+        assert!(
+            matches!(&fx[1], Effect::Post { id, body } if id == "first-id" && body.contains("first-id"))
+        );
         // Changing the answers makes it a new submission.
         w.update(Msg::Failed(ErrorCode::Server));
         input(&mut w, "note", "good");
         let fx = submit(&mut w, "third-id");
-        assert!(matches!(&fx[1], Effect::Post(b) if b.contains("third-id")));
+        assert!(matches!(&fx[1], Effect::Post { id, .. } if id == "third-id"));
     }
 
     #[test]
@@ -347,9 +423,10 @@ mod tests {
         input(&mut w, "note", "good");
         submit(&mut w, "id1");
         let msg = outcome(
-            422,
+            Some(422),
             r#"{"error":{"code":"invalid","message":"m","field":null,
                "fields":[{"field":"c","code":"too_long","message":"x"}]}}"#,
+            true,
         );
         let fx = w.update(msg);
         assert_eq!(fx, vec![Effect::Render, Effect::Focus(SUMMARY_ID)]);
@@ -359,14 +436,43 @@ mod tests {
 
     #[test]
     fn outcomes_by_status() {
-        assert_eq!(outcome(201, "{}"), Msg::Delivered);
-        assert_eq!(outcome(200, ""), Msg::Delivered);
-        assert_eq!(outcome(404, ""), Msg::Failed(ErrorCode::NotFound));
-        assert_eq!(outcome(429, ""), Msg::Failed(ErrorCode::RateLimited));
-        assert_eq!(outcome(503, ""), Msg::Failed(ErrorCode::Server));
-        assert_eq!(outcome(408, ""), Msg::Failed(ErrorCode::Server));
-        assert_eq!(outcome(413, ""), Msg::Failed(ErrorCode::Invalid));
-        assert_eq!(outcome(422, "not json"), Msg::Failed(ErrorCode::Invalid));
-        assert_eq!(outcome(302, ""), Msg::Failed(ErrorCode::Server));
+        for kept in [true, false] {
+            assert_eq!(outcome(Some(201), "{}", kept), Msg::Delivered);
+            assert_eq!(outcome(Some(200), "", kept), Msg::Delivered);
+            assert_eq!(
+                outcome(Some(404), "", kept),
+                Msg::Failed(ErrorCode::NotFound)
+            );
+            assert_eq!(
+                outcome(Some(413), "", kept),
+                Msg::Failed(ErrorCode::Invalid)
+            );
+            assert_eq!(
+                outcome(Some(409), "", kept),
+                Msg::Failed(ErrorCode::Invalid)
+            );
+            assert_eq!(
+                outcome(Some(422), "not json", kept),
+                Msg::Failed(ErrorCode::Invalid)
+            );
+        }
+        // Retryable: queued when the outbox kept the answer…
+        for s in [None, Some(408), Some(429), Some(503), Some(302)] {
+            assert_eq!(outcome(s, "", true), Msg::Queued, "{s:?}");
+        }
+        // …else the resident is told why and may retry by hand.
+        assert_eq!(outcome(None, "", false), Msg::Failed(ErrorCode::Network));
+        assert_eq!(
+            outcome(Some(429), "", false),
+            Msg::Failed(ErrorCode::RateLimited)
+        );
+        assert_eq!(
+            outcome(Some(503), "", false),
+            Msg::Failed(ErrorCode::Server)
+        );
+        assert_eq!(
+            outcome(Some(408), "", false),
+            Msg::Failed(ErrorCode::Server)
+        );
     }
 }

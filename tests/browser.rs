@@ -211,7 +211,8 @@ async fn data_endpoint_must_be_an_absolute_web_url() {
 }
 
 #[wasm_bindgen_test]
-async fn a_network_failure_is_shown_and_answers_are_kept() {
+async fn a_network_failure_keeps_the_answer_in_the_outbox_and_says_so() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let host = add_placeholder("netfail", "avis", Some(DEFINITION));
     let root = mounted(&host).await;
     let good: HtmlElement = by_id(&root, "v-note-good");
@@ -222,25 +223,45 @@ async fn a_network_failure_is_shown_and_answers_are_kept() {
         .unwrap()
         .unchecked_into();
     button.click();
-    // Port 9 (discard) is closed on loopback: the fetch fails.
+    // Written to the outbox before the POST leaves.
+    let stored = storage
+        .get_item("voix-outbox")
+        .unwrap()
+        .expect("outbox written");
+    assert!(stored.contains(r#"\"note\":\"good\""#), "{stored}");
+    // Port 9 (discard) is closed on loopback: the fetch fails, the answer stays queued.
     for _ in 0..100 {
-        if root.query_selector("[role=alert]").unwrap().is_some() {
+        if root.query_selector(".queued").unwrap().is_some() {
             break;
         }
         sleep(20).await;
     }
-    let alert = root
-        .query_selector("[role=alert]")
+    let queued = root
+        .query_selector(".queued")
         .unwrap()
-        .expect("failure message");
+        .expect("queued view");
+    let text = queued.text_content().unwrap();
     assert!(
-        alert
-            .text_content()
-            .unwrap()
-            .contains("vérifiez votre connexion")
+        text.contains("Votre réponse sera envoyée dès que possible."),
+        "{text}"
     );
-    let radio: web_sys::HtmlInputElement = by_id(&root, "v-note-good");
-    assert!(radio.checked());
-    let button = root.query_selector("button").unwrap().unwrap();
-    assert_eq!(button.text_content().unwrap(), "Réessayer l’envoi");
+    assert!(
+        !text.contains("bien été envoyée"),
+        "no fake success: {text}"
+    );
+    let live = root.query_selector("[role=status]").unwrap().unwrap();
+    assert_eq!(
+        live.text_content().unwrap(),
+        "Votre réponse sera envoyée dès que possible."
+    );
+    let kept = storage
+        .get_item("voix-outbox")
+        .unwrap()
+        .expect("still in the outbox");
+    assert!(
+        !kept.contains(r#""attempts":0"#),
+        "a failed attempt is recorded: {kept}"
+    );
+    // Other tests on this page must not inherit it.
+    storage.remove_item("voix-outbox").unwrap();
 }

@@ -270,11 +270,16 @@ async fn a_refusal_is_readable_cross_origin() {
     );
     let r = send_from(&s.state, "10.0.0.1", from_page()).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    // The widget must be able to read the code to tell the resident to wait.
+    // The widget must be able to read the code, and the wait its outbox is to honour.
     assert_eq!(
         r.header("access-control-allow-origin"),
         Some("https://mairie.example")
     );
+    assert_eq!(
+        r.header("access-control-expose-headers"),
+        Some("retry-after")
+    );
+    assert!(r.header("retry-after").is_some());
 }
 
 #[tokio::test]

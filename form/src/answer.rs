@@ -4,6 +4,8 @@
 //! CORS-simple request without a preflight). The format is versioned by `v`; a collector rejects
 //! versions it does not know with `unsupported_version`.
 
+use crate::prelude::*;
+
 use crate::json::{self, Fields, Value};
 
 /// The submission wire-format version this crate writes and reads.
@@ -27,9 +29,9 @@ impl Answers {
     fn find(&self, key: &str) -> Result<usize, usize> {
         for (i, (k, _)) in self.0.iter().enumerate() {
             match k.as_str().cmp(key) {
-                std::cmp::Ordering::Less => {}
-                std::cmp::Ordering::Equal => return Ok(i),
-                std::cmp::Ordering::Greater => return Err(i),
+                core::cmp::Ordering::Less => {}
+                core::cmp::Ordering::Equal => return Ok(i),
+                core::cmp::Ordering::Greater => return Err(i),
             }
         }
         Err(self.0.len())
@@ -43,7 +45,7 @@ impl Answers {
     /// Sets the answer to question `key`, returning the previous one.
     pub fn insert(&mut self, key: String, value: String) -> Option<String> {
         match self.find(&key) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Ok(i) => Some(core::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
                 self.0.insert(i, (key, value));
                 None
@@ -124,7 +126,7 @@ impl Answers {
     }
 }
 
-impl std::ops::Index<&str> for Answers {
+impl core::ops::Index<&str> for Answers {
     type Output = str;
 
     fn index(&self, key: &str) -> &str {

@@ -3,6 +3,8 @@
 //! Templates hold `{n}` where a number goes; [`fill`] puts it in. Every string is plain text:
 //! renderers escape it, so a site's override can never inject markup.
 
+use crate::prelude::*;
+
 use crate::ErrorCode;
 
 /// A supported locale.
@@ -66,6 +68,10 @@ pub struct Strings {
     pub thanks_title: &'static str,
     /// Sentence shown once sent.
     pub thanks_body: &'static str,
+    /// Heading shown while the answer waits in the browser's outbox.
+    pub queued_title: &'static str,
+    /// Sentence shown while the answer waits in the browser's outbox.
+    pub queued_body: &'static str,
     /// Heading of the error summary; `{n}` errors.
     pub summary_one: &'static str,
     /// Heading of the error summary; `{n}` errors.
@@ -134,34 +140,31 @@ impl ErrorStrings {
 /// assert_eq!(voix_form::i18n::fill("{n} caractères", 12), "12 caractères");
 /// ```
 pub fn fill(template: &str, n: usize) -> String {
-    // By hand rather than `str::replace`: a substring searcher costs more wasm than this.
-    let mut out = String::with_capacity(template.len() + 8);
+    // A byte search rather than `str::replace`: the generic substring searcher costs wasm.
+    let mut out = String::new();
     let mut rest = template;
-    while let Some((before, after)) = rest.split_once('{') {
-        out.push_str(before);
-        if let Some(after) = after.strip_prefix("n}") {
-            out.push_str(&itoa(n));
-            rest = after;
-        } else {
-            out.push('{');
-            rest = after;
-        }
+    while let Some(i) = rest.as_bytes().windows(3).position(|w| w == b"{n}") {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        push_decimal(&mut out, n as u64);
+        rest = rest.get(i + 3..).unwrap_or_default();
     }
     out.push_str(rest);
     out
 }
 
-/// `n` in decimal, without pulling integer formatting machinery into the wasm.
-pub(crate) fn itoa(mut n: usize) -> String {
-    let mut digits = Vec::new();
-    loop {
-        digits.push(char::from(b'0' + (n % 10) as u8));
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// `n` in decimal.
+pub fn itoa(n: usize) -> String {
+    let mut out = String::new();
+    push_decimal(&mut out, n as u64);
+    out
+}
+
+/// Appends `n` in decimal, without the integer formatting machinery of `core::fmt`.
+pub fn push_decimal(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
     }
-    digits.iter().rev().collect()
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 static FR: Strings = Strings {
@@ -173,6 +176,8 @@ static FR: Strings = Strings {
     sending: "Envoi en cours…",
     thanks_title: "Merci !",
     thanks_body: "Votre réponse a bien été envoyée.",
+    queued_title: "Réponse en attente d’envoi",
+    queued_body: "Votre réponse sera envoyée dès que possible.",
     summary_one: "Il y a {n} erreur dans le formulaire :",
     summary_many: "Il y a {n} erreurs dans le formulaire :",
     chars_left: "Il vous reste {n} caractères.",
@@ -200,6 +205,8 @@ static EN: Strings = Strings {
     sending: "Sending…",
     thanks_title: "Thank you!",
     thanks_body: "Your answer has been sent.",
+    queued_title: "Answer waiting to be sent",
+    queued_body: "Your answer will be sent as soon as possible.",
     summary_one: "There is {n} error in the form:",
     summary_many: "There are {n} errors in the form:",
     chars_left: "You have {n} characters left.",
@@ -250,6 +257,8 @@ mod tests {
                 s.sending,
                 s.thanks_title,
                 s.thanks_body,
+                s.queued_title,
+                s.queued_body,
                 s.summary_one,
                 s.summary_many,
                 s.chars_left,

@@ -7,7 +7,11 @@
 //! [`crate::answer`] give errors that name the field and its path. Duplicate keys are refused and
 //! nesting is bounded, because the collector reads untrusted bodies with it.
 
-use std::fmt;
+use crate::prelude::*;
+
+use core::fmt;
+
+use crate::{cat, i18n::itoa};
 
 /// Deepest nesting accepted (arrays and objects).
 pub const MAX_DEPTH: usize = 32;
@@ -70,17 +74,26 @@ pub struct SyntaxError {
     pub column: usize,
 }
 
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} at line {} column {}",
-            self.message, self.line, self.column
-        )
+impl SyntaxError {
+    /// "`message` at line L column C".
+    pub fn describe(&self) -> String {
+        cat(&[
+            self.message,
+            " at line ",
+            &itoa(self.line),
+            " column ",
+            &itoa(self.column),
+        ])
     }
 }
 
-impl std::error::Error for SyntaxError {}
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl core::error::Error for SyntaxError {}
 
 /// Parses one JSON document (surrounding white space allowed, nothing else).
 ///
@@ -115,19 +128,17 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, message: &'static str) -> SyntaxError {
-        // Counted on bytes: str slicing would link the panic formatting of char boundaries.
-        let before = &self.s[..self.i.min(self.s.len())];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        // Characters, not bytes: count the bytes that start a UTF-8 sequence.
-        let column = before[line_start..]
-            .iter()
-            .filter(|&&b| (b as i8) >= -0x40)
-            .count()
-            + 1;
+        // Counted on bytes, in one pass and without slicing: str slicing and range indexing
+        // would link panic paths into the wasm.
+        let (mut line, mut column) = (1, 1);
+        for &b in self.s.iter().take(self.i) {
+            if b == b'\n' {
+                (line, column) = (line + 1, 1);
+            } else if (b as i8) >= -0x40 {
+                // Characters, not bytes: count the bytes that start a UTF-8 sequence.
+                column += 1;
+            }
+        }
         SyntaxError {
             message,
             line,
@@ -151,7 +162,11 @@ impl Parser<'_> {
     }
 
     fn eat(&mut self, lit: &[u8]) -> bool {
-        if self.s[self.i..].starts_with(lit) {
+        if self
+            .s
+            .get(self.i..)
+            .is_some_and(|rest| rest.starts_with(lit))
+        {
             self.i += lit.len();
             true
         } else {
@@ -409,11 +424,11 @@ impl<'a> Fields<'a> {
                 members,
                 used: vec![false; members.len()],
             }),
-            other => Err(format!(
-                "{}: expected an object, found {}",
+            other => Err(cat(&[
                 show(path),
-                other.kind()
-            )),
+                ": expected an object, found ",
+                other.kind(),
+            ])),
         }
     }
 
@@ -427,7 +442,7 @@ impl<'a> Fields<'a> {
         if self.path.is_empty() {
             key.to_owned()
         } else {
-            format!("{}.{key}", self.path)
+            cat(&[&self.path, ".", key])
         }
     }
 
@@ -439,13 +454,13 @@ impl<'a> Fields<'a> {
     }
 
     fn expected(&self, key: &str, what: &str, found: &Value) -> String {
-        format!("{}: expected {what}, found {}", self.at(key), found.kind())
+        cat(&[&self.at(key), ": expected ", what, ", found ", found.kind()])
     }
 
     /// A required string member.
     pub fn string(&mut self, key: &str) -> Result<String, String> {
         self.opt_string(key)?
-            .ok_or_else(|| format!("{}: missing field `{key}`", show(&self.path)))
+            .ok_or_else(|| cat(&[show(&self.path), ": missing field `", key, "`"]))
     }
 
     /// An optional string member.
@@ -472,7 +487,7 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(Value::Number(n)) => whole_number(n)
                 .map(Some)
-                .ok_or_else(|| format!("{}: expected a whole number, found {n}", self.at(key))),
+                .ok_or_else(|| cat(&[&self.at(key), ": expected a whole number, found ", n])),
             Some(v) => Err(self.expected(key, "a whole number", v)),
         }
     }
@@ -482,12 +497,14 @@ impl<'a> Fields<'a> {
     pub fn finish(self, allowed: &str) -> Result<(), String> {
         match self.used.iter().position(|u| !u) {
             None => Ok(()),
-            Some(i) => Err(format!(
-                "{}: unknown field `{}` (expected one of: {})",
+            Some(i) => Err(cat(&[
                 show(&self.path),
-                self.members[i].0,
-                allowed
-            )),
+                ": unknown field `",
+                &self.members[i].0,
+                "` (expected one of: ",
+                allowed,
+                ")",
+            ])),
         }
     }
 }

@@ -21,6 +21,22 @@
 //! assert!(validate(&form, &answers).is_ok());
 //! ```
 
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
+
+extern crate alloc;
+
+/// What `no_std` leaves out of the prelude, for every module.
+mod prelude {
+    pub use alloc::{
+        borrow::ToOwned,
+        boxed::Box,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
+}
+
 pub mod answer;
 pub mod code;
 pub mod html;
@@ -31,6 +47,8 @@ pub mod schema;
 mod serde_impls;
 pub mod validate;
 pub mod view;
+
+use prelude::*;
 
 pub use code::ErrorCode;
 pub use schema::{Form, Question, QuestionKind};
@@ -47,5 +65,32 @@ pub enum Error {
     Invalid(String),
 }
 
+impl Error {
+    /// What is wrong, without the "invalid form definition" prefix.
+    pub fn detail(&self) -> String {
+        match self {
+            #[cfg(feature = "toml")]
+            Error::Toml(e) => e.to_string(),
+            Error::Invalid(s) => s.clone(),
+        }
+    }
+}
+
+/// `parts` joined: how messages are built in code the widget ships. `format!` would link
+/// `core::fmt` — about 3 KB of compressed wasm — for what is only ever string concatenation.
+///
+/// # Example
+/// ```
+/// assert_eq!(voix_form::cat(&["a", "-", "b"]), "a-b");
+/// ```
+pub fn cat(parts: &[&str]) -> String {
+    // Not `concat()`: its generic join is several times this size in wasm.
+    let mut out = String::new();
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
 /// Result type of this crate.
-pub type Result<T> = std::result::Result<T, Error>;
+pub type Result<T> = core::result::Result<T, Error>;

@@ -5,8 +5,11 @@
 //! not belong to the question's type, are refused with their path (`questions[1].colour`).
 //! JSON and TOML go through the same reader, so both accept exactly the same definitions.
 
+use crate::prelude::*;
+
 use crate::{
-    Error, Result,
+    Error, Result, cat,
+    i18n::itoa,
     json::{self, Fields, Value},
 };
 
@@ -14,6 +17,8 @@ use crate::{
 pub const DEFAULT_TEXT_MAX_LENGTH: u32 = 1000;
 /// Longest id accepted for a form or a question.
 pub const MAX_ID_LEN: usize = 64;
+/// How a bad id is explained (keep in step with [`MAX_ID_LEN`]).
+const ID_RULE: &str = " must be 1 to 64 characters among a-z 0-9 _ -";
 
 // The fields each object accepts, as shown in "unknown field" messages.
 const FORM_FIELDS: &str = "id, title, description, questions";
@@ -105,7 +110,7 @@ impl Smiley {
 }
 
 impl Question {
-    fn from_value(v: &Value, path: &str) -> std::result::Result<Question, String> {
+    fn from_value(v: &Value, path: &str) -> core::result::Result<Question, String> {
         let mut f = Fields::new(v, path)?;
         let id = f.string("id")?;
         let kind_name = f.string("type")?;
@@ -117,7 +122,7 @@ impl Question {
             "text" => {
                 let max_length = f.opt_u32("max_length")?.unwrap_or(DEFAULT_TEXT_MAX_LENGTH);
                 if max_length == 0 {
-                    return Err(format!("{}: must be at least 1", f.at("max_length")));
+                    return Err(cat(&[&f.at("max_length"), ": must be at least 1"]));
                 }
                 let multiline = f.opt_bool("multiline")?.unwrap_or(false);
                 (
@@ -129,14 +134,16 @@ impl Question {
                 )
             }
             other => {
-                return Err(format!(
-                    "{}: unknown type `{other}` (expected `smileys` or `text`)",
-                    f.at("type")
-                ));
+                return Err(cat(&[
+                    &f.at("type"),
+                    ": unknown type `",
+                    other,
+                    "` (expected `smileys` or `text`)",
+                ]));
             }
         };
         f.finish(allowed)
-            .map_err(|e| format!("{e} — for type `{kind_name}`"))?;
+            .map_err(|e| cat(&[&e, " — for type `", &kind_name, "`"]))?;
         Ok(Question {
             id,
             label,
@@ -185,7 +192,7 @@ pub fn is_valid_id(id: &str) -> bool {
 impl Form {
     /// Reads a form from JSON and checks it (see [`Form::check`]).
     pub fn from_json(text: &str) -> Result<Form> {
-        let v = json::parse(text).map_err(|e| Error::Invalid(format!("{e}")))?;
+        let v = json::parse(text).map_err(|e| Error::Invalid(e.describe()))?;
         Form::from_value(&v)
     }
 
@@ -198,7 +205,7 @@ impl Form {
 
     /// Reads a form from a parsed JSON value and checks it.
     pub fn from_value(v: &Value) -> Result<Form> {
-        let read = || -> std::result::Result<Form, String> {
+        let read = || -> core::result::Result<Form, String> {
             let mut f = Fields::new(v, "")?;
             let id = f.string("id")?;
             let title = f.string("title")?;
@@ -208,15 +215,13 @@ impl Form {
                     // A loop, not `collect::<Result<Vec<_>>>()`: the adapter costs 2 KB of wasm.
                     let mut questions = Vec::with_capacity(items.len());
                     for (i, q) in items.iter().enumerate() {
-                        questions.push(Question::from_value(q, &format!("questions[{i}]"))?);
+                        let path = cat(&["questions[", &itoa(i), "]"]);
+                        questions.push(Question::from_value(q, &path)?);
                     }
                     questions
                 }
                 Some(other) => {
-                    return Err(format!(
-                        "questions: expected an array, found {}",
-                        other.kind()
-                    ));
+                    return Err(cat(&["questions: expected an array, found ", other.kind()]));
                 }
                 None => return Err("(top level): missing field `questions`".into()),
             };
@@ -252,36 +257,22 @@ impl Form {
 
     /// Checks the rules a reader cannot see field by field: valid and unique ids, at least one question.
     pub fn check(&self) -> Result<()> {
+        let bad = |parts: &[&str]| Err(Error::Invalid(cat(parts)));
         if !is_valid_id(&self.id) {
-            return Err(Error::Invalid(format!(
-                "form id `{}` must be 1 to {MAX_ID_LEN} characters among a-z 0-9 _ -",
-                self.id
-            )));
+            return bad(&["form id `", &self.id, "`", ID_RULE]);
         }
         if self.questions.is_empty() {
-            return Err(Error::Invalid(format!(
-                "form `{}` has no questions",
-                self.id
-            )));
+            return bad(&["form `", &self.id, "` has no questions"]);
         }
         for (i, q) in self.questions.iter().enumerate() {
             if !is_valid_id(&q.id) {
-                return Err(Error::Invalid(format!(
-                    "question id `{}` must be 1 to {MAX_ID_LEN} characters among a-z 0-9 _ -",
-                    q.id
-                )));
+                return bad(&["question id `", &q.id, "`", ID_RULE]);
             }
-            if self.questions[..i].iter().any(|p| p.id == q.id) {
-                return Err(Error::Invalid(format!(
-                    "question id `{}` is used twice",
-                    q.id
-                )));
+            if self.questions.iter().take(i).any(|p| p.id == q.id) {
+                return bad(&["question id `", &q.id, "` is used twice"]);
             }
             if crate::answer::is_blank(&q.label) {
-                return Err(Error::Invalid(format!(
-                    "question `{}` has an empty label",
-                    q.id
-                )));
+                return bad(&["question `", &q.id, "` has an empty label"]);
             }
         }
         Ok(())

@@ -8,11 +8,14 @@
 //! current value (a property, not only an attribute); `checked` present means checked; an element
 //! with `data-focus="ID"` moves focus to `ID` when activated (links of the error summary).
 
-use std::borrow::Cow;
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
 
 use crate::{
     ErrorCode, Form, Question, QuestionKind,
     answer::Answers,
+    cat,
     i18n::{Locale, Strings, fill},
     schema::Smiley,
     validate::FieldError,
@@ -144,6 +147,8 @@ pub enum Status {
     Sending,
     /// Accepted by the endpoint.
     Sent,
+    /// Not accepted yet, but kept in the browser's outbox and retried on its own.
+    Queued,
     /// The last attempt failed with this code; answers are kept.
     Failed(ErrorCode),
 }
@@ -167,7 +172,7 @@ pub struct ViewState<'a> {
 
 /// The id of the element that receives focus for question `q` (its box or first radio).
 pub fn field_id(q: &str) -> String {
-    format!("v-{q}")
+    cat(&["v-", q])
 }
 
 /// Id of the error summary.
@@ -178,21 +183,25 @@ pub const THANKS_ID: &str = "v-thanks";
 /// Renders the whole widget: the form (or the thank-you message) and a polite live region.
 pub fn view(form: &Form, st: &ViewState) -> Node {
     let s = st.locale.strings();
-    let body: Node = if st.status == Status::Sent {
+    // Sent and queued share one shape, so when a queued answer is delivered the heading the
+    // resident may be on is patched in place rather than replaced.
+    let done = match st.status {
+        Status::Sent => Some(("thanks", s.thanks_title, s.thanks_body)),
+        Status::Queued => Some(("thanks queued", s.queued_title, s.queued_body)),
+        _ => None,
+    };
+    let body: Node = if let Some((class, title, text)) = done {
         el("div")
-            .a("class", "thanks")
-            .c(el("h2")
-                .a("id", THANKS_ID)
-                .a("tabindex", "-1")
-                .t(s.thanks_title))
-            .c(el("p").t(s.thanks_body))
+            .a("class", class)
+            .c(el("h2").a("id", THANKS_ID).a("tabindex", "-1").t(title))
+            .c(el("p").t(text))
             .into()
     } else {
         form_view(form, st, s)
     };
-    let live = match st.status {
-        Status::Sending => s.sending,
-        Status::Sent => s.thanks_body,
+    let live = match (st.status, done) {
+        (Status::Sending, _) => s.sending,
+        (_, Some((_, _, text))) => text,
         _ => "",
     };
     el("div")
@@ -260,9 +269,9 @@ fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
         let target = field_id(&e.field);
         el("li")
             .c(el("a")
-                .a("href", format!("#{target}"))
+                .a("href", cat(&["#", &target]))
                 .a("data-focus", target)
-                .t(format!("{label} : {}", message(q, e.code, s))))
+                .t(cat(&[label, " : ", &message(q, e.code, s)])))
             .into()
     });
     el("div")
@@ -298,8 +307,8 @@ fn spaced(ids: &[String]) -> String {
 
 fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
     let id = field_id(&q.id);
-    let help_id = format!("{id}-help");
-    let err_id = format!("{id}-err");
+    let help_id = cat(&[&id, "-help"]);
+    let err_id = cat(&[&id, "-err"]);
     let error = st.errors.iter().find(|e| e.field == q.id).map(|e| e.code);
     let value = st.answers.get(&q.id).unwrap_or("");
     let mut described = Vec::new();
@@ -336,7 +345,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 let rid = if sm == Smiley::Bad {
                     id.clone()
                 } else {
-                    format!("{id}-{}", sm.key())
+                    cat(&[&id, "-", sm.key()])
                 };
                 el("label")
                     .a(
@@ -376,7 +385,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             max_length,
             multiline,
         } => {
-            let count_id = format!("{id}-count");
+            let count_id = cat(&[&id, "-count"]);
             described.push(count_id.clone());
             let used = crate::answer::char_count(value);
             let max = *max_length as usize;

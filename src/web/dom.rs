@@ -5,7 +5,10 @@
 //! Re-rendering patches the previous tree in place, so focus, caret position and IME state
 //! survive typing.
 
-use std::{cell::RefCell, rc::Rc};
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use voix_form::{
     Form,
@@ -13,15 +16,12 @@ use voix_form::{
     view::{Element as VElement, Node},
 };
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    Document, Element, Event, HtmlElement, HtmlInputElement, HtmlTextAreaElement, ShadowRoot,
-    ShadowRootInit, ShadowRootMode,
-};
+use web_sys::{Document, Element, Event, HtmlElement, ShadowRoot};
 
-use super::{console_error_with, effects, style};
+use super::{console_error_with, courier, effects, get, prop, set, style};
 use crate::{
     config::Config,
-    state::{Effect, Msg, Widget, outcome},
+    state::{Effect, Msg, Widget},
 };
 
 /// A mounted widget. Its listeners hold it alive (a deliberate cycle: a form lives as long as
@@ -34,13 +34,21 @@ struct Mount {
     /// The tree currently in the DOM, and its DOM node (the shadow root's last child).
     tree: Option<(Node, web_sys::Node)>,
     listeners: Vec<Closure<dyn FnMut(Event)>>,
+    courier: courier::Shared,
 }
 
 type App = Rc<RefCell<Mount>>;
 
 /// Mounts `form` into a new open shadow root on `host`.
-pub fn mount(host: Element, form: Form, cfg: Config, locale: Locale, nonce: Option<&str>) {
-    if let Err(e) = try_mount(host, form, cfg, locale, nonce) {
+pub fn mount(
+    host: Element,
+    form: Form,
+    cfg: Config,
+    locale: Locale,
+    nonce: Option<&str>,
+    courier: courier::Shared,
+) {
+    if let Err(e) = try_mount(host, form, cfg, locale, nonce, courier) {
         console_error_with("could not mount the form:", &e);
     }
 }
@@ -51,9 +59,12 @@ fn try_mount(
     cfg: Config,
     locale: Locale,
     nonce: Option<&str>,
+    courier: courier::Shared,
 ) -> Result<(), JsValue> {
-    let doc = host.owner_document().ok_or(JsValue::NULL)?;
-    let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let doc = super::window().document().ok_or(JsValue::NULL)?;
+    let init = js_sys::Object::new();
+    set(&init, "mode", &"open".into());
+    let root = host.attach_shadow(init.unchecked_ref())?;
     style::apply(&doc, &root, nonce);
     let app: App = Rc::new(RefCell::new(Mount {
         widget: Widget::new(form, locale),
@@ -62,6 +73,7 @@ fn try_mount(
         root: root.clone(),
         tree: None,
         listeners: Vec::new(),
+        courier,
     }));
     for ty in ["input", "change", "submit", "click"] {
         let owner = app.clone();
@@ -73,10 +85,9 @@ fn try_mount(
 }
 
 fn on_event(app: &App, ev: &Event) {
-    let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
-        return;
-    };
-    let msg = match ev.type_().as_str() {
+    // The events we listen to come from elements of our tree.
+    let target: Element = get(ev, "target").unchecked_into();
+    let msg = match prop(ev, "type").as_str() {
         "submit" => {
             ev.prevent_default();
             Msg::Submit {
@@ -95,17 +106,18 @@ fn on_event(app: &App, ev: &Event) {
             return;
         }
         _ => {
-            let (name, value) = if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
-                if i.type_() == "radio" && !i.checked() {
-                    return;
-                }
-                (i.name(), i.value())
-            } else if let Some(t) = target.dyn_ref::<HtmlTextAreaElement>() {
-                (t.name(), t.value())
-            } else {
+            // An input or a textarea (any other target has no `name`); a radio counts when it
+            // becomes checked.
+            let name = prop(&target, "name");
+            let unchecked_radio =
+                prop(&target, "type") == "radio" && get(&target, "checked").as_bool() != Some(true);
+            if name.is_empty() || unchecked_radio {
                 return;
-            };
-            Msg::Input { field: name, value }
+            }
+            Msg::Input {
+                field: name,
+                value: prop(&target, "value"),
+            }
         }
     };
     dispatch(app, msg);
@@ -121,27 +133,22 @@ fn dispatch(app: &App, msg: Msg) {
                 }
             }
             Effect::Focus(id) => focus(&app.borrow().root, id),
-            Effect::Post(body) => {
-                let url = app.borrow().cfg.responses_url();
+            Effect::Post { id, body } => {
+                let (url, courier) = {
+                    let m = app.borrow();
+                    (m.cfg.responses_url(), m.courier.clone())
+                };
                 let app = app.clone();
-                effects::request("POST", &url, Some(&body), move |result| {
-                    let msg = match result {
-                        Some((status, text)) => outcome(status, &text),
-                        None => Msg::Failed(voix_form::ErrorCode::Network),
-                    };
-                    dispatch(&app, msg);
-                });
+                courier.submit(id, &url, &body, Rc::new(move |msg| dispatch(&app, msg)));
             }
         }
     }
 }
 
 fn focus(root: &ShadowRoot, id: &str) {
-    if let Some(el) = root
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-    {
-        let _ = el.focus();
+    if let Some(el) = root.get_element_by_id(id) {
+        // Every element with an id in our tree is an HTML element.
+        let _ = el.unchecked_ref::<HtmlElement>().focus();
     }
 }
 
@@ -197,7 +204,8 @@ fn patch(
             Ok(dom)
         }
         (Node::Element(a), Node::Element(b)) if a.tag == b.tag => {
-            let el: Element = dom.clone().dyn_into()?;
+            // Same tag as the old tree: the node is that element.
+            let el: Element = dom.clone().unchecked_into();
             for (k, _) in &a.attrs {
                 if b.attr(k).is_none() {
                     el.remove_attribute(k)?;
@@ -240,20 +248,19 @@ fn patch(
 /// Values and checked states are properties: the attribute alone stops counting once the
 /// resident has typed. Only write when different, so the caret does not jump.
 fn sync_properties(el: &Element, e: &VElement) {
-    if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
-        let ty = i.type_();
-        if ty == "radio" || ty == "checkbox" {
-            i.set_checked(e.attr("checked").is_some());
-        } else {
-            let v = e.attr("value").unwrap_or("");
-            if i.value() != v {
-                i.set_value(v);
-            }
-        }
-    } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
+    if e.tag != "input" && e.tag != "textarea" {
+        return;
+    }
+    if matches!(e.attr("type"), Some("radio" | "checkbox")) {
+        set(
+            el,
+            "checked",
+            &JsValue::from_bool(e.attr("checked").is_some()),
+        );
+    } else {
         let v = e.attr("value").unwrap_or("");
-        if t.value() != v {
-            t.set_value(v);
+        if prop(el, "value") != v {
+            set(el, "value", &JsValue::from_str(v));
         }
     }
 }

@@ -3,9 +3,13 @@
 //! Requests carry no credentials (no cookies, ever) and a POST body is a string, which the
 //! browser labels `text/plain;charset=UTF-8`: a CORS-simple request, so no preflight.
 
+use crate::prelude::*;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use web_sys::{RequestCredentials, RequestInit, Response};
+use web_sys::Response;
+
+use super::set;
 
 #[wasm_bindgen]
 extern "C" {
@@ -15,45 +19,60 @@ extern "C" {
 }
 
 // `promise.then(f, f)`: one self-freeing function for both outcomes, so whichever way the
-// promise settles, nothing is left allocated.
-fn either(p: &Promise, f: &JsValue) {
-    p.unchecked_ref::<Thenable>().then(f, f);
+// promise settles, nothing is left allocated. Boxed, so every callback shares one instance of
+// wasm-bindgen's closure machinery.
+fn either(p: &Promise, f: Box<dyn FnOnce(JsValue)>) {
+    let f = Closure::once_into_js(f);
+    p.unchecked_ref::<Thenable>().then(&f, &f);
 }
 
-/// What an HTTP request came to: the status and body text, or `None` when no HTTP answer was
-/// read (offline, DNS, CORS refusal, aborted).
-pub type Outcome = Option<(u16, String)>;
+/// What an HTTP request came to: the status, body text and `Retry-After` header, or `None` when
+/// no HTTP answer was read (offline, DNS, CORS refusal, aborted).
+pub type Outcome = Option<(u16, String, Option<String>)>;
 
 /// Sends a request and calls `done` once with its outcome.
 ///
 /// Plain promise callbacks rather than `async`: the futures executor costs kilobytes of wasm,
 /// and two chained callbacks are all a request needs.
-pub fn request(method: &str, url: &str, body: Option<&str>, done: impl FnOnce(Outcome) + 'static) {
+///
+/// `done` is boxed: one copy of the two callbacks serves every caller.
+pub fn request(method: &str, url: &str, body: Option<&str>, done: Box<dyn FnOnce(Outcome)>) {
     let window = super::window();
-    let init = RequestInit::new();
-    init.set_method(method);
-    init.set_credentials(RequestCredentials::Omit);
+    // A plain object written through `Reflect.set`: web-sys' typed setters are one JS function
+    // each (and it has none for `keepalive`).
+    let init = js_sys::Object::new();
+    set(&init, "method", &method.into());
+    set(&init, "credentials", &"omit".into());
     if let Some(b) = body {
-        init.set_body(&JsValue::from_str(b));
+        set(&init, "body", &b.into());
+        // Outlives the page: an answer sent as the tab closes still arrives.
+        set(&init, "keepalive", &JsValue::TRUE);
     }
-    let on_response = Closure::once_into_js(move |v: JsValue| {
-        // A rejection brings an error object, not a Response.
-        let Some(resp) = v.dyn_ref::<Response>() else {
+    let on_response = Box::new(move |v: JsValue| {
+        // A rejection brings an error object, which has no status.
+        let Some(status) = super::get(&v, "status").as_f64() else {
             return done(None);
         };
-        let status = resp.status();
+        let resp: &Response = v.unchecked_ref();
+        let status = status as u16;
+        let wait = resp.headers().get("retry-after").ok().flatten();
         let Ok(text) = resp.text() else {
             return done(None);
         };
-        let on_text =
-            Closure::once_into_js(move |t: JsValue| done(t.as_string().map(|t| (status, t))));
-        either(&text, &on_text);
+        either(
+            &text,
+            Box::new(move |t: JsValue| done(t.as_string().map(|t| (status, t, wait)))),
+        );
     });
-    either(&window.fetch_with_str_and_init(url, &init), &on_response);
+    either(
+        &window.fetch_with_str_and_init(url, init.unchecked_ref()),
+        on_response,
+    );
 }
 
-/// 128 random bits as 32 hex characters, from the browser's CSPRNG; empty if it is missing
-/// (no browser that runs WebAssembly lacks it), and the answer then goes without an id.
+/// 128 random bits as 32 hex characters, from the browser's CSPRNG (or, were it missing — no
+/// browser that runs WebAssembly lacks it — from `Math.random`: an id must exist, the outbox is
+/// keyed by it).
 pub fn random_id() -> String {
     // Filled on the JS side and read back byte by byte: passing a `&mut [u8]` would link the
     // copy-back machinery for a 16-byte array.
@@ -63,10 +82,11 @@ pub fn random_id() -> String {
         .is_ok_and(|c| c.get_random_values_with_js_u8_array(&array).is_ok());
     let mut out = String::with_capacity(32);
     for i in 0..16 {
-        if !filled {
-            break;
-        }
-        let b = array.get_index(i);
+        let b = if filled {
+            array.get_index(i)
+        } else {
+            (js_sys::Math::random() * 256.0) as u8
+        };
         out.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
         out.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
     }

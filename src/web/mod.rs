@@ -1,8 +1,10 @@
 //! The only code that touches the browser (web-sys, js-sys, wasm-bindgen). It finds
 //! placeholders ([`entry`]), renders the view tree into a shadow root and turns DOM events into
-//! messages ([`dom`]), and carries out effects: network, focus, randomness ([`effects`]).
+//! messages ([`dom`]), and carries out effects: network, focus, randomness ([`effects`]), and delivers answers through
+//! the outbox ([`courier`]).
 //! Nothing here decides behaviour; that is `crate::state`.
 
+mod courier;
 mod dom;
 mod effects;
 mod entry;
@@ -18,23 +20,40 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
-    // The page's `window`, read directly: `web_sys::window()` probes four global names first,
-    // which costs bytes and buys nothing in a page.
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: web_sys::Window;
+    // The page's `window`, read by a getter each time: `web_sys::window()` probes four global
+    // names first, and a cached `thread_local` static links lazy-cell machinery; both cost bytes
+    // and buy nothing in a page.
+    type Global;
+    #[wasm_bindgen(static_method_of = Global, js_class = "globalThis", getter = window)]
+    fn window() -> web_sys::Window;
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    // One import to read and one to write any property, instead of a generated JS function per
+    // property and type (`HtmlInputElement.value`, `Url.origin`, …): kilobytes of glue saved.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
+    fn get(target: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn set(target: &wasm_bindgen::JsValue, key: &str, value: &wasm_bindgen::JsValue) -> bool;
+}
+
+/// A string property of a JS object; empty if missing or not a string.
+fn prop(target: &wasm_bindgen::JsValue, key: &str) -> alloc::string::String {
+    get(target, key).as_string().unwrap_or_default()
 }
 
 fn window() -> web_sys::Window {
-    WINDOW.with(web_sys::Window::clone)
+    Global::window()
 }
 
 /// One clear message for the webmaster in the console, prefixed so it is easy to find.
 fn console_error(msg: &str) {
-    web_sys::console::error_1(&format!("[voix] {msg}").into());
+    web_sys::console::error_1(&voix_form::cat(&["[voix] ", msg]).into());
 }
 
 /// [`console_error`] followed by the browser's own error object (logged as is: formatting a
 /// `JsValue` in Rust would ship a debug printer in the glue).
 fn console_error_with(msg: &str, err: &wasm_bindgen::JsValue) {
-    web_sys::console::error_2(&format!("[voix] {msg}").into(), err);
+    web_sys::console::error_2(&voix_form::cat(&["[voix] ", msg]).into(), err);
 }

@@ -93,7 +93,7 @@ test('axe-core finds no WCAG 2.1 A/AA violation: empty, errors, sent', async () 
   await context.close();
 });
 
-test('a failed POST shows a retryable error, keeps the answers, and the retry is stored once', async () => {
+test('a failed POST is kept in the outbox, says so, and is delivered once by the automatic retry', async () => {
   const { page, context } = await openPage('/mairie.html');
   await formIn(page).waitFor();
   const before = (await collector.export('satisfaction')).length;
@@ -106,18 +106,24 @@ test('a failed POST shows a retryable error, keeps the answers, and the retry is
   await page.locator('[data-voix-form] label.smiley').first().click();
   await page.locator('[data-voix-form] #v-commentaire').fill('Panne réseau');
   await page.locator('[data-voix-form] button[type=submit]').click();
-  const alert = page.locator('[data-voix-form] [role=alert]');
-  await alert.waitFor();
-  assert.match(await alert.textContent(), /vérifiez votre connexion/);
-  assert.equal(await page.locator('[data-voix-form] #v-commentaire').inputValue(), 'Panne réseau');
-  const retry = page.locator('[data-voix-form] button[type=submit]');
-  assert.equal(await retry.textContent(), 'Réessayer l’envoi');
-  await retry.click();
-  await page.locator('[data-voix-form] #v-thanks').waitFor();
+  // The truth first: not sent yet, but kept.
+  const queued = page.locator('[data-voix-form] .queued');
+  await queued.waitFor();
+  assert.match(await queued.textContent(), /Votre réponse sera envoyée dès que possible\./);
+  assert.equal((await deepFocus(page)).id, 'v-thanks', 'focus moves to the status heading');
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('voix-outbox')));
+  assert.equal(kept.length, 1);
+  assert.deepEqual(JSON.parse(kept[0].body).answers, { note: 'bad', commentaire: 'Panne réseau' });
+  // Then the retry (after 0.5 to 1 s) delivers it, and the view says so.
+  await page.locator('[data-voix-form] .thanks:not(.queued)').waitFor();
+  const live = await page.locator('[data-voix-form] [role=status]').first().textContent();
+  assert.equal(live, 'Votre réponse a bien été envoyée.');
   const rows = await collector.export('satisfaction');
   assert.equal(rows.length, before + 1);
   assert.deepEqual(rows.at(-1).answers, { note: 'bad', commentaire: 'Panne réseau' });
+  assert.equal(rows.at(-1).submission_id, kept[0].id);
   assert.equal(posts, 2);
+  assert.equal(await page.evaluate(() => localStorage.getItem('voix-outbox')), null, 'nothing left behind');
   await context.close();
 });
 

@@ -6,7 +6,8 @@
 //! Requests without `Origin` (curl, server-to-server, old browsers on same-origin forms) pass:
 //! they are not made by a web page on behalf of a visitor, and refusing them protects nothing.
 //! Allowed cross-origin requests get `Access-Control-Allow-Origin` on every response, errors
-//! included, so the widget can read the error code.
+//! included, so the widget can read the error code, and `Access-Control-Expose-Headers:
+//! retry-after`, so its outbox can honour the wait a 429 asks for.
 
 use axum::{
     extract::{Request, State},
@@ -40,8 +41,14 @@ pub(super) async fn check_origin(
     };
     let mut res = next.run(req).await;
     if let Some(origin) = allow {
-        res.headers_mut()
-            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        let headers = res.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        // The widget's outbox waits as long as a 429 or 503 says; a cross-origin page can only
+        // read that header when it is exposed.
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after"),
+        );
     }
     vary(res)
 }

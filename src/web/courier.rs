@@ -1,0 +1,230 @@
+//! Carries answers to their endpoint and keeps them until it confirms: the web side of
+//! [`crate::outbox`], which decides everything; this module only does storage, timers, network
+//! and page events.
+//!
+//! One courier per page, shared by every widget on it. `localStorage` is the source of truth
+//! (read before and written after every change, so two tabs of the same site never overwrite
+//! each other's answers); when the browser refuses storage (private mode, quota, disabled) the
+//! outbox lives in memory for as long as the page does, and the console says so once.
+//!
+//! When it sends: at once on submit; on page load, on `online` and when the page is hidden or
+//! shown (every entry the endpoint did not ask to hold); on a timer for the next retry. Never
+//! while `navigator.onLine` is false. Every POST is `keepalive`, so one in flight when the tab
+//! closes still reaches the endpoint; its entry stays until a later page load sees it confirmed.
+
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Event, Storage};
+
+use super::effects;
+use crate::{
+    outbox::{Outbox, STORAGE_KEY, Verdict, retry_after, verdict},
+    state::{Msg, outcome},
+};
+
+/// Hears what became of an answer: the widget that sent it.
+pub type Waiter = Rc<dyn Fn(Msg)>;
+type Listener = Closure<dyn FnMut(Event)>;
+
+/// The page's courier.
+pub struct Courier {
+    /// `None` once the browser has refused storage: then `memory` holds the outbox, in the
+    /// same text form.
+    storage: RefCell<Option<Storage>>,
+    memory: RefCell<String>,
+    /// Ids with a request in flight from this page.
+    flying: RefCell<Vec<String>>,
+    /// Widgets on this page waiting for the fate of their answer, by id.
+    waiters: RefCell<Vec<(String, Waiter)>>,
+    /// When the pending retry timer fires (ms since the epoch), or `f64::INFINITY`.
+    wake: Cell<f64>,
+    /// Called by the timer (with no argument) and by page events (with the event).
+    on_wake: RefCell<Option<Listener>>,
+}
+
+pub type Shared = Rc<Courier>;
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn warn(msg: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(msg));
+}
+
+/// The page's courier, listening to `online`, `pagehide` and `visibilitychange`, with what an
+/// earlier page left in the outbox already on its way.
+pub fn start() -> Shared {
+    let window = super::window();
+    let storage = window.local_storage().ok().flatten();
+    let refused = storage.is_none();
+    let courier = Rc::new(Courier {
+        storage: RefCell::new(storage),
+        memory: RefCell::default(),
+        flying: RefCell::default(),
+        waiters: RefCell::default(),
+        wake: Cell::new(f64::INFINITY),
+        on_wake: RefCell::default(),
+    });
+    if refused {
+        courier.refused();
+    }
+    // A deliberate cycle: the courier lives as long as the page.
+    let me = courier.clone();
+    let on_wake = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+        // An event — back online, or the page hidden (maybe closed for good: the last chance)
+        // or shown again — sends everything the endpoint did not ask to hold; the timer, only
+        // what is due.
+        let eager = !ev.is_undefined();
+        if !eager {
+            me.wake.set(f64::INFINITY);
+        }
+        me.flush(eager);
+    });
+    let f = on_wake.as_ref().unchecked_ref();
+    let _ = window.add_event_listener_with_callback("online", f);
+    let _ = window.add_event_listener_with_callback("pagehide", f);
+    if let Some(d) = window.document() {
+        let _ = d.add_event_listener_with_callback("visibilitychange", f);
+    }
+    *courier.on_wake.borrow_mut() = Some(on_wake);
+    courier.flush(true);
+    courier
+}
+
+impl Courier {
+    fn refused(&self) {
+        warn("[voix] no localStorage: unsent answers are retried only while the page is open");
+    }
+
+    fn load(&self) -> Outbox {
+        let text = match &*self.storage.borrow() {
+            Some(s) => s.get_item(STORAGE_KEY).ok().flatten().unwrap_or_default(),
+            None => self.memory.borrow().clone(),
+        };
+        Outbox::parse(&text)
+    }
+
+    fn save(&self, outbox: &Outbox) {
+        let text = outbox.to_json();
+        let stored = match &*self.storage.borrow() {
+            // Nothing of ours lingers in the site's storage once everything is delivered.
+            Some(s) if outbox.entries.is_empty() => s.remove_item(STORAGE_KEY).is_ok(),
+            Some(s) => s.set_item(STORAGE_KEY, &text).is_ok(),
+            None => false,
+        };
+        if !stored {
+            if self.storage.take().is_some() {
+                self.refused();
+            }
+            *self.memory.borrow_mut() = text;
+        }
+    }
+
+    /// Keeps a new answer (unless the outbox is full: then it is sent once without a copy, and
+    /// if that fails the resident is told and may retry) and sends it; `waiter` hears its fate.
+    pub fn submit(self: &Rc<Self>, id: String, url: &str, body: &str, waiter: Waiter) {
+        let mut outbox = self.load();
+        outbox.expire(now());
+        let kept = outbox.add(&id, url, body, now()).is_ok();
+        self.save(&outbox);
+        if !online() {
+            // Sent on `online`; meanwhile nothing is lost and nothing is tried.
+            waiter(outcome(None, "", kept));
+            if !kept {
+                return;
+            }
+        }
+        self.waiters.borrow_mut().push((id.clone(), waiter));
+        self.send(id, url.to_owned(), body.to_owned());
+    }
+
+    /// Sends what is due (with `eager`, also what only waits for its backoff), then sets the
+    /// timer for what is left.
+    fn flush(self: &Rc<Self>, eager: bool) {
+        if !online() {
+            return;
+        }
+        let mut outbox = self.load();
+        if outbox.expire(now()) > 0 {
+            warn("[voix] answers unsent for 7 days were dropped");
+            self.save(&outbox);
+        }
+        for e in outbox.due(now(), eager) {
+            self.send(e.id.clone(), e.url.clone(), e.body.clone());
+        }
+        self.arm(&outbox);
+    }
+
+    fn send(self: &Rc<Self>, id: String, url: String, body: String) {
+        if !online() || self.flying.borrow().contains(&id) {
+            return;
+        }
+        self.flying.borrow_mut().push(id.clone());
+        let me = self.clone();
+        let done = move |result| me.settle(&id, result);
+        effects::request("POST", &url, Some(&body), Box::new(done));
+    }
+
+    /// What a POST came to: the outbox keeps, reschedules or drops the entry, and the widget
+    /// that sent it (if it is on this page) hears about it.
+    fn settle(self: &Rc<Self>, id: &str, result: effects::Outcome) {
+        self.flying.borrow_mut().retain(|f| f != id);
+        let (status, text, wait) = match result {
+            Some((s, t, w)) => (Some(s), t, w),
+            None => (None, String::new(), None),
+        };
+        let mut outbox = self.load();
+        let kept = match verdict(status) {
+            Verdict::Retry => {
+                let told = wait.as_deref().and_then(retry_after);
+                outbox.retry(id, now(), told, js_sys::Math::random())
+            }
+            _ => outbox.remove(id),
+        };
+        self.save(&outbox);
+        let msg = outcome(status, &text, kept);
+        let settled = !matches!(msg, Msg::Queued);
+        let waiter = {
+            let mut waiters = self.waiters.borrow_mut();
+            let i = waiters.iter().position(|(w, _)| w == id);
+            match i {
+                Some(i) if settled => Some(waiters.swap_remove(i).1),
+                Some(i) => Some(waiters[i].1.clone()),
+                None => None,
+            }
+        };
+        if let Some(waiter) = waiter {
+            waiter(msg);
+        }
+        self.arm(&outbox);
+    }
+
+    /// Sets the timer for the earliest retry, unless it already fires by then.
+    fn arm(&self, outbox: &Outbox) {
+        let Some(at) = outbox.wake(&self.flying.borrow()) else {
+            return;
+        };
+        let at = at as f64;
+        if at >= self.wake.get() {
+            return;
+        }
+        self.wake.set(at);
+        if let Some(f) = &*self.on_wake.borrow() {
+            let delay = (at - js_sys::Date::now()).max(0.0) as i32 + 20;
+            let _ = super::window().set_timeout_with_callback_and_timeout_and_arguments_0(
+                f.as_ref().unchecked_ref(),
+                delay,
+            );
+        }
+    }
+}
+
+fn online() -> bool {
+    let navigator = super::get(&super::window(), "navigator");
+    super::get(&navigator, "onLine").as_bool() != Some(false)
+}
