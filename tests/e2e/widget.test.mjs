@@ -70,9 +70,14 @@ test('keyboard only: answer the demo page, submit, and the answer is in the data
   await context.close();
 });
 
-test('axe-core finds no WCAG 2.1 A/AA violation: empty, errors, sent', async () => {
+test('axe-core finds no WCAG 2.1 A/AA violation: empty, errors, queued, sent', async () => {
   const { page, context } = await openPage('/mairie.html');
   await formIn(page).waitFor();
+  // The first POST fails, so the answer waits in the outbox before the retry delivers it.
+  let posts = 0;
+  await page.route('**/v1/forms/satisfaction/responses', (route) =>
+    ++posts === 1 ? route.abort('internetdisconnected') : route.continue(),
+  );
   const states = {};
   states.empty = await axeCheck(page);
   await page.locator('[data-voix-form] button[type=submit]').click();
@@ -80,7 +85,9 @@ test('axe-core finds no WCAG 2.1 A/AA violation: empty, errors, sent', async () 
   states.errors = await axeCheck(page);
   await page.locator('[data-voix-form] label.smiley').nth(1).click();
   await page.locator('[data-voix-form] button[type=submit]').click();
-  await page.locator('[data-voix-form] #v-thanks').waitFor();
+  await page.locator('[data-voix-form] .queued').waitFor();
+  states.queued = await axeCheck(page);
+  await page.locator('[data-voix-form] .thanks:not(.queued)').waitFor();
   states.sent = await axeCheck(page);
   for (const [state, violations] of Object.entries(states)) {
     assert.deepEqual(
@@ -111,6 +118,11 @@ test('a failed POST is kept in the outbox, says so, and is delivered once by the
   await queued.waitFor();
   assert.match(await queued.textContent(), /Votre réponse sera envoyée dès que possible\./);
   assert.equal((await deepFocus(page)).id, 'v-thanks', 'focus moves to the status heading');
+  assert.equal(
+    await page.locator('[data-voix-form] [role=status]').first().textContent(),
+    'Votre réponse sera envoyée dès que possible.',
+    'the live region says it is queued, not sent',
+  );
   const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('voix-outbox')));
   assert.equal(kept.length, 1);
   assert.deepEqual(JSON.parse(kept[0].body).answers, { note: 'bad', commentaire: 'Panne réseau' });
@@ -126,6 +138,61 @@ test('a failed POST is kept in the outbox, says so, and is delivered once by the
   assert.equal(await page.evaluate(() => localStorage.getItem('voix-outbox')), null, 'nothing left behind');
   await context.close();
 });
+
+// Private browsing, a full quota or a setting can refuse storage: the widget keeps the answer in
+// memory, says so once in the console, and never throws into the page.
+for (const [refusal, init] of [
+  [
+    'localStorage itself throws',
+    () =>
+      Object.defineProperty(window, 'localStorage', {
+        get() {
+          throw new DOMException('The operation is insecure.', 'SecurityError');
+        },
+      }),
+  ],
+  [
+    'every write is over quota',
+    () => {
+      Storage.prototype.setItem = () => {
+        throw new DOMException('quota', 'QuotaExceededError');
+      };
+    },
+  ],
+]) {
+  test(`storage refused (${refusal}): the answer is retried from memory and delivered once`, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const messages = [];
+    page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => messages.push(`uncaught: ${e.message}`));
+    await page.addInitScript(init);
+    await page.goto(collector.url + '/mairie.html');
+    await formIn(page).waitFor();
+    const before = (await collector.export('satisfaction')).length;
+    let posts = 0;
+    await page.route('**/v1/forms/satisfaction/responses', (route) =>
+      ++posts === 1 ? route.abort('internetdisconnected') : route.continue(),
+    );
+    await page.locator('[data-voix-form] label.smiley').nth(2).click();
+    await page.locator('[data-voix-form] #v-commentaire').fill(`sans stockage (${refusal})`);
+    await page.locator('[data-voix-form] button[type=submit]').click();
+    await page.locator('[data-voix-form] .queued').waitFor();
+    await page.locator('[data-voix-form] .thanks:not(.queued)').waitFor();
+    const rows = await collector.export('satisfaction');
+    assert.equal(rows.length, before + 1);
+    assert.equal(rows.at(-1).answers.commentaire, `sans stockage (${refusal})`);
+    assert.equal(posts, 2);
+    const warnings = messages.filter((m) => m.includes('[voix]'));
+    assert.deepEqual(
+      warnings,
+      ['warning: [voix] no localStorage: unsent answers are retried only while the page is open'],
+      messages.join('\n'),
+    );
+    assert.equal(messages.filter((m) => m.startsWith('uncaught')).length, 0, messages.join('\n'));
+    await context.close();
+  });
+}
 
 test('the POST is a CORS-simple text/plain request without credentials', async () => {
   const { page, context } = await openPage('/mairie.html');
