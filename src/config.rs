@@ -255,6 +255,6 @@ mod tests {
         assert_eq!(locale(Some("en"), Some("fr")), Locale::En);
         assert_eq!(locale(Some("zz"), Some("en-GB")), Locale::En);
         assert_eq!(locale(None, None), Locale::Fr);
-        assert_eq!(locale(None, Some("de")), Locale::Fr);
+        assert_eq!(locale(None, Some("pt")), Locale::Fr);
     }
 }

@@ -1,6 +1,7 @@
 //! The no-JS form pages (`/f/{id}`), driven in-process through `tower::ServiceExt::oneshot`:
 //! the page and its headers, urlencoded posts (stored once, re-rendered with errors, refused from
-//! foreign origins), the thank-you page, and HTML error pages.
+//! foreign origins), the thank-you page, HTML error pages, and the page's language (`?lang=`,
+//! `Accept-Language`).
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -80,8 +81,13 @@ fn site() -> Site {
 }
 
 impl Reply {
-    /// Asserts an HTML page with the page headers.
+    /// Asserts a French HTML page with the page headers.
     fn page(&self, status: StatusCode) -> String {
+        self.page_in(status, "fr")
+    }
+
+    /// Asserts an HTML page in language `lang` with the page headers.
+    fn page_in(&self, status: StatusCode, lang: &str) -> String {
         let body = self.text();
         assert_eq!(self.status, status, "{body}");
         assert_eq!(
@@ -93,7 +99,11 @@ impl Reply {
         assert_eq!(self.header(header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"));
         let csp = self.header(header::CONTENT_SECURITY_POLICY).unwrap();
         assert!(csp.starts_with("default-src 'none'; "), "{csp}");
-        assert!(body.starts_with("<!DOCTYPE html>\n<html lang=\"fr\">"));
+        assert_eq!(self.header(header::CONTENT_LANGUAGE), Some(lang));
+        assert!(self.varies_on_accept_language(), "{:?}", self.headers);
+        let dir = if lang == "ar" { " dir=\"rtl\"" } else { "" };
+        let root = format!("<!DOCTYPE html>\n<html lang=\"{lang}\"{dir}>\n");
+        assert!(body.starts_with(&root), "{body}");
         assert!(
             body.contains(
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -103,6 +113,14 @@ impl Reply {
         assert_eq!(body.matches("<main>").count(), 1);
         assert!(!body.contains("<script"), "{body}");
         body
+    }
+
+    fn varies_on_accept_language(&self) -> bool {
+        self.headers
+            .get_all(header::VARY)
+            .iter()
+            .flat_map(|v| v.to_str().unwrap().split(','))
+            .any(|v| v.trim().eq_ignore_ascii_case("accept-language"))
     }
 
     /// The hidden submission id of a form page.
@@ -126,6 +144,7 @@ fn post(form: &str, body: impl Into<Body>) -> Request<Body> {
     post_from(form, &format!("https://{HOST}"), body)
 }
 
+/// `form` is the form's id, maybe with a query (`avis?lang=es`).
 fn post_from(form: &str, origin: &str, body: impl Into<Body>) -> Request<Body> {
     Request::post(format!("/f/{form}"))
         .header(header::HOST, HOST)
@@ -202,6 +221,7 @@ async fn a_valid_post_is_stored_then_redirected_to_the_thanks_page() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci"));
     assert_eq!(r.header(header::CACHE_CONTROL), Some("no-store"));
+    assert!(r.varies_on_accept_language());
     let rows = stored(&state).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].submission_id.as_deref(), Some(SID));
@@ -437,4 +457,177 @@ async fn only_answers_about_to_be_stored_are_rate_limited_and_come_back_kept() {
     assert!(html.contains("name=\"note\" value=\"bad\" checked"));
     assert_eq!(r.submission_id(), other);
     assert_eq!(stored(&state).await.len(), 1);
+}
+
+fn get_accepting(path: &str, accept_language: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT_LANGUAGE, accept_language)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn lang_in_the_query_gives_the_page_in_german() {
+    let state = site().state();
+    // The query wins over the browser's languages.
+    let r = send(&state, get_accepting("/f/avis?lang=de", "ar, fr;q=0.5")).await;
+    let html = r.page_in(StatusCode::OK, "de");
+    assert!(
+        html.contains("<div class=\"voix\" lang=\"de\"><form"),
+        "{html}"
+    );
+    assert!(html.contains(
+        "<p class=\"note\">Fragen mit dem Hinweis „erforderlich“ müssen beantwortet werden.</p>"
+    ));
+    assert!(html.contains("<span class=\"req\">(erforderlich)</span>"));
+    assert!(html.contains("<span class=\"lbl\">Nicht gut</span>"));
+    assert!(html.contains("<span class=\"lbl\">Sehr gut</span>"));
+    assert!(html.contains("Höchstens 10 Zeichen."));
+    assert!(html.contains("<button type=\"submit\">Absenden</button>"));
+    // Posting keeps the language; the form's own words are shown as written.
+    assert!(
+        html.contains("method=\"post\" action=\"/f/avis?lang=de\""),
+        "{html}"
+    );
+    assert!(html.contains("Comment ça s&#39;est passé ?"));
+    // A regional tag is its language, carried on as the language alone.
+    let r = send(&state, get("/f/avis?lang=de-CH")).await;
+    let html = r.page_in(StatusCode::OK, "de");
+    assert!(html.contains("action=\"/f/avis?lang=de\""), "{html}");
+}
+
+#[tokio::test]
+async fn accept_language_picks_arabic_right_to_left() {
+    let state = site().state();
+    let r = send(&state, get_accepting("/f/avis", "ar-MA,fr;q=0.5")).await;
+    let html = r.page_in(StatusCode::OK, "ar");
+    assert!(
+        html.contains("<div class=\"voix\" lang=\"ar\" dir=\"rtl\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<button type=\"submit\">إرسال</button>"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"req\">(مطلوب)</span>"));
+    assert!(html.contains("الحد الأقصى لعدد الأحرف: 10."));
+    // Chosen by the browser, not the URL: nothing to carry on.
+    assert!(html.contains("action=\"/f/avis\""), "{html}");
+}
+
+#[tokio::test]
+async fn the_best_supported_language_or_french() {
+    let state = site().state();
+    for (accept, lang, button) in [
+        ("xx, en;q=0.8", "en", "Send"),
+        ("pt-BR, es;q=0.4, nl-BE;q=0.6, *;q=0.9", "nl", "Versturen"),
+        ("it;q=0, en;q=0.1", "en", "Send"),
+        ("zz, *", "fr", "Envoyer"),
+        ("en;q=nonsense", "fr", "Envoyer"),
+    ] {
+        let r = send(&state, get_accepting("/f/avis", accept)).await;
+        let html = r.page_in(StatusCode::OK, lang);
+        let want = format!("<button type=\"submit\">{button}</button>");
+        assert!(html.contains(&want), "{accept}: {html}");
+    }
+    // An unknown `lang` is ignored: the header decides, else French.
+    let r = send(&state, get_accepting("/f/avis?lang=zz", "it-IT")).await;
+    r.page_in(StatusCode::OK, "it");
+    let r = send(&state, get("/f/avis?lang=zz")).await;
+    let html = r.page(StatusCode::OK);
+    assert!(html.contains("action=\"/f/avis\""), "{html}");
+    let r = send(&state, get("/f/avis")).await;
+    r.page(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_invalid_post_in_spanish_comes_back_in_spanish() {
+    let state = site().state();
+    let r = send(
+        &state,
+        post(
+            "avis?lang=es",
+            format!("commentaire=demasiado+largo&_id={SID}"),
+        ),
+    )
+    .await;
+    let html = r.page_in(StatusCode::UNPROCESSABLE_ENTITY, "es");
+    assert!(html.contains("<title>Error: Votre avis"), "{html}");
+    assert!(
+        html.contains("<h2 id=\"v-summary-title\">Hay 2 errores en el formulario:</h2>"),
+        "{html}"
+    );
+    assert!(html.contains(": Elija una respuesta.</a>"), "{html}");
+    assert!(html.contains(
+        "<p class=\"err\" id=\"v-commentaire-err\">Su texto es demasiado largo: 10 caracteres como máximo.</p>"
+    ));
+    assert!(html.contains("<button type=\"submit\">Enviar</button>"));
+    assert!(html.contains("action=\"/f/avis?lang=es\""), "{html}");
+    assert!(html.contains("value=\"demasiado largo\""));
+    // Negotiated like the page: the browser's language when the URL names none.
+    let post_accepting = Request::post("/f/avis")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("https://{HOST}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT_LANGUAGE, "it-CH, fr;q=0.9")
+        .body(Body::from("commentaire=x"))
+        .unwrap();
+    let html = send(&state, post_accepting)
+        .await
+        .page_in(StatusCode::UNPROCESSABLE_ENTITY, "it");
+    assert!(html.contains("C’è 1 errore nel modulo:"), "{html}");
+    assert!(html.contains("action=\"/f/avis\""), "{html}");
+}
+
+#[tokio::test]
+async fn the_language_is_kept_to_the_thanks_page_and_back_links() {
+    let state = site().state();
+    let r = send(&state, post("avis?lang=nl", format!("note=good&_id={SID}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci?lang=nl"));
+    assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("nl"));
+    let html = send(&state, get("/f/avis/merci?lang=nl"))
+        .await
+        .page_in(StatusCode::OK, "nl");
+    assert!(
+        html.contains("<h1 id=\"v-thanks\" tabindex=\"-1\">Bedankt!</h1>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<title>Antwoord verstuurd: Votre avis"),
+        "{html}"
+    );
+    // Without `?lang=`, the redirect carries nothing: the next request negotiates again.
+    let other = "fedcba9876543210fedcba9876543210";
+    let mut req = post("avis", format!("note=bad&_id={other}"));
+    req.headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, "en".parse().unwrap());
+    let r = send(&state, req).await;
+    assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci"));
+    assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("en"));
+    // Error pages: their words, and the link back to the form keeps `?lang=`.
+    let r = send(&state, post("avis?lang=it", "note=good&note=bad")).await;
+    let html = r.page_in(StatusCode::BAD_REQUEST, "it");
+    assert!(html.contains("<h1>Invio illeggibile</h1>"), "{html}");
+    assert!(
+        html.contains("<a href=\"/f/avis?lang=it\">Torna al modulo</a>"),
+        "{html}"
+    );
+    let r = send(
+        &state,
+        post_from("avis?lang=ar", "https://evil.example", "note=good"),
+    )
+    .await;
+    let html = r.page_in(StatusCode::FORBIDDEN, "ar");
+    assert!(html.contains("<h1>تم رفض الإرسال</h1>"), "{html}");
+    assert!(html.contains("<a href=\"/f/avis?lang=ar\">العودة إلى النموذج</a>"));
+    let html = send(&state, get_accepting("/f/nope", "de"))
+        .await
+        .page_in(StatusCode::NOT_FOUND, "de");
+    assert!(html.contains("<h1>Formular nicht gefunden</h1>"), "{html}");
+    let html = send(&state, get("/f/avis/x?lang=en"))
+        .await
+        .page_in(StatusCode::NOT_FOUND, "en");
+    assert!(html.contains("<h1>Form not found</h1>"), "{html}");
 }

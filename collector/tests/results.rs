@@ -617,19 +617,29 @@ fn documented_operations(doc: &Value) -> Vec<(String, String)> {
     ops
 }
 
-/// The path literals given to `.route(` in the router's source files.
+/// The path literals given to `.route(` in the router's source files (submodules included).
 fn routes_in_source() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for (i, _) in text.match_indices(".route(") {
-            let rest = text[i + ".route(".len()..].trim_start();
-            if let Some(rest) = rest.strip_prefix('"') {
-                found.push(rest[..rest.find('"').unwrap()].to_owned());
+    fn scan(dir: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                scan(&path, found);
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            for (i, _) in text.match_indices(".route(") {
+                let rest = text[i + ".route(".len()..].trim_start();
+                if let Some(rest) = rest.strip_prefix('"') {
+                    found.push(rest[..rest.find('"').unwrap()].to_owned());
+                }
             }
         }
     }
+    let mut found = Vec::new();
+    scan(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes"),
+        &mut found,
+    );
     found
 }
 

@@ -2,6 +2,11 @@
 //!
 //! Templates hold `{n}` where a number goes; [`fill`] puts it in. Every string is plain text:
 //! renderers escape it, so a site's override can never inject markup.
+//!
+//! French and English are always compiled in. German, Spanish, Italian, Dutch and Arabic are
+//! behind the `locales` feature: the collector's no-JS page speaks them, but each table costs
+//! the widget's wasm bytes its size budget does not have. Without the feature the variants do
+//! not exist, so nothing of them can be linked and [`Locale::parse`] does not know their tags.
 
 use crate::prelude::*;
 
@@ -15,10 +20,42 @@ pub enum Locale {
     Fr,
     /// English.
     En,
+    /// German.
+    #[cfg(feature = "locales")]
+    De,
+    /// Spanish.
+    #[cfg(feature = "locales")]
+    Es,
+    /// Italian.
+    #[cfg(feature = "locales")]
+    It,
+    /// Dutch.
+    #[cfg(feature = "locales")]
+    Nl,
+    /// Arabic (Modern Standard), written right to left.
+    #[cfg(feature = "locales")]
+    Ar,
 }
 
 impl Locale {
-    /// The locale for a BCP 47 tag such as `fr-FR` or `en`; unknown tags give `None`.
+    /// Every compiled-in locale, French first.
+    pub const ALL: &[Locale] = &[
+        Locale::Fr,
+        Locale::En,
+        #[cfg(feature = "locales")]
+        Locale::De,
+        #[cfg(feature = "locales")]
+        Locale::Es,
+        #[cfg(feature = "locales")]
+        Locale::It,
+        #[cfg(feature = "locales")]
+        Locale::Nl,
+        #[cfg(feature = "locales")]
+        Locale::Ar,
+    ];
+
+    /// The locale for a BCP 47 tag such as `fr-FR`, `en` or `nl_BE` (its primary language
+    /// decides); unknown tags, and tags of locales not compiled in, give `None`.
     pub fn parse(tag: &str) -> Option<Locale> {
         let primary = tag
             .split(['-', '_'])
@@ -28,6 +65,16 @@ impl Locale {
         match primary.as_str() {
             "fr" => Some(Locale::Fr),
             "en" => Some(Locale::En),
+            #[cfg(feature = "locales")]
+            "de" => Some(Locale::De),
+            #[cfg(feature = "locales")]
+            "es" => Some(Locale::Es),
+            #[cfg(feature = "locales")]
+            "it" => Some(Locale::It),
+            #[cfg(feature = "locales")]
+            "nl" => Some(Locale::Nl),
+            #[cfg(feature = "locales")]
+            "ar" => Some(Locale::Ar),
             _ => None,
         }
     }
@@ -37,7 +84,30 @@ impl Locale {
         match self {
             Locale::Fr => "fr",
             Locale::En => "en",
+            #[cfg(feature = "locales")]
+            Locale::De => "de",
+            #[cfg(feature = "locales")]
+            Locale::Es => "es",
+            #[cfg(feature = "locales")]
+            Locale::It => "it",
+            #[cfg(feature = "locales")]
+            Locale::Nl => "nl",
+            #[cfg(feature = "locales")]
+            Locale::Ar => "ar",
         }
+    }
+
+    /// Whether the locale is written right to left (`dir="rtl"`): Arabic only.
+    #[cfg(feature = "locales")]
+    pub fn rtl(self) -> bool {
+        self == Locale::Ar
+    }
+
+    /// Whether the locale is written right to left (`dir="rtl"`): never without the `locales`
+    /// feature. A constant, so the widget's `dir` attribute code folds away.
+    #[cfg(not(feature = "locales"))]
+    pub const fn rtl(self) -> bool {
+        false
     }
 
     /// The default strings of this locale.
@@ -45,6 +115,16 @@ impl Locale {
         match self {
             Locale::Fr => &FR,
             Locale::En => &EN,
+            #[cfg(feature = "locales")]
+            Locale::De => &DE,
+            #[cfg(feature = "locales")]
+            Locale::Es => &ES,
+            #[cfg(feature = "locales")]
+            Locale::It => &IT,
+            #[cfg(feature = "locales")]
+            Locale::Nl => &NL,
+            #[cfg(feature = "locales")]
+            Locale::Ar => &AR,
         }
     }
 }
@@ -225,6 +305,164 @@ static EN: Strings = Strings {
     },
 };
 
+// The tables below are translations of the French one: plain words, the resident addressed
+// politely (Sie, usted, Lei, u; Arabic in the impersonal يرجى "please"). Arabic counts are
+// written "number of …: {n}", since its nouns agree with the number in ways one template cannot.
+
+#[cfg(feature = "locales")]
+static DE: Strings = Strings {
+    required: "(erforderlich)",
+    required_note: "Fragen mit dem Hinweis „erforderlich“ müssen beantwortet werden.",
+    smileys: ["Nicht gut", "Mittel", "Sehr gut"],
+    submit: "Absenden",
+    retry: "Erneut senden",
+    sending: "Wird gesendet…",
+    thanks_title: "Vielen Dank!",
+    thanks_body: "Ihre Antwort wurde gesendet.",
+    queued_title: "Antwort wartet auf den Versand",
+    queued_body: "Ihre Antwort wird so bald wie möglich gesendet.",
+    summary_one: "Das Formular enthält {n} Fehler:",
+    summary_many: "Das Formular enthält {n} Fehler:",
+    chars_left: "Sie können noch {n} Zeichen eingeben.",
+    chars_over: "{n} Zeichen zu viel.",
+    kept: "Ihre Antworten bleiben erhalten: Sie können es erneut versuchen.",
+    errors: ErrorStrings {
+        required_choice: "Bitte wählen Sie eine Antwort.",
+        required_text: "Bitte geben Sie eine Antwort ein.",
+        too_long: "Ihr Text ist zu lang: höchstens {n} Zeichen.",
+        unknown_choice: "Bitte wählen Sie eine der vorgegebenen Antworten.",
+        rejected: "Das Formular wurde geändert: Bitte laden Sie die Seite neu und antworten Sie \
+                   erneut.",
+        network: "Senden fehlgeschlagen: Bitte prüfen Sie Ihre Internetverbindung.",
+        server: "Senden fehlgeschlagen: Der Dienst antwortet nicht richtig.",
+        rate_limited: "Zu viele Antworten in kurzer Zeit: Bitte versuchen Sie es in einer \
+                       Minute erneut.",
+        not_found: "Dieses Formular gibt es nicht mehr.",
+    },
+};
+
+#[cfg(feature = "locales")]
+static ES: Strings = Strings {
+    required: "(obligatorio)",
+    required_note: "Las preguntas marcadas con «obligatorio» necesitan una respuesta.",
+    smileys: ["Mal", "Regular", "Muy bien"],
+    submit: "Enviar",
+    retry: "Reintentar el envío",
+    sending: "Enviando…",
+    thanks_title: "¡Gracias!",
+    thanks_body: "Su respuesta se ha enviado correctamente.",
+    queued_title: "Respuesta pendiente de envío",
+    queued_body: "Su respuesta se enviará lo antes posible.",
+    summary_one: "Hay {n} error en el formulario:",
+    summary_many: "Hay {n} errores en el formulario:",
+    chars_left: "Le quedan {n} caracteres.",
+    chars_over: "{n} caracteres de más.",
+    kept: "Sus respuestas se conservan: puede volver a intentarlo.",
+    errors: ErrorStrings {
+        required_choice: "Elija una respuesta.",
+        required_text: "Escriba una respuesta.",
+        too_long: "Su texto es demasiado largo: {n} caracteres como máximo.",
+        unknown_choice: "Elija una de las respuestas propuestas.",
+        rejected: "El formulario ha cambiado: vuelva a cargar la página y responda de nuevo.",
+        network: "No se ha podido enviar: compruebe su conexión.",
+        server: "No se ha podido enviar: el servicio no responde correctamente.",
+        rate_limited: "Demasiados envíos en poco tiempo: vuelva a intentarlo dentro de un \
+                       minuto.",
+        not_found: "Este formulario ya no existe.",
+    },
+};
+
+#[cfg(feature = "locales")]
+static IT: Strings = Strings {
+    required: "(obbligatorio)",
+    required_note: "Le domande contrassegnate con «obbligatorio» richiedono una risposta.",
+    smileys: ["Non bene", "Così così", "Molto bene"],
+    submit: "Invia",
+    retry: "Riprova l’invio",
+    sending: "Invio in corso…",
+    thanks_title: "Grazie!",
+    thanks_body: "La sua risposta è stata inviata.",
+    queued_title: "Risposta in attesa di invio",
+    queued_body: "La sua risposta sarà inviata appena possibile.",
+    summary_one: "C’è {n} errore nel modulo:",
+    summary_many: "Ci sono {n} errori nel modulo:",
+    chars_left: "Le restano {n} caratteri.",
+    chars_over: "{n} caratteri di troppo.",
+    kept: "Le sue risposte sono state conservate: può riprovare.",
+    errors: ErrorStrings {
+        required_choice: "Scelga una risposta.",
+        required_text: "Scriva una risposta.",
+        too_long: "Il testo è troppo lungo: al massimo {n} caratteri.",
+        unknown_choice: "Scelga una delle risposte proposte.",
+        rejected: "Il modulo è cambiato: ricarichi la pagina e risponda di nuovo.",
+        network: "Invio non riuscito: controlli la connessione.",
+        server: "Invio non riuscito: il servizio non risponde correttamente.",
+        rate_limited: "Troppi invii in poco tempo: riprovi tra un minuto.",
+        not_found: "Questo modulo non esiste più.",
+    },
+};
+
+#[cfg(feature = "locales")]
+static NL: Strings = Strings {
+    required: "(verplicht)",
+    required_note: "Vragen met de vermelding ‘verplicht’ moet u beantwoorden.",
+    smileys: ["Niet goed", "Gemiddeld", "Heel goed"],
+    submit: "Versturen",
+    retry: "Opnieuw versturen",
+    sending: "Bezig met versturen…",
+    thanks_title: "Bedankt!",
+    thanks_body: "Uw antwoord is verstuurd.",
+    queued_title: "Antwoord wacht op verzending",
+    queued_body: "Uw antwoord wordt zo snel mogelijk verstuurd.",
+    summary_one: "Er staat {n} fout in het formulier:",
+    summary_many: "Er staan {n} fouten in het formulier:",
+    chars_left: "U hebt nog {n} tekens over.",
+    chars_over: "{n} tekens te veel.",
+    kept: "Uw antwoorden zijn bewaard: u kunt het opnieuw proberen.",
+    errors: ErrorStrings {
+        required_choice: "Kies een antwoord.",
+        required_text: "Vul een antwoord in.",
+        too_long: "Uw tekst is te lang: maximaal {n} tekens.",
+        unknown_choice: "Kies een van de aangeboden antwoorden.",
+        rejected: "Het formulier is gewijzigd: vernieuw de pagina en beantwoord de vragen \
+                   opnieuw.",
+        network: "Versturen mislukt: controleer uw internetverbinding.",
+        server: "Versturen mislukt: de dienst reageert niet goed.",
+        rate_limited: "Te veel antwoorden in korte tijd: probeer het over een minuut opnieuw.",
+        not_found: "Dit formulier bestaat niet meer.",
+    },
+};
+
+#[cfg(feature = "locales")]
+static AR: Strings = Strings {
+    required: "(مطلوب)",
+    required_note: "يجب الإجابة عن الأسئلة المشار إليها بكلمة «مطلوب».",
+    smileys: ["ليس جيدًا", "متوسط", "جيد جدًا"],
+    submit: "إرسال",
+    retry: "إعادة محاولة الإرسال",
+    sending: "جارٍ الإرسال…",
+    thanks_title: "شكرًا لك!",
+    thanks_body: "تم إرسال إجابتك بنجاح.",
+    queued_title: "الإجابة في انتظار الإرسال",
+    queued_body: "سيتم إرسال إجابتك في أقرب وقت ممكن.",
+    summary_one: "عدد الأخطاء في النموذج: {n}",
+    summary_many: "عدد الأخطاء في النموذج: {n}",
+    chars_left: "عدد الأحرف المتبقية: {n}.",
+    chars_over: "عدد الأحرف الزائدة: {n}.",
+    kept: "تم الاحتفاظ بإجاباتك: يمكنك المحاولة مرة أخرى.",
+    errors: ErrorStrings {
+        required_choice: "يرجى اختيار إجابة.",
+        required_text: "يرجى كتابة إجابة.",
+        too_long: "النص طويل جدًا: الحد الأقصى لعدد الأحرف هو {n}.",
+        unknown_choice: "يرجى اختيار إحدى الإجابات المقترحة.",
+        rejected: "تغيّر النموذج: يرجى إعادة تحميل الصفحة ثم الإجابة من جديد.",
+        network: "تعذّر الإرسال: يرجى التحقق من اتصالك بالإنترنت.",
+        server: "تعذّر الإرسال: الخدمة لا تستجيب بشكل صحيح.",
+        rate_limited: "إرسالات كثيرة في وقت قصير: يرجى إعادة المحاولة بعد دقيقة.",
+        not_found: "هذا النموذج لم يعد موجودًا.",
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +473,62 @@ mod tests {
         assert_eq!(Locale::parse("EN_gb"), Some(Locale::En));
         assert_eq!(Locale::parse("xx"), None);
         assert_eq!(Locale::parse(""), None);
+        for &l in Locale::ALL {
+            assert_eq!(Locale::parse(l.tag()), Some(l));
+            assert_eq!(Locale::parse(&l.tag().to_ascii_uppercase()), Some(l));
+        }
+    }
+
+    #[cfg(feature = "locales")]
+    #[test]
+    fn parse_the_feature_s_tags_and_their_regions() {
+        for (tag, l) in [
+            ("de", Locale::De),
+            ("de-CH", Locale::De),
+            ("de_AT", Locale::De),
+            ("es", Locale::Es),
+            ("es-419", Locale::Es),
+            ("it-IT", Locale::It),
+            ("nl_BE", Locale::Nl),
+            ("NL-nl", Locale::Nl),
+            ("ar", Locale::Ar),
+            ("ar-MA", Locale::Ar),
+            ("ar-Arab-EG", Locale::Ar),
+        ] {
+            assert_eq!(Locale::parse(tag), Some(l), "{tag}");
+        }
+        // A primary language is matched whole, never by prefix.
+        for tag in ["d", "deu", "ara", "arb-x", "ne", "n"] {
+            assert_eq!(Locale::parse(tag), None, "{tag}");
+        }
+        assert_eq!(Locale::ALL.len(), 7);
+    }
+
+    // What the widget is built with: the feature's tags are unknown, so the widget falls back
+    // to the page's language, then French.
+    #[cfg(not(feature = "locales"))]
+    #[test]
+    fn without_the_feature_only_french_and_english() {
+        assert_eq!(Locale::ALL, &[Locale::Fr, Locale::En]);
+        for tag in ["de", "es", "it", "nl", "ar-MA"] {
+            assert_eq!(Locale::parse(tag), None, "{tag}");
+        }
+    }
+
+    #[test]
+    fn only_arabic_is_right_to_left() {
+        for &l in Locale::ALL {
+            assert_eq!(l.rtl(), l.tag() == "ar", "{l:?}");
+        }
+    }
+
+    #[test]
+    fn tags_are_distinct() {
+        for (i, a) in Locale::ALL.iter().enumerate() {
+            for b in &Locale::ALL[i + 1..] {
+                assert_ne!(a.tag(), b.tag());
+            }
+        }
     }
 
     #[test]
@@ -244,41 +538,65 @@ mod tests {
         assert_eq!(fill("{x} {n}{n} {", 7), "{x} 77 {");
     }
 
+    /// Every string of `s`, named.
+    fn all_strings(s: &Strings) -> Vec<(&'static str, &'static str)> {
+        let e = &s.errors;
+        vec![
+            ("required", s.required),
+            ("required_note", s.required_note),
+            ("smileys[0]", s.smileys[0]),
+            ("smileys[1]", s.smileys[1]),
+            ("smileys[2]", s.smileys[2]),
+            ("submit", s.submit),
+            ("retry", s.retry),
+            ("sending", s.sending),
+            ("thanks_title", s.thanks_title),
+            ("thanks_body", s.thanks_body),
+            ("queued_title", s.queued_title),
+            ("queued_body", s.queued_body),
+            ("summary_one", s.summary_one),
+            ("summary_many", s.summary_many),
+            ("chars_left", s.chars_left),
+            ("chars_over", s.chars_over),
+            ("kept", s.kept),
+            ("errors.required_choice", e.required_choice),
+            ("errors.required_text", e.required_text),
+            ("errors.too_long", e.too_long),
+            ("errors.unknown_choice", e.unknown_choice),
+            ("errors.rejected", e.rejected),
+            ("errors.network", e.network),
+            ("errors.server", e.server),
+            ("errors.rate_limited", e.rate_limited),
+            ("errors.not_found", e.not_found),
+        ]
+    }
+
     #[test]
     fn no_locale_has_a_blank_string() {
-        for l in [Locale::Fr, Locale::En] {
-            let s = l.strings();
-            let e = &s.errors;
-            for t in [
-                s.required,
-                s.required_note,
-                s.submit,
-                s.retry,
-                s.sending,
-                s.thanks_title,
-                s.thanks_body,
-                s.queued_title,
-                s.queued_body,
-                s.summary_one,
-                s.summary_many,
-                s.chars_left,
-                s.chars_over,
-                s.kept,
-                e.required_choice,
-                e.required_text,
-                e.too_long,
-                e.unknown_choice,
-                e.rejected,
-                e.network,
-                e.server,
-                e.rate_limited,
-                e.not_found,
-            ]
-            .into_iter()
-            .chain(s.smileys)
-            {
-                assert!(!t.trim().is_empty(), "{l:?}");
+        for &l in Locale::ALL {
+            for (name, t) in all_strings(l.strings()) {
+                assert!(!t.trim().is_empty(), "{l:?} {name}");
+                // A line continuation gone wrong leaves a run of spaces in the text.
+                assert!(!t.contains("  "), "{l:?} {name}: {t:?}");
             }
         }
+    }
+
+    #[test]
+    fn templates_keep_their_number() {
+        let fr = all_strings(Locale::Fr.strings());
+        for &l in Locale::ALL {
+            for ((name, french), (_, t)) in fr.iter().zip(all_strings(l.strings())) {
+                let want = french.matches("{n}").count();
+                assert_eq!(t.matches("{n}").count(), want, "{l:?} {name}: {t:?}");
+                // No other brace: a typo such as `{N}` would be shown as is.
+                assert_eq!(t.matches('{').count(), want, "{l:?} {name}: {t:?}");
+            }
+        }
+        assert_eq!(
+            fr.iter().filter(|(_, t)| t.contains("{n}")).count(),
+            5,
+            "the test knows every template"
+        );
     }
 }

@@ -207,6 +207,9 @@ pub fn view(form: &Form, st: &ViewState) -> Node {
     el("div")
         .a("class", "voix")
         .a("lang", st.locale.tag())
+        // Always false in the widget (no right-to-left locale without the `locales` feature),
+        // so this costs it nothing.
+        .a_if(st.locale.rtl(), "dir", "rtl")
         .c(body)
         .c(el("p").a("class", "sr-only").a("role", "status").t(live))
         .into()
@@ -548,6 +551,48 @@ mod tests {
         let button = Node::Element(v.find(&|e| e.tag == "button").unwrap().clone());
         assert_eq!(button.text(), "Réessayer l’envoi");
         assert_eq!(v.find_id("v-c").unwrap().attr("value"), Some("Merci"));
+    }
+
+    #[cfg(feature = "locales")]
+    #[test]
+    fn arabic_is_right_to_left_and_others_are_not_marked() {
+        let a = Answers::new();
+        let errors = [FieldError {
+            field: "note".into(),
+            code: ErrorCode::Required,
+        }];
+        for &locale in Locale::ALL {
+            let st = ViewState {
+                locale,
+                ..state(&a, &errors, Status::Editing)
+            };
+            let v = view(&form(), &st);
+            let root = v.as_element().unwrap();
+            assert_eq!(root.attr("lang"), Some(locale.tag()));
+            let want = (locale == Locale::Ar).then_some("rtl");
+            assert_eq!(root.attr("dir"), want, "{locale:?}");
+            // The words are the locale's, with the numbers filled in.
+            let s = locale.strings();
+            let text = v.text();
+            assert!(text.contains(s.errors.required_choice), "{locale:?}");
+            assert!(text.contains(&fill(s.chars_left, 10)), "{locale:?}");
+            assert!(text.contains(&fill(s.summary_one, 1)), "{locale:?}");
+        }
+        let html = crate::html::render(&view(
+            &form(),
+            &ViewState {
+                locale: Locale::Ar,
+                ..state(&a, &[], Status::Editing)
+            },
+        ));
+        assert!(
+            html.starts_with(r#"<div class="voix" lang="ar" dir="rtl"><form"#),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"lbl\">جيد جدًا</span>"),
+            "{html}"
+        );
     }
 
     #[test]

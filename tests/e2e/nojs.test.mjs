@@ -23,8 +23,10 @@ after(async () => {
   await collector?.stop();
 });
 
-async function openPage(urlPath, { javaScriptEnabled = false } = {}) {
-  const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 900 } });
+// A French resident's browser by default: the page speaks the language of `Accept-Language`,
+// which Playwright otherwise sends as `en-US`.
+async function openPage(urlPath, { javaScriptEnabled = false, width = 1280, locale = 'fr-FR' } = {}) {
+  const context = await browser.newContext({ javaScriptEnabled, locale, viewport: { width, height: 900 } });
   const page = await context.newPage();
   const response = await page.goto(collector.url + urlPath);
   return { page, context, response };
@@ -162,4 +164,44 @@ test('without JavaScript: a double submit (same page sent twice) is stored once'
   assert.equal(rows.length, before + 1);
   assert.deepEqual(rows.at(-1).answers, { note: 'bad' });
   await context.close();
+});
+
+test('in Arabic (?lang=ar): right to left, no sideways scrolling at 320 px, no axe violation', async () => {
+  // Without JavaScript, at the narrowest width WCAG reflow asks for (1280 px at 400 %).
+  const { page, context, response } = await openPage('/f/satisfaction?lang=ar', { width: 320 });
+  assert.equal(response.status(), 200);
+  assert.equal(response.headers()['content-language'], 'ar');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ar');
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  assert.equal(await page.locator('.voix').getAttribute('dir'), 'rtl');
+  assert.equal(await page.locator('.voix').evaluate((e) => getComputedStyle(e).direction), 'rtl');
+  assert.equal(await page.locator('button[type=submit]').textContent(), 'إرسال');
+  const sideways = () =>
+    page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await sideways(), 0, 'empty form: no horizontal scrolling');
+
+  const invalid = await submitWith(page, () => page.locator('button[type=submit]').click());
+  assert.equal(invalid.status(), 422);
+  // The post kept the language: the page came back in Arabic, still posting with ?lang=ar.
+  assert.equal(new URL(page.url()).search, '?lang=ar');
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  assert.equal(await page.locator('form').getAttribute('action'), '/f/satisfaction?lang=ar');
+  assert.match(await page.locator('#v-summary').textContent(), /عدد الأخطاء في النموذج: 1/);
+  assert.equal((await focused(page)).id, 'v-summary');
+  assert.equal(await sideways(), 0, 'errors: no horizontal scrolling');
+  // The error bar is drawn on the start side, which is the right in Arabic.
+  const bar = await page.locator('.q.invalid').evaluate((e) => {
+    const s = getComputedStyle(e);
+    return { right: s.borderRightWidth, left: s.borderLeftWidth };
+  });
+  assert.deepEqual(bar, { right: '4px', left: '0px' });
+  await context.close();
+
+  // axe needs JavaScript (see `assertNoAxeViolations`): the same pages in a context with it.
+  const withJs = await openPage('/f/satisfaction?lang=ar', { javaScriptEnabled: true, width: 320 });
+  await assertNoAxeViolations(withJs.page, 'ar empty');
+  const again = await submitWith(withJs.page, () => withJs.page.locator('button[type=submit]').click());
+  assert.equal(again.status(), 422);
+  await assertNoAxeViolations(withJs.page, 'ar errors');
+  await withJs.context.close();
 });

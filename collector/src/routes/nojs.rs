@@ -5,8 +5,9 @@
 //! The form is the widget's own view tree ([`voix_form::view::view`]) rendered by
 //! [`voix_form::html::render`]: same labels, ids, error messages and summary links. Only what a
 //! standalone page needs is changed on the tree: headings one level up (the title is the page's
-//! `h1`), a hidden idempotency id, focus on the error summary when the page loads, and a static
-//! length hint instead of the live counter no script updates. `/f/voix.css` is the widget's
+//! `h1`), a hidden idempotency id, focus on the error summary when the page loads, a static
+//! length hint instead of the live counter no script updates, and on a right-to-left page the
+//! form's own words isolated in `<bdi>` (see [`isolate_authored`]). `/f/voix.css` is the widget's
 //! stylesheet plus a few page rules, served from here so the page's CSP needs no inline style.
 //!
 //! A post is checked like the JSON endpoint's: same origin rule, same body limit, same
@@ -15,7 +16,16 @@
 //! never JSON: a 422 is the form again with the answers, the summary and `aria-invalid`; a
 //! conflict, a rate limit or a store failure is the form again with an alert and the answers.
 //!
-//! Headers of every page: `Cache-Control: no-store` (answers are echoed back in 422 pages);
+//! Language: French (the default), English, German, Spanish, Italian, Dutch or Arabic (right to
+//! left), chosen per request from `?lang=`, else `Accept-Language`, else French (see [`lang`]).
+//! Forms themselves carry no locale: their title and labels are shown as written. A language
+//! asked for with `?lang=` is kept by the form's `action`, the redirect to the thank-you page and
+//! the links back to the form. The widget shares the form's words (`voix_form::i18n`) but ships
+//! French and English only: the other tables are behind voix-form's `locales` feature, which
+//! only the collector turns on, so they cost the widget's wasm nothing.
+//!
+//! Headers of every page: `Content-Language` and `Vary: Accept-Language` (the page's words
+//! depend on it); `Cache-Control: no-store` (answers are echoed back in 422 pages);
 //! `Referrer-Policy: same-origin`, not `no-referrer`: with `no-referrer`, browsers send
 //! `Origin: null` with the page's own form post, which the origin check must refuse; the
 //! resident's next site still learns nothing. A CSP with no script source at all, and
@@ -38,7 +48,6 @@ use voix_form::{
     ErrorCode, Form, QuestionKind,
     answer::{Answers, normalize},
     html::{escape, render},
-    i18n::Locale,
     validate::{FieldError, validate},
     view::{Element, Node, SUMMARY_ID, Status, ViewState, view},
 };
@@ -46,8 +55,8 @@ use voix_form::{
 use super::{cors::is_same_origin, responses::is_valid_submission_id};
 use crate::{AppState, Error, error::AppError, limit::ClientIp};
 
-/// Forms carry no locale yet: the pages are French, like the collector's default messages.
-const LOCALE: Locale = Locale::Fr;
+mod lang;
+use lang::Lang;
 
 /// Name of the hidden field holding the submission id. A question could be called `_id` too
 /// (ids are `a-z 0-9 _ -`); on this page the hidden field would win and that question could not
@@ -66,28 +75,8 @@ const STYLESHEET: &str = concat!(
     include_str!("../nojs.css")
 );
 
-// Page-level words (the form's own words come from `voix_form::i18n`, shared with the widget,
-// whose size budget has no room for strings only this page shows).
+/// Shown after every page's title.
 const SITE_NAME: &str = "Voix";
-const ERROR_TITLE_PREFIX: &str = "Erreur : ";
-const SENT_TITLE_PREFIX: &str = "Réponse envoyée : ";
-const MAX_CHARS: &str = "{n} caractères au maximum.";
-const CONFLICT: &str = "Vos réponses ont changé depuis votre premier envoi : \
-     vérifiez-les puis envoyez-les de nouveau.";
-const NOT_FOUND_TITLE: &str = "Formulaire introuvable";
-const NOT_FOUND_BODY: &str = "Vérifiez l’adresse de la page, ou revenez au site qui vous a \
-     proposé ce formulaire.";
-const UNREADABLE_TITLE: &str = "Envoi illisible";
-const UNREADABLE_BODY: &str = "Votre envoi n’a pas pu être lu. Revenez au formulaire puis \
-     envoyez de nouveau vos réponses.";
-const TOO_LARGE_TITLE: &str = "Envoi trop long";
-const TOO_LARGE_BODY: &str = "Votre envoi dépasse la taille acceptée. Revenez à la page \
-     précédente, raccourcissez votre texte puis envoyez de nouveau.";
-const FOREIGN_TITLE: &str = "Envoi refusé";
-const FOREIGN_BODY: &str = "Ce formulaire ne peut pas être envoyé depuis un autre site. \
-     Répondez directement sur la page du formulaire.";
-const METHOD_TITLE: &str = "Page introuvable";
-const BACK_TO_FORM: &str = "Revenir au formulaire";
 
 pub(super) fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -120,9 +109,12 @@ async fn stylesheet() -> Response {
 async fn form_page(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
+    let lang = Lang::negotiate(&uri, &headers);
     let Some(form) = form_of(&state, id) else {
-        return not_found(&state);
+        return not_found(&state, lang);
     };
     let sid = new_submission_id();
     let page = FormPage {
@@ -131,8 +123,15 @@ async fn form_page(
         status: Status::Editing,
         submission_id: sid.as_deref(),
         message: None,
+        lang,
     };
-    html(&state, Some(&form.id), StatusCode::OK, page.render(form))
+    html(
+        &state,
+        Some(&form.id),
+        lang,
+        StatusCode::OK,
+        page.render(form),
+    )
 }
 
 /// The path segment of the thank-you page, under the form's.
@@ -141,17 +140,20 @@ const THANKS_PAGE: &str = "merci";
 async fn sub_page(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
+    let lang = Lang::negotiate(&uri, &headers);
     let Ok(Path((id, page))) = path else {
-        return not_found(&state);
+        return not_found(&state, lang);
     };
     match state.form(&id) {
-        Some(form) if page == THANKS_PAGE => thanks_page(&state, form),
-        _ => not_found(&state),
+        Some(form) if page == THANKS_PAGE => thanks_page(&state, form, lang),
+        _ => not_found(&state, lang),
     }
 }
 
-fn thanks_page(state: &AppState, form: &Form) -> Response {
+fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
     let mut tree = view(
         form,
         &ViewState {
@@ -159,17 +161,18 @@ fn thanks_page(state: &AppState, form: &Form) -> Response {
             errors: &[],
             summary: false,
             status: Status::Sent,
-            locale: LOCALE,
+            locale: lang.locale,
             action: None,
         },
     );
     promote_headings(&mut tree);
-    let title = format!("{SENT_TITLE_PREFIX}{}", form.title);
+    let title = format!("{}{}", lang.strings().sent_title_prefix, form.title);
     html(
         state,
         Some(&form.id),
+        lang,
         StatusCode::OK,
-        document(&title, &render(&tree)),
+        document(lang, &title, &render(&tree)),
     )
 }
 
@@ -179,20 +182,24 @@ async fn submit(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
+    // Negotiated like the form page's, so the answer to a post speaks the page's language.
+    let lang = Lang::negotiate(req.uri(), req.headers());
     let Some(form) = form_of(&state, id) else {
-        return not_found(&state);
+        return not_found(&state, lang);
     };
+    let words = lang.strings();
     // Before anything is read, as for the JSON endpoint (see `cors`).
     if !origin_allowed(&state, &form.id, req.headers(), req.uri()) {
         return problem(
             &state,
             form,
+            lang,
             StatusCode::FORBIDDEN,
-            FOREIGN_TITLE,
-            FOREIGN_BODY,
+            words.foreign_title,
+            words.foreign_body,
         );
     }
-    let (outcome, res) = receive(&state, form, client, req).await;
+    let (outcome, res) = receive(&state, form, lang, client, req).await;
     match outcome {
         Outcome::Stored { duplicate } => state.metrics().answer_stored(&form.id, duplicate),
         Outcome::Rejected(code) => state.metrics().answer_rejected(&form.id, code.as_str()),
@@ -214,9 +221,11 @@ enum Outcome {
 async fn receive(
     state: &AppState,
     form: &Form,
+    lang: Lang,
     client: ClientIp,
     req: Request,
 ) -> (Outcome, Response) {
+    let words = lang.strings();
     let posted = match read(state, req).await {
         Ok(p) => p,
         Err(refused) => {
@@ -224,25 +233,25 @@ async fn receive(
                 Refused::ContentType => (
                     ErrorCode::UnsupportedContentType,
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    UNREADABLE_TITLE,
-                    UNREADABLE_BODY,
+                    words.unreadable_title,
+                    words.unreadable_body,
                 ),
                 Refused::TooLarge => (
                     ErrorCode::PayloadTooLarge,
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    TOO_LARGE_TITLE,
-                    TOO_LARGE_BODY,
+                    words.too_large_title,
+                    words.too_large_body,
                 ),
                 Refused::Unreadable => (
                     ErrorCode::Invalid,
                     StatusCode::BAD_REQUEST,
-                    UNREADABLE_TITLE,
-                    UNREADABLE_BODY,
+                    words.unreadable_title,
+                    words.unreadable_body,
                 ),
             };
             return (
                 Outcome::Rejected(code),
-                problem(state, form, status, title, body),
+                problem(state, form, lang, status, title, body),
             );
         }
     };
@@ -261,9 +270,10 @@ async fn receive(
         let res = problem(
             state,
             form,
+            lang,
             StatusCode::BAD_REQUEST,
-            UNREADABLE_TITLE,
-            UNREADABLE_BODY,
+            words.unreadable_title,
+            words.unreadable_body,
         );
         return (Outcome::Rejected(ErrorCode::Invalid), res);
     };
@@ -277,10 +287,12 @@ async fn receive(
             status: Status::Editing,
             submission_id: page_id.as_deref(),
             message: None,
+            lang,
         };
         let res = html(
             state,
             Some(&form.id),
+            lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             page.render(form),
         );
@@ -299,10 +311,12 @@ async fn receive(
             status: Status::Failed(ErrorCode::RateLimited),
             submission_id: page_id.as_deref(),
             message: None,
+            lang,
         };
         let mut res = html(
             state,
             Some(&form.id),
+            lang,
             StatusCode::TOO_MANY_REQUESTS,
             page.render(form),
         );
@@ -321,7 +335,7 @@ async fn receive(
             // Ids only, as for the JSON endpoint: answers never go to logs.
             tracing::info!(form = %form.id, response = %inserted.id, duplicate = inserted.duplicate, "answer stored (no-JS page)");
             let mut res = StatusCode::SEE_OTHER.into_response();
-            let location = format!("/f/{}/{THANKS_PAGE}", form.id);
+            let location = lang.link(&format!("/f/{}/{THANKS_PAGE}", form.id));
             if let Ok(v) = HeaderValue::from_str(&location) {
                 res.headers_mut().insert(header::LOCATION, v);
             }
@@ -329,7 +343,7 @@ async fn receive(
                 Outcome::Stored {
                     duplicate: inserted.duplicate,
                 },
-                with_page_headers(state, Some(&form.id), res),
+                with_page_headers(state, Some(&form.id), lang, res),
             )
         }
         // The same id with other answers: the resident went back and changed them after a
@@ -341,11 +355,13 @@ async fn receive(
                 errors: &[],
                 status: Status::Failed(ErrorCode::Conflict),
                 submission_id: fresh.as_deref(),
-                message: Some(CONFLICT),
+                message: Some(words.conflict),
+                lang,
             };
             let res = html(
                 state,
                 Some(&form.id),
+                lang,
                 StatusCode::CONFLICT,
                 page.render(form),
             );
@@ -361,10 +377,12 @@ async fn receive(
                 status: Status::Failed(ErrorCode::Server),
                 submission_id: page_id.as_deref(),
                 message: None,
+                lang,
             };
             let res = html(
                 state,
                 Some(&form.id),
+                lang,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 page.render(form),
             );
@@ -392,13 +410,19 @@ async fn read(state: &AppState, req: Request) -> Result<Bytes, Refused> {
     }
 }
 
-async fn not_found_page(State(state): State<AppState>) -> Response {
-    not_found(&state)
+async fn not_found_page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    not_found(&state, Lang::negotiate(&uri, &headers))
 }
 
-async fn method_not_allowed(State(state): State<AppState>) -> Response {
-    let body = message_document(METHOD_TITLE, NOT_FOUND_BODY, None);
-    html(&state, None, StatusCode::METHOD_NOT_ALLOWED, body)
+async fn method_not_allowed(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(&uri, &headers);
+    let words = lang.strings();
+    let body = message_document(lang, words.method_title, words.not_found_body, None);
+    html(&state, None, lang, StatusCode::METHOD_NOT_ALLOWED, body)
 }
 
 fn form_of(state: &AppState, id: Result<Path<String>, PathRejection>) -> Option<&Form> {
@@ -414,11 +438,13 @@ struct FormPage<'a> {
     submission_id: Option<&'a str>,
     /// Replaces the view's failure message (for failures the shared strings do not word well).
     message: Option<&'a str>,
+    lang: Lang,
 }
 
 impl FormPage<'_> {
     fn render(&self, form: &Form) -> String {
-        let action = format!("/f/{}", form.id);
+        // The post comes back in the same language, whatever the browser says.
+        let action = self.lang.link(&format!("/f/{}", form.id));
         let mut tree = view(
             form,
             &ViewState {
@@ -426,26 +452,26 @@ impl FormPage<'_> {
                 errors: self.errors,
                 summary: !self.errors.is_empty(),
                 status: self.status,
-                locale: LOCALE,
+                locale: self.lang.locale,
                 action: Some(&action),
             },
         );
-        adapt(&mut tree, form, self.submission_id, self.message);
+        adapt(&mut tree, form, self);
         let failed = !self.errors.is_empty() || matches!(self.status, Status::Failed(_));
         // The title is the first thing a screen reader says on load: it tells the outcome.
         let title = if failed {
-            format!("{ERROR_TITLE_PREFIX}{}", form.title)
+            format!("{}{}", self.lang.strings().error_title_prefix, form.title)
         } else {
             form.title.clone()
         };
-        document(&title, &render(&tree))
+        document(self.lang, &title, &render(&tree))
     }
 }
 
 // The page-only changes to the widget's tree (see the module docs).
-fn adapt(tree: &mut Node, form: &Form, submission_id: Option<&str>, message: Option<&str>) {
+fn adapt(tree: &mut Node, form: &Form, page: &FormPage) {
     promote_headings(tree);
-    if let Some(sid) = submission_id
+    if let Some(sid) = page.submission_id
         && let Some(f) = find_mut(tree, &|e| e.tag == "form")
     {
         // Last, so it does not shift the `form > * + *` spacing of the widget's stylesheet.
@@ -470,18 +496,79 @@ fn adapt(tree: &mut Node, form: &Form, submission_id: Option<&str>, message: Opt
             if let Some(count) = find_mut(tree, &|e| e.attr("id") == Some(id.as_str())) {
                 set_attr(count, "class", "count");
                 count.children = vec![Node::Text(voix_form::i18n::fill(
-                    MAX_CHARS,
+                    page.lang.strings().max_chars,
                     max_length as usize,
                 ))];
             }
         }
     }
-    if let Some(text) = message
+    if let Some(text) = page.message
         && let Some(fail) = find_mut(tree, &|e| e.attr("class") == Some("fail"))
         && let Some(Node::Element(p)) = fail.children.first_mut()
     {
         p.children = vec![Node::Text(text.to_owned())];
     }
+    if page.lang.locale.rtl() {
+        isolate_authored(tree, form);
+    }
+}
+
+/// Forms carry no language, and every form so far is written left to right. On a right-to-left
+/// page their title, description, labels and help would be laid out as right-to-left text:
+/// a French label's closing `?` would show before its first word. Each is put in a `<bdi>`,
+/// which orders it by its own letters (a form written in Arabic stays right to left) while the
+/// page around stays mirrored. Done here rather than in the shared view so the widget, which has
+/// no right-to-left locale yet, does not carry the code.
+fn isolate_authored(tree: &mut Node, form: &Form) {
+    let Node::Element(e) = tree else {
+        return;
+    };
+    if let Some(own) = authored_text(form, e)
+        && let Some(Node::Text(text)) = e.children.first()
+        && let Some(rest) = text.strip_prefix(own)
+    {
+        // A summary link is "label : message": only the label is the author's.
+        let rest = (!rest.is_empty()).then(|| Node::Text(rest.to_owned()));
+        let bdi = Node::Element(Element {
+            tag: "bdi",
+            attrs: Vec::new(),
+            children: vec![Node::Text(own.to_owned())],
+        });
+        e.children.splice(..1, std::iter::once(bdi).chain(rest));
+    }
+    for child in &mut e.children {
+        isolate_authored(child, form);
+    }
+}
+
+/// The words of the form's author that `e`'s text starts with, found by the ids and classes the
+/// view gives them.
+fn authored_text<'f>(form: &'f Form, e: &Element) -> Option<&'f str> {
+    if e.attr("id") == Some("v-title") {
+        return Some(&form.title);
+    }
+    if e.attr("class") == Some("desc") {
+        return form.description.as_deref();
+    }
+    let question = |field_id: &str| form.question(field_id.strip_prefix("v-")?);
+    let q = match e.tag {
+        // A text box's label, and a summary link to any field, name the field.
+        "label" => question(e.attr("for")?),
+        "a" => question(e.attr("data-focus")?),
+        "p" if e.attr("class") == Some("help") => {
+            let help = question(e.attr("id")?.strip_suffix("-help")?)?;
+            return help.help.as_deref();
+        }
+        // A smiley group's legend has no id: it is known by its text.
+        "legend" => {
+            let Some(Node::Text(text)) = e.children.first() else {
+                return None;
+            };
+            form.questions.iter().find(|q| *text == q.label)
+        }
+        _ => None,
+    }?;
+    Some(&q.label)
 }
 
 // h2 → h1, h3 → h2: on its own page the form's title is the page's main heading.
@@ -513,13 +600,24 @@ fn set_attr(e: &mut Element, name: &'static str, value: &'static str) {
     }
 }
 
+/// ` dir="rtl"` for a right-to-left language; nothing otherwise (left to right is the default).
+fn dir_attr(lang: Lang) -> &'static str {
+    if lang.locale.rtl() {
+        " dir=\"rtl\""
+    } else {
+        ""
+    }
+}
+
 /// A whole HTML document around `main_html` (already escaped markup).
-fn document(title: &str, main_html: &str) -> String {
+fn document(lang: Lang, title: &str, main_html: &str) -> String {
     let mut out = String::with_capacity(main_html.len() + 512);
     let _ = write!(
         out,
         concat!(
-            "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n",
+            // `dir` on the root too, not only on `.voix`: the title and the page's own margins
+            // follow it, and so does the browser's scrollbar side.
+            "<!DOCTYPE html>\n<html lang=\"{lang}\"{dir}>\n<head>\n<meta charset=\"utf-8\">\n",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
             // A fallback reached from a site's page; out of context in search results.
             "<meta name=\"robots\" content=\"noindex\">\n",
@@ -527,7 +625,8 @@ fn document(title: &str, main_html: &str) -> String {
             "<link rel=\"stylesheet\" href=\"{css}\">\n</head>\n<body>\n<main>\n{main}\n</main>\n",
             "</body>\n</html>\n"
         ),
-        lang = LOCALE.tag(),
+        lang = lang.locale.tag(),
+        dir = dir_attr(lang),
         title = escape(title),
         site = SITE_NAME,
         css = STYLESHEET_PATH,
@@ -537,10 +636,12 @@ fn document(title: &str, main_html: &str) -> String {
 }
 
 /// A page with a heading, a sentence and maybe a link back to the form.
-fn message_document(title: &str, body: &str, back_to: Option<&str>) -> String {
+fn message_document(lang: Lang, title: &str, body: &str, back_to: Option<&str>) -> String {
+    // `lang` and `dir` as on the form's `.voix` root, which the widget's stylesheet styles.
     let mut main = format!(
-        "<div class=\"voix\" lang=\"{}\"><h1>{}</h1><p>{}</p>",
-        LOCALE.tag(),
+        "<div class=\"voix\" lang=\"{}\"{}><h1>{}</h1><p>{}</p>",
+        lang.locale.tag(),
+        dir_attr(lang),
         escape(title),
         escape(body)
     );
@@ -549,29 +650,45 @@ fn message_document(title: &str, body: &str, back_to: Option<&str>) -> String {
             main,
             "<p><a href=\"{}\">{}</a></p>",
             escape(href),
-            escape(BACK_TO_FORM)
+            escape(lang.strings().back_to_form)
         );
     }
     main.push_str("</div>");
-    document(&format!("{ERROR_TITLE_PREFIX}{title}"), &main)
+    let title = format!("{}{title}", lang.strings().error_title_prefix);
+    document(lang, &title, &main)
 }
 
-fn not_found(state: &AppState) -> Response {
-    let body = message_document(NOT_FOUND_TITLE, NOT_FOUND_BODY, None);
-    html(state, None, StatusCode::NOT_FOUND, body)
+fn not_found(state: &AppState, lang: Lang) -> Response {
+    let words = lang.strings();
+    let body = message_document(lang, words.not_found_title, words.not_found_body, None);
+    html(state, None, lang, StatusCode::NOT_FOUND, body)
 }
 
-fn problem(state: &AppState, form: &Form, status: StatusCode, title: &str, body: &str) -> Response {
-    let back = format!("/f/{}", form.id);
+fn problem(
+    state: &AppState,
+    form: &Form,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+) -> Response {
+    let back = lang.link(&format!("/f/{}", form.id));
     html(
         state,
         Some(&form.id),
+        lang,
         status,
-        message_document(title, body, Some(&back)),
+        message_document(lang, title, body, Some(&back)),
     )
 }
 
-fn html(state: &AppState, form_id: Option<&str>, status: StatusCode, body: String) -> Response {
+fn html(
+    state: &AppState,
+    form_id: Option<&str>,
+    lang: Lang,
+    status: StatusCode,
+    body: String,
+) -> Response {
     let res = (
         status,
         [(
@@ -581,10 +698,15 @@ fn html(state: &AppState, form_id: Option<&str>, status: StatusCode, body: Strin
         body,
     )
         .into_response();
-    with_page_headers(state, form_id, res)
+    with_page_headers(state, form_id, lang, res)
 }
 
-fn with_page_headers(state: &AppState, form_id: Option<&str>, mut res: Response) -> Response {
+fn with_page_headers(
+    state: &AppState,
+    form_id: Option<&str>,
+    lang: Lang,
+    mut res: Response,
+) -> Response {
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
@@ -594,6 +716,13 @@ fn with_page_headers(state: &AppState, form_id: Option<&str>, mut res: Response)
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(state, form_id)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
+    h.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.locale.tag()),
+    );
+    // The words depend on `Accept-Language` (unless `?lang=` was given, which is in the URL and
+    // so in any cache key already). Appended: another layer may vary on more.
+    h.append(header::VARY, HeaderValue::from_static("accept-language"));
     res
 }
 
@@ -807,6 +936,7 @@ mod tests {
             status: Status::Editing,
             submission_id: Some("0123456789abcdef"),
             message: None,
+            lang: Lang::negotiate(&Uri::from_static("/f/f"), &HeaderMap::new()),
         }
         .render(&form);
         assert!(
@@ -827,5 +957,81 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<title>Erreur : T — Voix</title>"), "{html}");
+        assert!(html.contains("<html lang=\"fr\">"), "{html}");
+        assert!(html.contains("action=\"/f/f\""), "{html}");
+    }
+
+    #[test]
+    fn page_in_a_language_asked_for_in_the_url() {
+        let lang = Lang::negotiate(&Uri::from_static("/f/f?lang=ar-EG"), &HeaderMap::new());
+        let html = FormPage {
+            answers: &Answers::new(),
+            errors: &[],
+            status: Status::Failed(ErrorCode::Conflict),
+            submission_id: None,
+            message: Some(lang.strings().conflict),
+            lang,
+        }
+        .render(&form());
+        assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
+        assert!(
+            html.contains("<div class=\"voix\" lang=\"ar\" dir=\"rtl\">"),
+            "{html}"
+        );
+        assert!(html.contains("action=\"/f/f?lang=ar\""), "{html}");
+        assert!(html.contains("<title>خطأ: T — Voix</title>"), "{html}");
+        assert!(html.contains("الحد الأقصى لعدد الأحرف: 1000."), "{html}");
+        assert!(html.contains("تغيّرت إجاباتك"), "{html}");
+        let page = message_document(lang, "A", "B", Some("/f/f?lang=ar"));
+        assert!(page.contains("<a href=\"/f/f?lang=ar\">العودة إلى النموذج</a>"));
+    }
+
+    #[test]
+    fn right_to_left_pages_isolate_the_form_s_own_words() {
+        let form = Form::from_json(
+            r#"{"id":"f","title":"Votre avis ?","description":"D.","questions":[
+                {"id":"note","type":"smileys","label":"Note ?","help":"Aide.","required":true},
+                {"id":"c","type":"text","label":"C ?"}]}"#,
+        )
+        .unwrap();
+        let errors = [
+            FieldError {
+                field: "note".into(),
+                code: ErrorCode::Required,
+            },
+            FieldError {
+                field: "c".into(),
+                code: ErrorCode::TooLong,
+            },
+        ];
+        let render = |uri: &'static str| {
+            FormPage {
+                answers: &Answers::new(),
+                errors: &errors,
+                status: Status::Editing,
+                submission_id: None,
+                message: None,
+                lang: Lang::negotiate(&Uri::from_static(uri), &HeaderMap::new()),
+            }
+            .render(&form)
+        };
+        let html = render("/f/f?lang=ar");
+        for part in [
+            "<h1 id=\"v-title\" class=\"title\"><bdi>Votre avis ?</bdi></h1>",
+            "<p class=\"desc\"><bdi>D.</bdi></p>",
+            "<legend><bdi>Note ?</bdi> <span class=\"req\">(مطلوب)</span></legend>",
+            "<p class=\"help\" id=\"v-note-help\"><bdi>Aide.</bdi></p>",
+            "<label for=\"v-c\"><bdi>C ?</bdi></label>",
+            "data-focus=\"v-note\"><bdi>Note ?</bdi> : يرجى اختيار إجابة.</a>",
+            "data-focus=\"v-c\"><bdi>C ?</bdi> : النص طويل جدًا",
+        ] {
+            assert!(html.contains(part), "{part}\n{html}");
+        }
+        // Messages and hints are the page's words: not isolated.
+        assert_eq!(html.matches("<bdi>").count(), 7, "{html}");
+        // Left-to-right pages are the widget's tree as it is.
+        for uri in ["/f/f", "/f/f?lang=de"] {
+            assert!(!render(uri).contains("<bdi>"), "{uri}");
+        }
     }
 }
