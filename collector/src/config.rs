@@ -27,7 +27,7 @@ use std::{
 };
 
 use serde::Deserialize;
-use voix_form::Form;
+use voix_form::{Form, translations::Translations};
 
 use crate::{Error, Result, store::DatabaseUrl};
 
@@ -95,6 +95,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The forms, in file order.
     pub forms: Vec<Form>,
+    /// The translations of each form's words, by form id (empty for a form without any).
+    pub translations: BTreeMap<String, Translations>,
     /// The settings of every form, by form id (defaults merged with `[form.ID]`).
     pub settings: BTreeMap<String, FormSettings>,
     /// The top-level settings (what a form without a `[form.ID]` table gets).
@@ -357,9 +359,10 @@ impl Config {
         }
         let mut forms: Vec<Form> = Vec::with_capacity(file.forms.len());
         let mut sources: Vec<PathBuf> = Vec::with_capacity(file.forms.len());
+        let mut translations = BTreeMap::new();
         for p in &file.forms {
             let p = resolve(p);
-            let form = load_form(&p)?;
+            let (form, translated) = load_form(&p)?;
             if let Some(i) = forms.iter().position(|f| f.id == form.id) {
                 return Err(fail(format!(
                     "forms: form id `{}` is defined twice, in {} and {}",
@@ -368,6 +371,7 @@ impl Config {
                     p.display()
                 )));
             }
+            translations.insert(form.id.clone(), translated);
             forms.push(form);
             sources.push(p);
         }
@@ -410,6 +414,7 @@ impl Config {
             max_body_bytes,
             admin_token,
             forms,
+            translations,
             settings,
             defaults,
             trust_forwarded_for: file.trust_forwarded_for.unwrap_or(false),
@@ -423,16 +428,16 @@ pub fn parse_listen(text: &str) -> std::result::Result<SocketAddr, String> {
         .map_err(|_| format!("`{text}` is not an address like 127.0.0.1:8080"))
 }
 
-/// Reads one form definition, `.toml` or `.json`.
-pub fn load_form(path: &Path) -> Result<Form> {
+/// Reads one form definition, `.toml` or `.json`, with its translations.
+pub fn load_form(path: &Path) -> Result<(Form, Translations)> {
     let fail = |message: String| Error::FormFile {
         path: path.to_owned(),
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
     let parsed = match path.extension().and_then(|e| e.to_str()) {
-        Some("toml") => Form::from_toml(&text),
-        Some("json") => Form::from_json(&text),
+        Some("toml") => Form::from_toml_with_translations(&text),
+        Some("json") => Form::from_json_with_translations(&text),
         _ => return Err(fail("unknown file type, expected .toml or .json".into())),
     };
     parsed.map_err(|e| {

@@ -8,7 +8,7 @@ use std::{
 };
 
 use tower_http::services::ServeDir;
-use voix_form::Form;
+use voix_form::{Form, i18n::Locale, translations::Localized};
 
 use crate::{
     Config, Result,
@@ -25,6 +25,8 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 struct Shared {
     forms: BTreeMap<String, Form>,
+    // Each form in every locale (the order of `Locale::ALL`), translated once at start.
+    localized: BTreeMap<String, Vec<Localized>>,
     settings: BTreeMap<String, FormSettings>,
     defaults: FormSettings,
     store: Arc<dyn Store>,
@@ -52,7 +54,20 @@ impl AppState {
             .collect();
         let metrics = Arc::new(Metrics::new(config.forms.iter().map(|f| f.id.clone())));
         let limiter = Limiter::new(&config, Arc::clone(&metrics));
+        let localized = config
+            .forms
+            .iter()
+            .map(|f| {
+                let translations = config.translations.get(&f.id).cloned().unwrap_or_default();
+                let all = Locale::ALL
+                    .iter()
+                    .map(|&l| f.localized(&translations, l))
+                    .collect();
+                (f.id.clone(), all)
+            })
+            .collect();
         AppState(Arc::new(Shared {
+            localized,
             forms: config
                 .forms
                 .into_iter()
@@ -90,6 +105,13 @@ impl AppState {
     /// The form with this id.
     pub fn form(&self, id: &str) -> Option<&Form> {
         self.0.forms.get(id)
+    }
+
+    /// The form with this id in `locale`: translated where its definition says how, and which
+    /// language each text ended up in.
+    pub fn localized(&self, id: &str, locale: Locale) -> Option<&Localized> {
+        let i = Locale::ALL.iter().position(|&l| l == locale)?;
+        self.0.localized.get(id)?.get(i)
     }
 
     /// All forms, by id.

@@ -136,6 +136,115 @@ async fn get_form_returns_the_definition_publicly() {
     assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
 }
 
+/// `FORM` with its own words in German (all of them) and English (the title only).
+const TRANSLATIONS: &str = r#"
+[translations.de]
+title = "Ihre Meinung"
+[translations.de.questions.note]
+label = "Wie ist es gelaufen?"
+[translations.de.questions.commentaire]
+label = "Ein Kommentar?"
+
+[translations.en]
+title = "Your opinion"
+"#;
+
+#[tokio::test]
+async fn get_form_in_a_language_serves_its_translation() {
+    let site = Site::new("");
+    std::fs::write(
+        site.path().join("forms/avis.toml"),
+        format!("{FORM}{TRANSLATIONS}"),
+    )
+    .unwrap();
+    let state = site.state();
+
+    // Without `?lang`: the definition as written, exactly as before (no `lang`, no
+    // `translations`: the widget refuses unknown fields).
+    let r = send(&state, get("/v1/forms/avis")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_LANGUAGE), None);
+    let body = r.json();
+    assert_eq!(body["title"], "Votre avis");
+    assert!(
+        body.get("lang").is_none() && body.get("translations").is_none(),
+        "{body}"
+    );
+    assert_eq!(
+        voix_form::Form::from_json(&r.text()).unwrap(),
+        voix_form::Form::from_toml(FORM).unwrap()
+    );
+
+    // Fully translated; a regional tag is its language.
+    for query in ["lang=de", "lang=de-AT", "x=1&lang=de"] {
+        let r = send(&state, get(&format!("/v1/forms/avis?{query}"))).await;
+        assert_eq!(r.status, StatusCode::OK, "{query}");
+        assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("de"), "{query}");
+        assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+        assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
+        // The query is in the URL, so in any cache key: no `Vary` for it.
+        assert!(
+            r.header(header::VARY)
+                .is_none_or(|v| !v.contains("anguage"))
+        );
+        let body = r.json();
+        assert_eq!(body["lang"], "de");
+        assert_eq!(body["title"], "Ihre Meinung");
+        assert_eq!(body["questions"][0]["label"], "Wie ist es gelaufen?");
+        assert_eq!(body["questions"][1]["label"], "Ein Kommentar?");
+        assert!(body.get("translations").is_none(), "{body}");
+        // What the widget's strict reader accepts; ids and rules unchanged.
+        let form = voix_form::Form::from_json(&r.text()).unwrap();
+        assert_eq!(form.questions[1].id, "commentaire");
+        assert!(form.questions[0].required);
+    }
+
+    // Partly translated: the rest stays French.
+    let r = send(&state, get("/v1/forms/avis?lang=en")).await;
+    assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("en"));
+    let body = r.json();
+    assert_eq!(body["title"], "Your opinion");
+    assert_eq!(body["questions"][0]["label"], "Comment ça s'est passé ?");
+
+    // A known language without a translation: the definition, said to be French.
+    let r = send(&state, get("/v1/forms/avis?lang=it")).await;
+    assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("fr"));
+    assert_eq!(r.json()["title"], "Votre avis");
+    assert!(r.json().get("lang").is_none());
+
+    // An unknown language: the definition, as without `?lang`.
+    for query in ["lang=zz", "lang=", "lang"] {
+        let r = send(&state, get(&format!("/v1/forms/avis?{query}"))).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header(header::CONTENT_LANGUAGE), None, "{query}");
+        assert_eq!(r.json()["title"], "Votre avis");
+    }
+
+    send(&state, get("/v1/forms/nope?lang=de"))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn a_definition_written_in_another_language_says_so() {
+    let site = Site::new("");
+    let english = FORM.replace(
+        "title = \"Votre avis\"",
+        "lang = \"en\"\ntitle = \"Your opinion\"",
+    ) + "[translations.fr]\ntitle = \"Votre avis\"\n";
+    std::fs::write(site.path().join("forms/avis.toml"), english).unwrap();
+    let state = site.state();
+    let body = send(&state, get("/v1/forms/avis")).await.json();
+    assert_eq!(body["lang"], "en");
+    assert_eq!(body["title"], "Your opinion");
+    let r = send(&state, get("/v1/forms/avis?lang=fr")).await;
+    assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("fr"));
+    let body = r.json();
+    assert_eq!(body["title"], "Votre avis");
+    // French is the default language of a definition: no `lang` member.
+    assert!(body.get("lang").is_none(), "{body}");
+}
+
 #[tokio::test]
 async fn unknown_api_routes_and_methods_answer_json() {
     let site = Site::new("");
@@ -642,6 +751,44 @@ fn config_errors_name_the_key_or_the_file() {
         &[("bad.json", r#"{"id":"A B","title":"t","questions":[]}"#)],
     );
     assert!(e.contains("bad.json") && e.contains("form id"), "{e}");
+
+    // Translations are checked when the configuration is read, naming their path.
+    for (translation, message) in [
+        (
+            "[translations.de.questions.nope]\nlabel = \"Nein\"",
+            "translations.de.questions.nope: no question with this id",
+        ),
+        (
+            "[translations.fr]\ntitle = \"Avis\"",
+            "translations.fr: the definition itself is written in `fr`",
+        ),
+        (
+            "[translations.pt]\ntitle = \"Opinião\"",
+            "translations.pt: unknown language `pt` (expected one of: fr, en, de, es, it, nl, ar)",
+        ),
+        (
+            "[translations.de]\ntitel = \"Meinung\"",
+            "translations.de: unknown field `titel` (expected one of: title, description, questions)",
+        ),
+        (
+            "[translations.de.questions.note]\nlabel = \"  \"",
+            "translations.de.questions.note.label: must not be blank",
+        ),
+        (
+            "[translations.de.questions.note]\ntype = \"text\"",
+            "translations.de.questions.note: unknown field `type` (expected one of: label, help)",
+        ),
+    ] {
+        let text = format!("{FORM}{translation}\n");
+        let e = config_error("forms = [\"avis.toml\"]", &[("avis.toml", &text)]);
+        assert!(e.contains("avis.toml") && e.contains(message), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+    }
+    let e = config_error(
+        "forms = [\"avis.toml\"]",
+        &[("avis.toml", &format!("lang = \"klingon\"\n{FORM}"))],
+    );
+    assert!(e.contains("lang: unknown language `klingon`"), "{e}");
 
     let e = config_error("forms = [\"gone.toml\"]", &[]);
     assert!(e.contains("gone.toml") && e.contains("cannot read"), "{e}");

@@ -53,10 +53,15 @@ impl Site {
 
     /// `extra` lines are appended to `voix.toml`.
     fn with(allowed_origins: &str, extra: &str) -> Site {
+        Site::with_form(FORM, allowed_origins, extra)
+    }
+
+    /// A site whose form `avis` is defined by `form`.
+    fn with_form(form: &str, allowed_origins: &str, extra: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
         std::fs::create_dir(p.join("forms")).unwrap();
-        std::fs::write(p.join("forms/avis.toml"), FORM).unwrap();
+        std::fs::write(p.join("forms/avis.toml"), form).unwrap();
         let config = format!(
             r#"
 database = "sqlite://voix.db"
@@ -485,12 +490,16 @@ async fn lang_in_the_query_gives_the_page_in_german() {
     assert!(html.contains("<span class=\"lbl\">Sehr gut</span>"));
     assert!(html.contains("Höchstens 10 Zeichen."));
     assert!(html.contains("<button type=\"submit\">Absenden</button>"));
-    // Posting keeps the language; the form's own words are shown as written.
+    // Posting keeps the language; the form's own words, not translated, are shown as written
+    // and marked as French.
     assert!(
         html.contains("method=\"post\" action=\"/f/avis?lang=de\""),
         "{html}"
     );
-    assert!(html.contains("Comment ça s&#39;est passé ?"));
+    assert!(
+        html.contains("<legend><span lang=\"fr\">Comment ça s&#39;est passé ?</span> "),
+        "{html}"
+    );
     // A regional tag is its language, carried on as the language alone.
     let r = send(&state, get("/f/avis?lang=de-CH")).await;
     let html = r.page_in(StatusCode::OK, "de");
@@ -630,4 +639,130 @@ async fn the_language_is_kept_to_the_thanks_page_and_back_links() {
         .await
         .page_in(StatusCode::NOT_FOUND, "en");
     assert!(html.contains("<h1>Form not found</h1>"), "{html}");
+}
+
+/// `FORM` with its own words in German and Arabic (all of them) and in English (some).
+fn translated_site() -> Site {
+    let form = format!(
+        r#"{FORM}
+[translations.de]
+title = "Ihre Meinung <b>"
+[translations.de.questions.note]
+label = "Wie ist es gelaufen?"
+[translations.de.questions.commentaire]
+label = "Ein Kommentar?"
+
+[translations.ar]
+title = "رأيك"
+[translations.ar.questions.note]
+label = "كيف كانت تجربتك؟"
+[translations.ar.questions.commentaire]
+label = "تعليق؟"
+
+[translations.en]
+title = "Your opinion"
+[translations.en.questions.commentaire]
+label = "A comment?"
+"#
+    );
+    Site::with_form(&form, &format!("\"{ALLOWED}\""), "")
+}
+
+#[tokio::test]
+async fn a_translated_form_speaks_the_page_s_language() {
+    let state = translated_site().state();
+    let html = send(&state, get("/f/avis?lang=de"))
+        .await
+        .page_in(StatusCode::OK, "de");
+    for part in [
+        "<title>Ihre Meinung &lt;b&gt; — Voix</title>",
+        "<h1 id=\"v-title\" class=\"title\">Ihre Meinung &lt;b&gt;</h1>",
+        "<legend>Wie ist es gelaufen? <span class=\"req\">(erforderlich)</span></legend>",
+        "<label for=\"v-commentaire\">Ein Kommentar?</label>",
+    ] {
+        assert!(html.contains(part), "{part}\n{html}");
+    }
+    // Everything in German: nothing to mark.
+    assert!(
+        !html.contains("lang=\"fr\"") && !html.contains("<bdi"),
+        "{html}"
+    );
+
+    // A mistake: the summary names the field in German, and the page stays German.
+    let r = send(
+        &state,
+        post("avis?lang=de", "commentaire=beaucoup+trop+long"),
+    )
+    .await;
+    let html = r.page_in(StatusCode::UNPROCESSABLE_ENTITY, "de");
+    assert!(
+        html.contains("data-focus=\"v-note\">Wie ist es gelaufen? : "),
+        "{html}"
+    );
+    assert!(
+        html.contains("<title>Fehler: Ihre Meinung &lt;b&gt; — Voix</title>"),
+        "{html}"
+    );
+    assert!(!html.contains("lang=\"fr\""), "{html}");
+    // Answers are stored by question id, whatever the language of the page.
+    let r = send(&state, post("avis?lang=de", format!("note=good&_id={SID}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored(&state).await[0].answers["note"], *"good");
+    let html = send(&state, get("/f/avis/merci?lang=de"))
+        .await
+        .page_in(StatusCode::OK, "de");
+    assert!(
+        html.contains("Ihre Meinung &lt;b&gt; — Voix</title>"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_partial_translation_keeps_the_rest_in_french_marked_as_such() {
+    let state = translated_site().state();
+    let html = send(&state, get("/f/avis?lang=en"))
+        .await
+        .page_in(StatusCode::OK, "en");
+    for part in [
+        "<h1 id=\"v-title\" class=\"title\">Your opinion</h1>",
+        "<label for=\"v-commentaire\">A comment?</label>",
+        "<legend><span lang=\"fr\">Comment ça s&#39;est passé ?</span> <span class=\"req\">(required)</span></legend>",
+    ] {
+        assert!(html.contains(part), "{part}\n{html}");
+    }
+    assert_eq!(html.matches("lang=\"fr\"").count(), 1, "{html}");
+    // A language the definition has no translation into: every word is French, marked.
+    let html = send(&state, get("/f/avis?lang=it"))
+        .await
+        .page_in(StatusCode::OK, "it");
+    assert!(
+        html.contains(
+            "<h1 id=\"v-title\" class=\"title\"><span lang=\"fr\">Votre avis &lt;script&gt;"
+        ),
+        "{html}"
+    );
+    // French, the definition's own language: nothing marked.
+    let html = send(&state, get("/f/avis")).await.page(StatusCode::OK);
+    assert!(!html.contains("<span lang"), "{html}");
+    assert!(html.contains("Comment ça s&#39;est passé ?"), "{html}");
+}
+
+#[tokio::test]
+async fn accept_language_arabic_gives_the_arabic_words() {
+    let state = translated_site().state();
+    let r = send(&state, get_accepting("/f/avis", "ar-MA,fr;q=0.5")).await;
+    let html = r.page_in(StatusCode::OK, "ar");
+    for part in [
+        "<title>رأيك — Voix</title>",
+        "<h1 id=\"v-title\" class=\"title\">رأيك</h1>",
+        "<legend>كيف كانت تجربتك؟ <span class=\"req\">(مطلوب)</span></legend>",
+        "<label for=\"v-commentaire\">تعليق؟</label>",
+    ] {
+        assert!(html.contains(part), "{part}\n{html}");
+    }
+    // Arabic words on an Arabic page need no isolation.
+    assert!(
+        !html.contains("<bdi") && !html.contains("lang=\"fr\""),
+        "{html}"
+    );
 }

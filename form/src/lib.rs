@@ -1,7 +1,7 @@
 //! `voix-form` owns what a Voix form *is*: its definition ([`schema`]), what a resident sends
 //! ([`answer`]), whether that is acceptable ([`validate`]), the words shown per locale
-//! ([`i18n`]) and a pure view tree of the form ([`view`]) with an escaped-HTML renderer
-//! ([`html`]).
+//! ([`i18n`]), a definition's own translations (`translations`, with the `std` feature) and a
+//! pure view tree of the form ([`view`]) with an escaped-HTML renderer ([`html`]).
 //!
 //! It has no web dependencies: the widget (wasm) and the collector (server) both link it, so an
 //! answer valid in the browser is valid on the server, and the collector can render the very same
@@ -45,6 +45,9 @@ pub mod json;
 pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_impls;
+// Read by the collector only (see the module): never part of the widget's build.
+#[cfg(any(feature = "std", test))]
+pub mod translations;
 pub mod validate;
 pub mod view;
 

@@ -21,7 +21,7 @@ pub const MAX_ID_LEN: usize = 64;
 const ID_RULE: &str = " must be 1 to 64 characters among a-z 0-9 _ -";
 
 // The fields each object accepts, as shown in "unknown field" messages.
-const FORM_FIELDS: &str = "id, title, description, questions";
+pub(crate) const FORM_FIELDS: &str = "id, lang, title, description, questions";
 const COMMON_FIELDS: &str = "id, type, label, help, required";
 const TEXT_FIELDS: &str = "id, type, label, help, required, max_length, multiline";
 
@@ -208,6 +208,11 @@ impl Form {
         let read = || -> core::result::Result<Form, String> {
             let mut f = Fields::new(v, "")?;
             let id = f.string("id")?;
+            // The language the definition is written in. Accepted (a string) so that one file
+            // serves the widget and the collector, but not kept: the widget shows the words as
+            // written, and only the collector, which reads translations, needs to know it
+            // (`Form::from_value_with_translations`). Keeping it costs the widget's wasm bytes.
+            f.opt_string("lang")?;
             let title = f.string("title")?;
             let description = f.opt_string("description")?;
             let questions = match f.get("questions") {
@@ -240,11 +245,18 @@ impl Form {
 
     /// The definition as compact JSON (what `GET /v1/forms/{id}` serves).
     pub fn to_json(&self) -> String {
+        self.to_json_in(None)
+    }
+
+    /// The definition as compact JSON, saying it is written in `lang` (a `lang` member) when
+    /// that is given.
+    pub fn to_json_in(&self, lang: Option<&str>) -> String {
         let s = |v: &str| Value::String(v.to_owned());
-        let mut m = vec![
-            ("id".to_owned(), s(&self.id)),
-            ("title".into(), s(&self.title)),
-        ];
+        let mut m = vec![("id".to_owned(), s(&self.id))];
+        if let Some(l) = lang {
+            m.push(("lang".into(), s(l)));
+        }
+        m.push(("title".into(), s(&self.title)));
         if let Some(d) = &self.description {
             m.push(("description".into(), s(d)));
         }
@@ -286,7 +298,7 @@ impl Form {
 
 /// TOML → the JSON value model, so TOML definitions go through the same reader.
 #[cfg(feature = "toml")]
-fn toml_to_json(v: toml::Value) -> Value {
+pub(crate) fn toml_to_json(v: toml::Value) -> Value {
     match v {
         toml::Value::String(s) => Value::String(s),
         toml::Value::Integer(i) => Value::Number(i.to_string()),

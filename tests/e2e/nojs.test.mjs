@@ -176,6 +176,13 @@ test('in Arabic (?lang=ar): right to left, no sideways scrolling at 320 px, no a
   assert.equal(await page.locator('.voix').getAttribute('dir'), 'rtl');
   assert.equal(await page.locator('.voix').evaluate((e) => getComputedStyle(e).direction), 'rtl');
   assert.equal(await page.locator('button[type=submit]').textContent(), 'إرسال');
+  // The form's own words come from its Arabic translation (www/forms/satisfaction.toml): in the
+  // page's language, so not marked with another `lang` nor isolated.
+  assert.equal(await page.locator('h1').textContent(), 'رأيك في هذه الصفحة');
+  assert.equal(await page.title(), 'رأيك في هذه الصفحة — Voix');
+  assert.match(await page.locator('legend').first().textContent(), /^بشكل عام، كيف كانت تجربتك؟/);
+  assert.equal(await page.locator('.voix [lang]:not(.voix)').count(), 0);
+  assert.equal(await page.locator('bdi').count(), 0);
   const sideways = () =>
     page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(await sideways(), 0, 'empty form: no horizontal scrolling');
@@ -187,6 +194,8 @@ test('in Arabic (?lang=ar): right to left, no sideways scrolling at 320 px, no a
   assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
   assert.equal(await page.locator('form').getAttribute('action'), '/f/satisfaction?lang=ar');
   assert.match(await page.locator('#v-summary').textContent(), /عدد الأخطاء في النموذج: 1/);
+  // The summary names the question in Arabic too.
+  assert.match(await page.locator('#v-summary a').first().textContent(), /^بشكل عام، كيف كانت تجربتك؟/);
   assert.equal((await focused(page)).id, 'v-summary');
   assert.equal(await sideways(), 0, 'errors: no horizontal scrolling');
   // The error bar is drawn on the start side, which is the right in Arabic.

@@ -3,18 +3,24 @@
 //! Definitions are public — they are what any visitor of the host page sees — so any origin may
 //! read them. `no-cache` makes browsers revalidate, so an edited form reaches residents on their
 //! next page load instead of after some cache lifetime.
+//!
+//! `?lang=xx` (a locale the collector knows, read as the no-JS page reads it) serves the
+//! definition translated by its own `translations` (`voix_form::translations`), with
+//! `Content-Language`; the `translations` table itself is never served (the widget would refuse
+//! it). Without `?lang`, or with a language we do not know, the definition is served as
+//! written. No `Vary`: the choice is in the URL.
 
 use axum::{
     Router,
     extract::{Path, State, rejection::PathRejection},
-    http::{HeaderValue, header},
+    http::{HeaderValue, Uri, header},
     middleware,
     response::{IntoResponse, Response},
     routing::get,
 };
-use voix_form::Form;
+use voix_form::i18n::Locale;
 
-use super::method_not_allowed;
+use super::{method_not_allowed, nojs::query_locale};
 use crate::{AppState, error::AppError};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -26,11 +32,33 @@ pub(super) fn routes() -> Router<AppState> {
 async fn form(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<impl IntoResponse, AppError> {
+    uri: Uri,
+) -> Result<Response, AppError> {
     let Path(id) = id.map_err(|_| AppError::NotFound)?;
-    let form: &Form = state.form(&id).ok_or(AppError::NotFound)?;
-    // voix-form's own writer: the same JSON model the widget reads.
-    Ok(([(header::CONTENT_TYPE, "application/json")], form.to_json()))
+    let asked = uri.query().and_then(query_locale);
+    // Without `?lang`, the definition in its own language, as written.
+    let base = state
+        .localized(&id, Locale::Fr)
+        .ok_or(AppError::NotFound)?
+        .base;
+    let localized = state
+        .localized(&id, asked.unwrap_or(base))
+        .ok_or(AppError::NotFound)?;
+    // voix-form's own writer: the same JSON model the widget reads, without `translations`.
+    let mut res = (
+        [(header::CONTENT_TYPE, "application/json")],
+        localized.to_json(),
+    )
+        .into_response();
+    if asked.is_some() {
+        // The language the served words are in: the one asked for when the definition has a
+        // translation into it (texts it leaves out stay in the definition's own language).
+        res.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(localized.lang().tag()),
+        );
+    }
+    Ok(res)
 }
 
 // On errors too, so that the widget can read a 404's code from another origin.

@@ -6,9 +6,10 @@
 //! [`voix_form::html::render`]: same labels, ids, error messages and summary links. Only what a
 //! standalone page needs is changed on the tree: headings one level up (the title is the page's
 //! `h1`), a hidden idempotency id, focus on the error summary when the page loads, a static
-//! length hint instead of the live counter no script updates, and on a right-to-left page the
-//! form's own words isolated in `<bdi>` (see [`isolate_authored`]). `/f/voix.css` is the widget's
-//! stylesheet plus a few page rules, served from here so the page's CSP needs no inline style.
+//! length hint instead of the live counter no script updates, and the form's own words that are
+//! not in the page's language marked with theirs (`<span lang>` / `<bdi lang>`, see
+//! [`mark_authored`]). `/f/voix.css` is the widget's stylesheet plus a few page rules, served
+//! from here so the page's CSP needs no inline style.
 //!
 //! A post is checked like the JSON endpoint's: same origin rule, same body limit, same
 //! validation, same rate limiter and metrics, same store with the same idempotency (`_id`,
@@ -18,9 +19,12 @@
 //!
 //! Language: French (the default), English, German, Spanish, Italian, Dutch or Arabic (right to
 //! left), chosen per request from `?lang=`, else `Accept-Language`, else French (see [`lang`]).
-//! Forms themselves carry no locale: their title and labels are shown as written. A language
-//! asked for with `?lang=` is kept by the form's `action`, the redirect to the thank-you page and
-//! the links back to the form. The widget shares the form's words (`voix_form::i18n`) but ships
+//! The form's own words (title, description, labels, help) come from its definition's
+//! `translations` for that language where it has them, else as written, in the definition's
+//! `lang` (French by default), marked as such. The page's `<title>` cannot mark a part of its
+//! text: it holds the title in whichever language it ended up. A language asked for with
+//! `?lang=` is kept by the form's `action`, the redirect to the thank-you page and the links back
+//! to the form. The widget shares the form's words (`voix_form::i18n`) but ships
 //! French and English only: the other tables are behind voix-form's `locales` feature, which
 //! only the collector turns on, so they cost the widget's wasm nothing.
 //!
@@ -48,6 +52,8 @@ use voix_form::{
     ErrorCode, Form, QuestionKind,
     answer::{Answers, normalize},
     html::{escape, render},
+    i18n::Locale,
+    translations::{Localized, Text},
     validate::{FieldError, validate},
     view::{Element, Node, SUMMARY_ID, Status, ViewState, view},
 };
@@ -57,6 +63,7 @@ use crate::{AppState, Error, error::AppError, limit::ClientIp};
 
 mod lang;
 use lang::Lang;
+pub(super) use lang::from_query as query_locale;
 
 /// Name of the hidden field holding the submission id. A question could be called `_id` too
 /// (ids are `a-z 0-9 _ -`); on this page the hidden field would win and that question could not
@@ -113,7 +120,7 @@ async fn form_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::negotiate(&uri, &headers);
-    let Some(form) = form_of(&state, id) else {
+    let Some(form) = form_of(&state, id, lang) else {
         return not_found(&state, lang);
     };
     let sid = new_submission_id();
@@ -127,7 +134,7 @@ async fn form_page(
     };
     html(
         &state,
-        Some(&form.id),
+        Some(&form.form.id),
         lang,
         StatusCode::OK,
         page.render(form),
@@ -147,8 +154,8 @@ async fn sub_page(
     let Ok(Path((id, page))) = path else {
         return not_found(&state, lang);
     };
-    match state.form(&id) {
-        Some(form) if page == THANKS_PAGE => thanks_page(&state, form, lang),
+    match state.localized(&id, lang.locale) {
+        Some(form) if page == THANKS_PAGE => thanks_page(&state, &form.form, lang),
         _ => not_found(&state, lang),
     }
 }
@@ -184,9 +191,11 @@ async fn submit(
 ) -> Response {
     // Negotiated like the form page's, so the answer to a post speaks the page's language.
     let lang = Lang::negotiate(req.uri(), req.headers());
-    let Some(form) = form_of(&state, id) else {
+    let Some(localized) = form_of(&state, id, lang) else {
         return not_found(&state, lang);
     };
+    // Ids and rules are the definition's whatever the language; only words are translated.
+    let form = &localized.form;
     let words = lang.strings();
     // Before anything is read, as for the JSON endpoint (see `cors`).
     if !origin_allowed(&state, &form.id, req.headers(), req.uri()) {
@@ -199,7 +208,7 @@ async fn submit(
             words.foreign_body,
         );
     }
-    let (outcome, res) = receive(&state, form, lang, client, req).await;
+    let (outcome, res) = receive(&state, localized, lang, client, req).await;
     match outcome {
         Outcome::Stored { duplicate } => state.metrics().answer_stored(&form.id, duplicate),
         Outcome::Rejected(code) => state.metrics().answer_rejected(&form.id, code.as_str()),
@@ -220,11 +229,12 @@ enum Outcome {
 /// resident.
 async fn receive(
     state: &AppState,
-    form: &Form,
+    localized: &Localized,
     lang: Lang,
     client: ClientIp,
     req: Request,
 ) -> (Outcome, Response) {
+    let form = &localized.form;
     let words = lang.strings();
     let posted = match read(state, req).await {
         Ok(p) => p,
@@ -294,7 +304,7 @@ async fn receive(
             Some(&form.id),
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
-            page.render(form),
+            page.render(localized),
         );
         return (Outcome::Rejected(ErrorCode::Invalid), res);
     }
@@ -318,7 +328,7 @@ async fn receive(
             Some(&form.id),
             lang,
             StatusCode::TOO_MANY_REQUESTS,
-            page.render(form),
+            page.render(localized),
         );
         res.headers_mut().insert(
             header::RETRY_AFTER,
@@ -363,7 +373,7 @@ async fn receive(
                 Some(&form.id),
                 lang,
                 StatusCode::CONFLICT,
-                page.render(form),
+                page.render(localized),
             );
             (Outcome::Rejected(ErrorCode::Conflict), res)
         }
@@ -384,7 +394,7 @@ async fn receive(
                 Some(&form.id),
                 lang,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                page.render(form),
+                page.render(localized),
             );
             (Outcome::Rejected(ErrorCode::Server), res)
         }
@@ -425,9 +435,14 @@ async fn method_not_allowed(
     html(&state, None, lang, StatusCode::METHOD_NOT_ALLOWED, body)
 }
 
-fn form_of(state: &AppState, id: Result<Path<String>, PathRejection>) -> Option<&Form> {
+/// The form of the path, in the page's language.
+fn form_of(
+    state: &AppState,
+    id: Result<Path<String>, PathRejection>,
+    lang: Lang,
+) -> Option<&Localized> {
     let Path(id) = id.ok()?;
-    state.form(&id)
+    state.localized(&id, lang.locale)
 }
 
 /// The form page, in any of its states.
@@ -442,7 +457,8 @@ struct FormPage<'a> {
 }
 
 impl FormPage<'_> {
-    fn render(&self, form: &Form) -> String {
+    fn render(&self, localized: &Localized) -> String {
+        let form = &localized.form;
         // The post comes back in the same language, whatever the browser says.
         let action = self.lang.link(&format!("/f/{}", form.id));
         let mut tree = view(
@@ -456,7 +472,7 @@ impl FormPage<'_> {
                 action: Some(&action),
             },
         );
-        adapt(&mut tree, form, self);
+        adapt(&mut tree, localized, self);
         let failed = !self.errors.is_empty() || matches!(self.status, Status::Failed(_));
         // The title is the first thing a screen reader says on load: it tells the outcome.
         let title = if failed {
@@ -469,7 +485,8 @@ impl FormPage<'_> {
 }
 
 // The page-only changes to the widget's tree (see the module docs).
-fn adapt(tree: &mut Node, form: &Form, page: &FormPage) {
+fn adapt(tree: &mut Node, localized: &Localized, page: &FormPage) {
+    let form = &localized.form;
     promote_headings(tree);
     if let Some(sid) = page.submission_id
         && let Some(f) = find_mut(tree, &|e| e.tag == "form")
@@ -508,47 +525,53 @@ fn adapt(tree: &mut Node, form: &Form, page: &FormPage) {
     {
         p.children = vec![Node::Text(text.to_owned())];
     }
-    if page.lang.locale.rtl() {
-        isolate_authored(tree, form);
-    }
+    mark_authored(tree, localized, page.lang.locale);
 }
 
-/// Forms carry no language, and every form so far is written left to right. On a right-to-left
-/// page their title, description, labels and help would be laid out as right-to-left text:
-/// a French label's closing `?` would show before its first word. Each is put in a `<bdi>`,
-/// which orders it by its own letters (a form written in Arabic stays right to left) while the
-/// page around stays mirrored. Done here rather than in the shared view so the widget, which has
-/// no right-to-left locale yet, does not carry the code.
-fn isolate_authored(tree: &mut Node, form: &Form) {
+/// The form's own words (title, description, labels, help) are in the page's language where the
+/// definition translates them, and in the definition's own language where it does not. Those
+/// are marked with their language (RGAA 8.7): `<span lang="fr">` on a left-to-right page. On a
+/// right-to-left page, or for right-to-left words, `<bdi lang="fr">`: without the isolation a
+/// French label's closing `?` would show before its first word; the `<bdi>` orders it by its own
+/// letters while the page around stays mirrored. Words in the page's language get nothing.
+/// Done here rather than in the shared view so the widget, which shows every form as written,
+/// does not carry the code.
+fn mark_authored(tree: &mut Node, localized: &Localized, page: Locale) {
     let Node::Element(e) = tree else {
         return;
     };
-    if let Some(own) = authored_text(form, e)
+    if let Some((own, which)) = authored_text(&localized.form, e)
+        && let lang = localized.lang_of(which)
+        && lang != page
         && let Some(Node::Text(text)) = e.children.first()
         && let Some(rest) = text.strip_prefix(own)
     {
         // A summary link is "label : message": only the label is the author's.
         let rest = (!rest.is_empty()).then(|| Node::Text(rest.to_owned()));
-        let bdi = Node::Element(Element {
-            tag: "bdi",
-            attrs: Vec::new(),
+        let wrap = Node::Element(Element {
+            tag: if page.rtl() || lang.rtl() {
+                "bdi"
+            } else {
+                "span"
+            },
+            attrs: vec![("lang", lang.tag().into())],
             children: vec![Node::Text(own.to_owned())],
         });
-        e.children.splice(..1, std::iter::once(bdi).chain(rest));
+        e.children.splice(..1, std::iter::once(wrap).chain(rest));
     }
     for child in &mut e.children {
-        isolate_authored(child, form);
+        mark_authored(child, localized, page);
     }
 }
 
-/// The words of the form's author that `e`'s text starts with, found by the ids and classes the
-/// view gives them.
-fn authored_text<'f>(form: &'f Form, e: &Element) -> Option<&'f str> {
+/// The words of the form's author that `e`'s text starts with, and which text they are, found
+/// by the ids and classes the view gives them.
+fn authored_text<'f>(form: &'f Form, e: &Element) -> Option<(&'f str, Text<'f>)> {
     if e.attr("id") == Some("v-title") {
-        return Some(&form.title);
+        return Some((&form.title, Text::Title));
     }
     if e.attr("class") == Some("desc") {
-        return form.description.as_deref();
+        return Some((form.description.as_deref()?, Text::Description));
     }
     let question = |field_id: &str| form.question(field_id.strip_prefix("v-")?);
     let q = match e.tag {
@@ -556,8 +579,8 @@ fn authored_text<'f>(form: &'f Form, e: &Element) -> Option<&'f str> {
         "label" => question(e.attr("for")?),
         "a" => question(e.attr("data-focus")?),
         "p" if e.attr("class") == Some("help") => {
-            let help = question(e.attr("id")?.strip_suffix("-help")?)?;
-            return help.help.as_deref();
+            let q = question(e.attr("id")?.strip_suffix("-help")?)?;
+            return Some((q.help.as_deref()?, Text::Help(&q.id)));
         }
         // A smiley group's legend has no id: it is known by its text.
         "legend" => {
@@ -568,7 +591,7 @@ fn authored_text<'f>(form: &'f Form, e: &Element) -> Option<&'f str> {
         }
         _ => None,
     }?;
-    Some(&q.label)
+    Some((&q.label, Text::Label(&q.id)))
 }
 
 // h2 → h1, h3 → h2: on its own page the form's title is the page's main heading.
@@ -871,6 +894,11 @@ mod tests {
         .unwrap()
     }
 
+    /// `form` without translations, on a page in `lang`.
+    fn as_written(form: &Form, lang: Lang) -> Localized {
+        form.localized(&Default::default(), lang.locale)
+    }
+
     fn answers(pairs: &[(&str, &str)]) -> Answers {
         pairs
             .iter()
@@ -938,7 +966,10 @@ mod tests {
             message: None,
             lang: Lang::negotiate(&Uri::from_static("/f/f"), &HeaderMap::new()),
         }
-        .render(&form);
+        .render(&as_written(
+            &form,
+            Lang::negotiate(&Uri::from_static("/f/f"), &HeaderMap::new()),
+        ));
         assert!(
             html.contains("<h1 id=\"v-title\" class=\"title\">T</h1>"),
             "{html}"
@@ -972,7 +1003,7 @@ mod tests {
             message: Some(lang.strings().conflict),
             lang,
         }
-        .render(&form());
+        .render(&as_written(&form(), lang));
         assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
         assert!(
             html.contains("<div class=\"voix\" lang=\"ar\" dir=\"rtl\">"),
@@ -987,7 +1018,7 @@ mod tests {
     }
 
     #[test]
-    fn right_to_left_pages_isolate_the_form_s_own_words() {
+    fn words_not_in_the_page_s_language_are_marked_with_theirs() {
         let form = Form::from_json(
             r#"{"id":"f","title":"Votre avis ?","description":"D.","questions":[
                 {"id":"note","type":"smileys","label":"Note ?","help":"Aide.","required":true},
@@ -1005,33 +1036,93 @@ mod tests {
             },
         ];
         let render = |uri: &'static str| {
+            let lang = Lang::negotiate(&Uri::from_static(uri), &HeaderMap::new());
             FormPage {
                 answers: &Answers::new(),
                 errors: &errors,
                 status: Status::Editing,
                 submission_id: None,
                 message: None,
-                lang: Lang::negotiate(&Uri::from_static(uri), &HeaderMap::new()),
+                lang,
             }
-            .render(&form)
+            .render(&as_written(&form, lang))
         };
+        // Right to left: isolated and marked, so a French `?` stays at the end.
         let html = render("/f/f?lang=ar");
         for part in [
-            "<h1 id=\"v-title\" class=\"title\"><bdi>Votre avis ?</bdi></h1>",
-            "<p class=\"desc\"><bdi>D.</bdi></p>",
-            "<legend><bdi>Note ?</bdi> <span class=\"req\">(مطلوب)</span></legend>",
-            "<p class=\"help\" id=\"v-note-help\"><bdi>Aide.</bdi></p>",
-            "<label for=\"v-c\"><bdi>C ?</bdi></label>",
-            "data-focus=\"v-note\"><bdi>Note ?</bdi> : يرجى اختيار إجابة.</a>",
-            "data-focus=\"v-c\"><bdi>C ?</bdi> : النص طويل جدًا",
+            "<h1 id=\"v-title\" class=\"title\"><bdi lang=\"fr\">Votre avis ?</bdi></h1>",
+            "<p class=\"desc\"><bdi lang=\"fr\">D.</bdi></p>",
+            "<legend><bdi lang=\"fr\">Note ?</bdi> <span class=\"req\">(مطلوب)</span></legend>",
+            "<p class=\"help\" id=\"v-note-help\"><bdi lang=\"fr\">Aide.</bdi></p>",
+            "<label for=\"v-c\"><bdi lang=\"fr\">C ?</bdi></label>",
+            "data-focus=\"v-note\"><bdi lang=\"fr\">Note ?</bdi> : يرجى اختيار إجابة.</a>",
+            "data-focus=\"v-c\"><bdi lang=\"fr\">C ?</bdi> : النص طويل جدًا",
         ] {
             assert!(html.contains(part), "{part}\n{html}");
         }
-        // Messages and hints are the page's words: not isolated.
-        assert_eq!(html.matches("<bdi>").count(), 7, "{html}");
-        // Left-to-right pages are the widget's tree as it is.
-        for uri in ["/f/f", "/f/f?lang=de"] {
-            assert!(!render(uri).contains("<bdi>"), "{uri}");
+        // Messages and hints are the page's words: not marked.
+        assert_eq!(html.matches("<bdi lang=\"fr\">").count(), 7, "{html}");
+        // Left to right: marked only.
+        let html = render("/f/f?lang=de");
+        assert!(!html.contains("<bdi"), "{html}");
+        assert!(
+            html.contains("<label for=\"v-c\"><span lang=\"fr\">C ?</span></label>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<span lang=\"fr\">").count(), 7, "{html}");
+        // In the definition's own language: the widget's tree as it is.
+        let html = render("/f/f");
+        assert!(
+            !html.contains("<bdi") && !html.contains("<span lang"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn translated_words_are_the_page_s_and_the_rest_keep_their_language() {
+        let (form, translations) = Form::from_json_with_translations(
+            r#"{"id":"f","title":"Votre avis ?","questions":[
+                {"id":"note","type":"smileys","label":"Note ?","required":true},
+                {"id":"c","type":"text","label":"C ?","help":"Aide."}],
+                "translations":{
+                  "de":{"title":"Ihre Meinung?","questions":{"note":{"label":"Note?"},
+                        "c":{"label":"K?","help":"Hilfe."}}},
+                  "ar":{"title":"رأيكم؟","questions":{"note":{"label":"التقييم؟"}}}}}"#,
+        )
+        .unwrap();
+        let render = |uri: &'static str| {
+            let lang = Lang::negotiate(&Uri::from_static(uri), &HeaderMap::new());
+            FormPage {
+                answers: &Answers::new(),
+                errors: &[],
+                status: Status::Editing,
+                submission_id: None,
+                message: None,
+                lang,
+            }
+            .render(&form.localized(&translations, lang.locale))
+        };
+        let html = render("/f/f?lang=de");
+        for part in [
+            "<h1 id=\"v-title\" class=\"title\">Ihre Meinung?</h1>",
+            "<legend>Note? <span class=\"req\">",
+            "<label for=\"v-c\">K?</label>",
+            "<p class=\"help\" id=\"v-c-help\">Hilfe.</p>",
+            "<title>Ihre Meinung? — Voix</title>",
+        ] {
+            assert!(html.contains(part), "{part}\n{html}");
         }
+        assert!(!html.contains("lang=\"fr\""), "{html}");
+        // Partly translated, right to left: the French words isolated and marked.
+        let html = render("/f/f?lang=ar");
+        for part in [
+            "<h1 id=\"v-title\" class=\"title\">رأيكم؟</h1>",
+            "<legend>التقييم؟ <span class=\"req\">",
+            "<label for=\"v-c\"><bdi lang=\"fr\">C ?</bdi></label>",
+            "<p class=\"help\" id=\"v-c-help\"><bdi lang=\"fr\">Aide.</bdi></p>",
+        ] {
+            assert!(html.contains(part), "{part}\n{html}");
+        }
+        assert_eq!(html.matches("lang=\"fr\"").count(), 2, "{html}");
     }
 }

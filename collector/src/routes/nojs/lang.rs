@@ -67,7 +67,8 @@ impl Lang {
 }
 
 /// The locale named by the query's `lang`, if it is one we have. Only the first `lang` counts.
-fn from_query(query: &str) -> Option<Locale> {
+/// Also how `GET /v1/forms/{id}?lang=` reads it.
+pub(in crate::routes) fn from_query(query: &str) -> Option<Locale> {
     let value = query
         .split('&')
         .find_map(|pair| pair.strip_prefix(PARAM)?.strip_prefix('='))?;
