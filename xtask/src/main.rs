@@ -4,6 +4,7 @@
 //! the wasm test runner (hidden `wasm-test-runner` subcommand), so the runner's version is always
 //! the wasm-bindgen version locked in Cargo.lock and nothing has to be `cargo install`ed.
 
+mod bench;
 mod dist;
 mod pg;
 mod serve;
@@ -27,6 +28,8 @@ Tasks:
   test    install what is missing (wasm32 target, npm deps, Chromium, PostgreSQL), then run
           every suite: native (the collector's story tests on SQLite and on a throwaway
           PostgreSQL), browser (wasm-bindgen-test in Chromium), dist + size budget, end-to-end
+  bench   measure the collector: answers stored per second and their latency, with 1, 16 and
+          64 concurrent clients, on SQLite and on a throwaway PostgreSQL (release build)
   help    print this message
 ";
 
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Some("dist") => no_more_args(args).and_then(|()| dist::dist()),
         Some("serve") => no_more_args(args).and_then(|()| serve::serve()),
         Some("test") => no_more_args(args).and_then(|()| test::test()),
+        Some("bench") => no_more_args(args).and_then(|()| bench::bench()),
         Some("wasm-test-runner") => wasm_test_runner(args.collect()),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

@@ -199,6 +199,11 @@ impl Server {
         vars
     }
 
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// One line for the summary.
     pub fn summary(&self) -> &str {
         &self.summary
