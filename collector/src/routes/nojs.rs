@@ -132,13 +132,7 @@ async fn form_page(
         message: None,
         lang,
     };
-    html(
-        &state,
-        Some(&form.form.id),
-        lang,
-        StatusCode::OK,
-        page.render(form),
-    )
+    page.respond(&state, form, StatusCode::OK)
 }
 
 /// The path segment of the thank-you page, under the form's.
@@ -299,13 +293,7 @@ async fn receive(
             message: None,
             lang,
         };
-        let res = html(
-            state,
-            Some(&form.id),
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page.render(localized),
-        );
+        let res = page.respond(state, localized, StatusCode::UNPROCESSABLE_ENTITY);
         return (Outcome::Rejected(ErrorCode::Invalid), res);
     }
     // The limiter of `responses::create` (same buckets), but counting only answers about to be
@@ -323,13 +311,7 @@ async fn receive(
             message: None,
             lang,
         };
-        let mut res = html(
-            state,
-            Some(&form.id),
-            lang,
-            StatusCode::TOO_MANY_REQUESTS,
-            page.render(localized),
-        );
+        let mut res = page.respond(state, localized, StatusCode::TOO_MANY_REQUESTS);
         res.headers_mut().insert(
             header::RETRY_AFTER,
             HeaderValue::from(retry_after_secs.max(1)),
@@ -368,13 +350,7 @@ async fn receive(
                 message: Some(words.conflict),
                 lang,
             };
-            let res = html(
-                state,
-                Some(&form.id),
-                lang,
-                StatusCode::CONFLICT,
-                page.render(localized),
-            );
+            let res = page.respond(state, localized, StatusCode::CONFLICT);
             (Outcome::Rejected(ErrorCode::Conflict), res)
         }
         // Nothing is lost: the page comes back with the answers and the same id, so sending
@@ -389,13 +365,7 @@ async fn receive(
                 message: None,
                 lang,
             };
-            let res = html(
-                state,
-                Some(&form.id),
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                page.render(localized),
-            );
+            let res = page.respond(state, localized, StatusCode::INTERNAL_SERVER_ERROR);
             (Outcome::Rejected(ErrorCode::Server), res)
         }
     }
@@ -457,6 +427,17 @@ struct FormPage<'a> {
 }
 
 impl FormPage<'_> {
+    /// The page as a response with `status` and the no-JS page headers.
+    fn respond(&self, state: &AppState, localized: &Localized, status: StatusCode) -> Response {
+        html(
+            state,
+            Some(&localized.form.id),
+            self.lang,
+            status,
+            self.render(localized),
+        )
+    }
+
     fn render(&self, localized: &Localized) -> String {
         let form = &localized.form;
         // The post comes back in the same language, whatever the browser says.
