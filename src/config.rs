@@ -6,8 +6,6 @@
 //! This module is pure: the web layer passes attribute look-ups in, and URL parsing too — the
 //! browser's own URL parser is the authority on what a URL means, and it costs no wasm.
 
-use crate::prelude::*;
-
 use voix_form::{cat, i18n::Locale, schema::is_valid_id};
 
 /// Attribute on a placeholder naming its form (may be empty to use the script's `data-form`).

@@ -12,12 +12,7 @@
 //!
 //! Sending the same entry twice is harmless by design: the endpoint stores an id once.
 
-use crate::prelude::*;
-
-use voix_form::{
-    i18n::push_decimal,
-    json::{self, Value},
-};
+use serde::{Deserialize, Serialize};
 
 /// The `localStorage` key (per host-page origin, shared by every widget of that origin).
 pub const STORAGE_KEY: &str = "voix-outbox";
@@ -34,8 +29,8 @@ pub const MAX_DELAY_MS: u64 = 60_000;
 /// A `Retry-After` longer than an hour is taken as an hour.
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
-/// One waiting answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One waiting answer, stored as a JSON object (readable in the browser's tools).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Idempotency id (also inside `body`).
     pub id: String,
@@ -50,6 +45,7 @@ pub struct Entry {
     /// Not before this time (ms since the epoch).
     pub next: u64,
     /// `next` was set by the endpoint's `Retry-After`: wait even when the page is closing.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub told: bool,
 }
 
@@ -91,8 +87,16 @@ pub fn backoff(attempts: u32, jitter: f64) -> u64 {
 /// A `Retry-After` header in milliseconds: whole seconds only (what the collector sends); an
 /// HTTP date or anything else gives `None` and the normal backoff applies.
 pub fn retry_after(header: &str) -> Option<u64> {
-    let s = json::whole_number(header.trim())?;
-    Some((u64::from(s) * 1000).min(MAX_RETRY_AFTER_MS))
+    let s = header.trim();
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = s.parse::<u64>().unwrap_or(u64::MAX);
+    Some(secs.saturating_mul(1000).min(MAX_RETRY_AFTER_MS))
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Why an answer could not be added.
@@ -107,60 +111,13 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Reads what [`Outbox::to_json`] wrote. Anything unreadable is skipped, never fatal: a
-    /// damaged or foreign value under our key must not stop the widget.
-    pub fn parse(text: &str) -> Outbox {
-        let mut entries = Vec::new();
-        if let Ok(Value::Array(items)) = json::parse(text) {
-            for v in &items {
-                let s = |k| v.get(k).and_then(Value::as_str).map(str::to_owned);
-                let n = |k| match v.get(k) {
-                    Some(Value::Number(n)) => number(n),
-                    _ => 0,
-                };
-                if let (Some(id), Some(url), Some(body)) = (s("id"), s("url"), s("body")) {
-                    entries.push(Entry {
-                        id,
-                        url,
-                        body,
-                        created: n("created"),
-                        attempts: n("attempts") as u32,
-                        next: n("next"),
-                        told: matches!(v.get("told"), Some(Value::Bool(true))),
-                    });
-                }
-            }
+    /// The outbox from what storage held: one item per stored entry, `None` where an entry
+    /// could not be read. Unreadable entries are skipped, never fatal: a damaged or foreign
+    /// value under our key must not stop the widget.
+    pub fn from_stored(items: impl IntoIterator<Item = Option<Entry>>) -> Outbox {
+        Outbox {
+            entries: items.into_iter().flatten().collect(),
         }
-        Outbox { entries }
-    }
-
-    /// The outbox as JSON, for storage: an array of objects, readable in the browser's tools.
-    pub fn to_json(&self) -> String {
-        let mut out = String::from("[");
-        for e in &self.entries {
-            if out.len() > 1 {
-                out.push(',');
-            }
-            for (k, v) in [
-                ("{\"id\":", &e.id),
-                (",\"url\":", &e.url),
-                (",\"body\":", &e.body),
-            ] {
-                out.push_str(k);
-                json::write_str(&mut out, v);
-            }
-            for (k, v) in [
-                (",\"created\":", e.created),
-                (",\"attempts\":", e.attempts.into()),
-                (",\"next\":", e.next),
-            ] {
-                out.push_str(k);
-                push_decimal(&mut out, v);
-            }
-            out.push_str(if e.told { ",\"told\":true}" } else { "}" });
-        }
-        out.push(']');
-        out
     }
 
     /// Adds an answer sent at `now`, due at once. An id already waiting is not added twice (the
@@ -234,18 +191,6 @@ impl Outbox {
             .map(|e| e.next)
             .min()
     }
-}
-
-/// Plain digits as a `u64` (saturating); anything else is 0.
-fn number(n: &str) -> u64 {
-    let mut v: u64 = 0;
-    for b in n.bytes() {
-        if !b.is_ascii_digit() {
-            return 0;
-        }
-        v = v.saturating_mul(10).saturating_add(u64::from(b - b'0'));
-    }
-    v
 }
 
 #[cfg(test)]
@@ -402,37 +347,40 @@ mod tests {
         assert_eq!(o.add("c", URL, "{}", NOW), Err(Full));
     }
 
+    /// What the web layer does: the stored JSON array read item by item.
+    fn parse(text: &str) -> Outbox {
+        let items: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+        Outbox::from_stored(
+            items
+                .into_iter()
+                .map(|v| serde_json::from_value::<Entry>(v).ok()),
+        )
+    }
+
     #[test]
     fn survives_storage_round_trip() {
         let mut o = with(&["a", "b"]);
         o.entries[0].body = "{\"v\":1,\"answers\":{\"c\":\"« quote \\\" » \n é\"}}".into();
         o.retry("a", NOW + 5, Some(3_000), 0.0);
         o.retry("b", NOW + 5, None, 0.25);
-        let back = Outbox::parse(&o.to_json());
-        assert_eq!(back, o);
-        assert_eq!(
-            Outbox::parse(&Outbox::default().to_json()),
-            Outbox::default()
-        );
+        let text = serde_json::to_string(&o.entries).unwrap();
+        assert!(text.starts_with(r#"[{"id":"a","url":""#), "{text}");
+        assert_eq!(parse(&text), o);
+        assert_eq!(parse("[]"), Outbox::default());
     }
 
     #[test]
     fn damaged_storage_is_skipped_not_fatal() {
-        assert!(Outbox::parse("").entries.is_empty());
-        assert!(Outbox::parse("not json").entries.is_empty());
-        assert!(Outbox::parse("{\"id\":\"a\"}").entries.is_empty());
-        let o = Outbox::parse(
-            r#"[{"id":"a"},7,{"id":"b","url":"u","body":"{}","created":-5,"next":"x"},[],
+        assert!(parse("").entries.is_empty());
+        assert!(parse("not json").entries.is_empty());
+        assert!(parse("{\"id\":\"a\"}").entries.is_empty());
+        let o = parse(
+            r#"[{"id":"a"},7,{"id":"b","url":"u","body":"{}","created":-5,"attempts":0,"next":"x"},[],
                 {"id":"c","url":"u","body":"{}","created":12,"attempts":2,"next":34}]"#,
         );
         let ids: Vec<_> = o.entries.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["b", "c"],
-            "entries without id, url or body are skipped"
-        );
-        // Malformed numbers read as zero: due at once (and, created at 0, expired at once).
-        assert_eq!((o.entries[0].created, o.entries[0].next), (0, 0));
-        assert_eq!((o.entries[1].attempts, o.entries[1].next), (2, 34));
+        assert_eq!(ids, ["c"], "incomplete or mistyped entries are skipped");
+        assert_eq!((o.entries[0].attempts, o.entries[0].next), (2, 34));
+        assert!(!o.entries[0].told);
     }
 }

@@ -6,14 +6,11 @@
 //! decided here and tested natively. What happens to an answer after it is sent (kept, retried,
 //! dropped) is [`crate::outbox`]'s; this machine only hears the outcome.
 
-use crate::prelude::*;
-
 use crate::outbox::{Verdict, verdict};
 use voix_form::{
-    ErrorCode, Form,
+    ErrorBody, ErrorCode, Form,
     answer::{Answers, Submission, normalize},
     i18n::Locale,
-    json::{self, Value},
     validate::{FieldError, check_one, validate},
     view::{self, Node, SUMMARY_ID, Status, THANKS_ID, ViewState},
 };
@@ -70,13 +67,8 @@ pub enum Effect {
     Render,
     /// Move focus to the element with this id.
     Focus(&'static str),
-    /// Put this JSON body in the outbox under `id` and POST it to the responses URL.
-    Post {
-        /// The submission's idempotency id.
-        id: String,
-        /// The JSON body.
-        body: String,
-    },
+    /// Put this submission in the outbox under its id and POST it to the responses URL.
+    Post(Submission),
 }
 
 impl Widget {
@@ -189,22 +181,16 @@ impl Widget {
         self.status = Status::Sending;
         let id = self.submission_id.get_or_insert(fresh_id).clone();
         let mut submission = Submission::new(answers);
-        submission.id = Some(id.clone());
-        vec![
-            Effect::Render,
-            Effect::Post {
-                id,
-                body: submission.to_json(),
-            },
-        ]
+        submission.id = Some(id);
+        vec![Effect::Render, Effect::Post(submission)]
     }
 }
 
-/// The message for the outcome of a POST (`None`: no HTTP answer), given whether the answer is
-/// kept in the outbox: delivered on a 2xx; for what is retried, queued when kept, else a failure
-/// the resident can retry by hand; for a terminal refusal, the field errors of a 422 or the
-/// code that says why.
-pub fn outcome(status: Option<u16>, body: &str, kept: bool) -> Msg {
+/// The message for the outcome of a POST (`None`: no HTTP answer), given the error body the
+/// endpoint sent (if it was one) and whether the answer is kept in the outbox: delivered on a
+/// 2xx; for what is retried, queued when kept, else a failure the resident can retry by hand;
+/// for a terminal refusal, the field errors of a 422 or the code that says why.
+pub fn outcome(status: Option<u16>, body: Option<&ErrorBody>, kept: bool) -> Msg {
     match (verdict(status), status) {
         (Verdict::Delivered, _) => Msg::Delivered,
         (Verdict::Retry, _) if kept => Msg::Queued,
@@ -223,24 +209,17 @@ pub fn outcome(status: Option<u16>, body: &str, kept: bool) -> Msg {
     }
 }
 
-/// The `error.fields` of a collector's 422 body; entries with unknown codes are skipped.
-fn field_errors(body: &str) -> Vec<FieldError> {
-    let Ok(v) = json::parse(body) else {
-        return Vec::new();
-    };
-    let Some(Value::Array(items)) = v.get("error").and_then(|e| e.get("fields")) else {
+/// The field errors of a collector's 422 body; entries with codes this version does not know
+/// are skipped.
+fn field_errors(body: Option<&ErrorBody>) -> Vec<FieldError> {
+    let Some(body) = body else {
         return Vec::new();
     };
     let mut errors = Vec::new();
-    for item in items {
-        let field = item.get("field").and_then(Value::as_str);
-        let code = item
-            .get("code")
-            .and_then(Value::as_str)
-            .and_then(ErrorCode::parse);
-        if let (Some(field), Some(code)) = (field, code) {
+    for f in &body.error.fields {
+        if let Some(code) = f.code {
             errors.push(FieldError {
-                field: field.to_owned(),
+                field: f.field.clone(),
                 code,
             });
         }
@@ -300,11 +279,16 @@ mod tests {
         assert!(!w.summary);
     }
 
-    fn post(id: &str, body: &str) -> Effect {
-        Effect::Post {
-            id: id.into(),
-            body: body.into(),
+    /// The JSON text the web layer will send for a `Post` effect.
+    fn body(e: &Effect) -> String {
+        match e {
+            Effect::Post(s) => serde_json::to_string(s).unwrap(),
+            other => panic!("not a post: {other:?}"),
         }
+    }
+
+    fn error_body(json: &str) -> ErrorBody {
+        serde_json::from_str(json).unwrap()
     }
 
     #[test]
@@ -313,15 +297,11 @@ mod tests {
         input(&mut w, "note", "good");
         input(&mut w, "c", "   ");
         let fx = submit(&mut w, "abc12345");
+        assert_eq!(fx.len(), 2);
+        assert_eq!(fx[0], Effect::Render);
         assert_eq!(
-            fx,
-            vec![
-                Effect::Render,
-                post(
-                    "abc12345",
-                    r#"{"v":1,"id":"abc12345","answers":{"note":"good"}}"#
-                )
-            ]
+            body(&fx[1]),
+            r#"{"v":1,"id":"abc12345","answers":{"note":"good"}}"#
         );
         assert_eq!(w.status, Status::Sending);
         // A second press while sending does nothing.
@@ -382,7 +362,7 @@ mod tests {
         input(&mut w, "note", "good");
         submit(&mut w, "id1");
         w.update(Msg::Queued);
-        let fx = w.update(outcome(Some(404), "", true));
+        let fx = w.update(outcome(Some(404), None, true));
         assert_eq!(fx, vec![Effect::Render]);
         assert_eq!(w.status, Status::Failed(ErrorCode::NotFound));
         assert_eq!(&w.answers["note"], "good");
@@ -397,14 +377,12 @@ mod tests {
         assert_eq!(w.status, Status::Failed(ErrorCode::Network));
         assert_eq!(&w.answers["note"], "average");
         let fx = submit(&mut w, "second-id");
-        assert!(
-            matches!(&fx[1], Effect::Post { id, body } if id == "first-id" && body.contains("first-id"))
-        );
+        assert!(matches!(&fx[1], Effect::Post(s) if s.id.as_deref() == Some("first-id")));
         // Changing the answers makes it a new submission.
         w.update(Msg::Failed(ErrorCode::Server));
         input(&mut w, "note", "good");
         let fx = submit(&mut w, "third-id");
-        assert!(matches!(&fx[1], Effect::Post { id, .. } if id == "third-id"));
+        assert!(matches!(&fx[1], Effect::Post(s) if s.id.as_deref() == Some("third-id")));
     }
 
     #[test]
@@ -424,54 +402,58 @@ mod tests {
         submit(&mut w, "id1");
         let msg = outcome(
             Some(422),
-            r#"{"error":{"code":"invalid","message":"m","field":null,
-               "fields":[{"field":"c","code":"too_long","message":"x"}]}}"#,
+            Some(&error_body(
+                r#"{"error":{"code":"invalid","message":"m","field":null,
+               "fields":[{"field":"c","code":"too_long","message":"x"},
+                         {"field":"note","code":"from_a_newer_collector","message":"y"}]}}"#,
+            )),
             true,
         );
         let fx = w.update(msg);
         assert_eq!(fx, vec![Effect::Render, Effect::Focus(SUMMARY_ID)]);
         assert_eq!(w.errors[0].code, ErrorCode::TooLong);
+        assert_eq!(w.errors.len(), 1, "an unknown code is skipped");
         assert_eq!(w.status, Status::Editing);
     }
 
     #[test]
     fn outcomes_by_status() {
         for kept in [true, false] {
-            assert_eq!(outcome(Some(201), "{}", kept), Msg::Delivered);
-            assert_eq!(outcome(Some(200), "", kept), Msg::Delivered);
+            assert_eq!(outcome(Some(201), None, kept), Msg::Delivered);
+            assert_eq!(outcome(Some(200), None, kept), Msg::Delivered);
             assert_eq!(
-                outcome(Some(404), "", kept),
+                outcome(Some(404), None, kept),
                 Msg::Failed(ErrorCode::NotFound)
             );
             assert_eq!(
-                outcome(Some(413), "", kept),
+                outcome(Some(413), None, kept),
                 Msg::Failed(ErrorCode::Invalid)
             );
             assert_eq!(
-                outcome(Some(409), "", kept),
+                outcome(Some(409), None, kept),
                 Msg::Failed(ErrorCode::Invalid)
             );
             assert_eq!(
-                outcome(Some(422), "not json", kept),
+                outcome(Some(422), None, kept),
                 Msg::Failed(ErrorCode::Invalid)
             );
         }
         // Retryable: queued when the outbox kept the answer…
         for s in [None, Some(408), Some(429), Some(503), Some(302)] {
-            assert_eq!(outcome(s, "", true), Msg::Queued, "{s:?}");
+            assert_eq!(outcome(s, None, true), Msg::Queued, "{s:?}");
         }
         // …else the resident is told why and may retry by hand.
-        assert_eq!(outcome(None, "", false), Msg::Failed(ErrorCode::Network));
+        assert_eq!(outcome(None, None, false), Msg::Failed(ErrorCode::Network));
         assert_eq!(
-            outcome(Some(429), "", false),
+            outcome(Some(429), None, false),
             Msg::Failed(ErrorCode::RateLimited)
         );
         assert_eq!(
-            outcome(Some(503), "", false),
+            outcome(Some(503), None, false),
             Msg::Failed(ErrorCode::Server)
         );
         assert_eq!(
-            outcome(Some(408), "", false),
+            outcome(Some(408), None, false),
             Msg::Failed(ErrorCode::Server)
         );
     }

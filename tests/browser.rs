@@ -2,7 +2,7 @@
 //! (`cargo test --target wasm32-unknown-unknown`; compiled out of native runs).
 #![cfg(target_arch = "wasm32")]
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, prelude::*};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, Event, EventInit, HtmlElement, HtmlTextAreaElement, ShadowRoot};
@@ -52,7 +52,7 @@ fn add_placeholder(test: &str, form: &str, definition: Option<&str>) -> Element 
 }
 
 async fn mounted(host: &Element) -> ShadowRoot {
-    voix::boot(None);
+    voix::web::mount(host.clone());
     for _ in 0..50 {
         if let Some(root) = host.shadow_root()
             && root.query_selector("form").unwrap().is_some()
@@ -109,8 +109,6 @@ async fn mounts_the_form_in_a_shadow_root() {
     // Styles are adopted, not injected into the page.
     let adopted = js_sys::Reflect::get(&root, &"adoptedStyleSheets".into()).unwrap();
     assert_eq!(js_sys::Array::from(&adopted).length(), 1);
-    let voix = js_sys::Reflect::get(&web_sys::window().unwrap(), &"Voix".into()).unwrap();
-    assert!(voix.is_object());
 }
 
 #[wasm_bindgen_test]
@@ -176,11 +174,11 @@ async fn typing_updates_the_counter_without_losing_the_caret() {
 #[wasm_bindgen_test]
 async fn a_bad_definition_leaves_the_page_intact() {
     let host = add_placeholder("bad", "avis", Some("{ not json"));
-    voix::boot(None);
+    voix::web::mount(host.clone());
     sleep(50).await;
     assert!(host.shadow_root().is_none());
     let bad_id = add_placeholder("badid", "Pas Valide", None);
-    voix::boot(None);
+    voix::web::mount(bad_id.clone());
     sleep(50).await;
     assert!(bad_id.shadow_root().is_none());
 }
@@ -199,7 +197,7 @@ async fn data_endpoint_must_be_an_absolute_web_url() {
     {
         let host = add_placeholder(&format!("endpoint{i}"), "avis", Some(DEFINITION));
         host.set_attribute("data-endpoint", bad).unwrap();
-        voix::boot(None);
+        voix::web::mount(host.clone());
         sleep(30).await;
         assert!(host.shadow_root().is_none(), "{bad} was accepted");
     }
@@ -264,4 +262,176 @@ async fn a_network_failure_keeps_the_answer_in_the_outbox_and_says_so() {
     );
     // Other tests on this page must not inherit it.
     storage.remove_item("voix-outbox").unwrap();
+}
+
+/// The body `text` read by the browser as `fetch` would give it: `Response.json()`.
+async fn response_json(text: &str) -> JsValue {
+    let response = web_sys::Response::new_with_opt_str(Some(text)).unwrap();
+    JsFuture::from(response.json().unwrap()).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_fetched_definition_goes_through_serde_wasm_bindgen_with_paths_in_errors() {
+    let (form, _) = voix::web::js::read_definition(response_json(DEFINITION).await).unwrap();
+    assert_eq!(form.id, "avis");
+    assert_eq!(form.questions.len(), 2);
+    // The mistakes a webmaster makes, each named with its path, as the collector names them.
+    for (text, expected) in [
+        (
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","colour":1}]}"#,
+            "questions[0]: unknown field `colour` (expected one of: id, type, label, help, \
+             required, max_length, multiline)",
+        ),
+        (
+            r#"{"id":"a","titel":"t","questions":[]}"#,
+            "(top level): unknown field `titel`",
+        ),
+        (
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":"5"}]}"#,
+            "questions[0].max_length: invalid type: string \"5\", expected u32",
+        ),
+        (
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":1.5}]}"#,
+            "questions[0].max_length: invalid type: floating point `1.5`, expected u32",
+        ),
+        (
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"smileys","label":"l","max_length":5}]}"#,
+            "questions[0]: field `max_length` is not allowed for type `smileys`",
+        ),
+        (
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"stars","label":"l"}]}"#,
+            "questions[0].type: unknown variant `stars`",
+        ),
+        (r#"{"id":"a","title":"t"}"#, "missing field `questions`"),
+        (r#"[]"#, "(top level): expected an object, found a list"),
+        (
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l"}],
+               "translations":{"en":{"questions":{"c":{"label":"L","colour":1}}}}}"#,
+            "translations.en.questions.c: unknown field `colour`",
+        ),
+    ] {
+        let e = voix::web::js::read_definition(response_json(text).await)
+            .unwrap_err()
+            .detail();
+        assert!(e.contains(expected), "{text}\n{e}");
+        // The collector reads the same text with serde_json and says the same thing.
+        let native = voix_form::Form::from_json(text).unwrap_err().detail();
+        assert_eq!(native, e, "widget and collector disagree on {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_422_body_goes_through_serde_wasm_bindgen() {
+    let body = r#"{"error":{"code":"invalid","message":"Some answers were rejected.","field":null,
+        "fields":[{"field":"commentaire","code":"too_long","message":"Trop long."},
+                  {"field":"note","code":"a_code_from_a_newer_collector","message":"?"}]}}"#;
+    let body: voix_form::ErrorBody = voix::web::js::from_js(response_json(body).await).unwrap();
+    let msg = voix::state::outcome(Some(422), Some(&body), true);
+    assert_eq!(
+        msg,
+        voix::state::Msg::Rejected(vec![voix_form::validate::FieldError {
+            field: "commentaire".into(),
+            code: voix_form::ErrorCode::TooLong,
+        }])
+    );
+}
+
+#[wasm_bindgen_test]
+fn outbox_entries_go_through_serde_wasm_bindgen_and_json() {
+    let entry = voix::outbox::Entry {
+        id: "0123456789abcdef0123456789abcdef".into(),
+        url: "https://avis.example.fr/v1/forms/avis/responses".into(),
+        body: r#"{"v":1,"answers":{"c":"« é \" »"}}"#.into(),
+        created: 1_764_000_000_000,
+        attempts: 2,
+        next: 1_764_000_003_000,
+        told: true,
+    };
+    let text = voix::web::js::to_json(&vec![entry.clone()]).unwrap();
+    assert!(
+        text.starts_with(r#"[{"id":"0123456789abcdef0123456789abcdef","#),
+        "{text}"
+    );
+    let parsed = voix::web::js::parse_json(&text).unwrap();
+    let items = js_sys::Array::from(&parsed);
+    let back: voix::outbox::Entry = voix::web::js::from_js(items.get(0)).unwrap();
+    assert_eq!(back, entry);
+    // A damaged entry is refused (and skipped by the courier), not fatal.
+    let damaged = voix::web::js::parse_json(r#"{"id":"a","url":3}"#).unwrap();
+    assert!(voix::web::js::from_js::<voix::outbox::Entry>(damaged).is_err());
+}
+
+#[wasm_bindgen(inline_js = r#"
+// Counts the listeners added to and removed from shadow roots, from now on.
+export function trackShadowListeners() {
+  if (globalThis.__voixTrack) return globalThis.__voixTrack;
+  const track = { added: 0, removed: 0 };
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  EventTarget.prototype.addEventListener = function (type, f, options) {
+    if (this instanceof ShadowRoot) track.added++;
+    return add.call(this, type, f, options);
+  };
+  EventTarget.prototype.removeEventListener = function (type, f, options) {
+    if (this instanceof ShadowRoot) track.removed++;
+    return remove.call(this, type, f, options);
+  };
+  globalThis.__voixTrack = track;
+  return track;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = trackShadowListeners)]
+    fn track_shadow_listeners() -> JsValue;
+}
+
+fn count(track: &JsValue, key: &str) -> u32 {
+    js_sys::Reflect::get(track, &key.into())
+        .unwrap()
+        .as_f64()
+        .unwrap() as u32
+}
+
+#[wasm_bindgen_test]
+async fn an_unmounted_widget_leaves_no_listener_and_can_mount_again() {
+    let track = track_shadow_listeners();
+    let before = (count(&track, "added"), count(&track, "removed"));
+    let before_mounts = voix::web::entry::mounted();
+    let mut hosts = Vec::new();
+    for i in 0..20 {
+        let host = add_placeholder(&format!("cycle{i}"), "avis", Some(DEFINITION));
+        mounted(&host).await;
+        hosts.push(host);
+    }
+    let added = count(&track, "added") - before.0;
+    assert!(
+        added >= 20 * 4,
+        "each mount listens to input, change, submit, click"
+    );
+    assert_eq!(voix::web::entry::mounted(), before_mounts + 20);
+    for host in &hosts {
+        assert!(voix::web::unmount(host));
+        assert!(!voix::web::unmount(host), "already torn down");
+        let root = host.shadow_root().unwrap();
+        assert_eq!(root.child_nodes().length(), 0, "its form is gone");
+        host.remove();
+    }
+    assert_eq!(
+        count(&track, "removed") - before.1,
+        added,
+        "every listener a mount added is removed"
+    );
+    assert_eq!(voix::web::entry::mounted(), before_mounts);
+    // A torn-down placeholder can be mounted again and works.
+    let host = add_placeholder("again", "avis", Some(DEFINITION));
+    mounted(&host).await;
+    assert!(voix::web::unmount(&host));
+    let root = mounted(&host).await;
+    let good: HtmlElement = by_id(&root, "v-note-good");
+    good.click();
+    assert!(
+        root.query_selector(".smiley.on").unwrap().is_some(),
+        "the second mount reacts to input"
+    );
+    assert!(voix::web::unmount(&host));
 }

@@ -4,9 +4,13 @@
 //! CORS-simple request without a preflight). The format is versioned by `v`; a collector rejects
 //! versions it does not know with `unsupported_version`.
 
-use crate::prelude::*;
+use std::fmt;
 
-use crate::json::{self, Fields, Value};
+use serde::{
+    Deserialize, Deserializer, Serialize, Serializer,
+    de::{MapAccess, Visitor},
+    ser::SerializeMap,
+};
 
 /// The submission wire-format version this crate writes and reads.
 pub const WIRE_VERSION: u32 = 1;
@@ -82,47 +86,40 @@ impl Answers {
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) {
         self.0.retain(|(k, v)| keep(k, v));
     }
+}
 
-    /// Reads a JSON object of strings (the stored form of answers).
-    pub fn from_json(text: &str) -> Result<Answers, String> {
-        let v = json::parse(text).map_err(|e| e.to_string())?;
-        Answers::from_value(&v, "answers")
+impl Serialize for Answers {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
+}
 
-    fn from_value(v: &Value, path: &str) -> Result<Answers, String> {
-        let Value::Object(members) = v else {
-            return Err(format!("{path}: expected an object, found {}", v.kind()));
-        };
-        let mut answers = Answers::new();
-        for (k, v) in members {
-            match v {
-                Value::String(s) => {
-                    answers.insert(k.clone(), s.clone());
+impl<'de> Deserialize<'de> for Answers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Answers, D::Error> {
+        struct Strings;
+        impl<'de> Visitor<'de> for Strings {
+            type Value = Answers;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Answers, A::Error> {
+                let mut a = Answers::new();
+                while let Some((k, v)) = m.next_entry::<String, String>()? {
+                    if a.get(&k).is_some() {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate answer to `{k}`"
+                        )));
+                    }
+                    a.insert(k, v);
                 }
-                other => {
-                    return Err(format!(
-                        "{path}.{k}: expected a string, found {}",
-                        other.kind()
-                    ));
-                }
+                Ok(a)
             }
         }
-        Ok(answers)
-    }
-
-    /// The answers as a compact JSON object, keys in order.
-    pub fn to_json(&self) -> String {
-        let mut out = String::from("{");
-        for (i, (k, v)) in self.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            json::write_str(&mut out, k);
-            out.push(':');
-            json::write_str(&mut out, v);
-        }
-        out.push('}');
-        out
+        d.deserialize_map(Strings)
     }
 }
 
@@ -146,11 +143,16 @@ impl FromIterator<(String, String)> for Answers {
 }
 
 /// What the widget sends for one completed form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a submission (an object with v, id, answers)"
+)]
 pub struct Submission {
     /// Wire-format version, [`WIRE_VERSION`].
     pub v: u32,
     /// Idempotency id chosen by the widget (random, no meaning); repeats are stored once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The answers.
     pub answers: Answers,
@@ -166,43 +168,22 @@ impl Submission {
         }
     }
 
-    /// Reads a submission. Unknown fields and non-string answers are refused with their path.
-    /// The version is read but not checked here (see [`crate::validate::validate_submission`]).
+    /// Reads a submission from JSON text. Unknown fields and non-string answers are refused
+    /// with their path. The version is read but not checked here (see
+    /// [`crate::validate::validate_submission`]).
     pub fn from_json(text: &str) -> Result<Submission, String> {
-        Submission::from_value(&json::parse(text).map_err(|e| e.to_string())?)
-    }
-
-    /// [`Submission::from_json`] on an already parsed value.
-    pub fn from_value(v: &Value) -> Result<Submission, String> {
-        let mut f = Fields::new(v, "")?;
-        let version = f
-            .opt_u32("v")?
-            .ok_or_else(|| "(top level): missing field `v`".to_owned())?;
-        let id = f.opt_string("id")?;
-        let answers = match f.get("answers") {
-            Some(v) => Answers::from_value(v, "answers")?,
-            None => return Err("(top level): missing field `answers`".into()),
-        };
-        f.finish("v, id, answers")?;
-        Ok(Submission {
-            v: version,
-            id,
-            answers,
-        })
+        let mut d = serde_json::Deserializer::from_str(text);
+        let s = serde_path_to_error::deserialize(&mut d).map_err(|e| {
+            crate::schema::path_error(&e.path().to_string(), &e.inner().to_string())
+        })?;
+        d.end().map_err(|e| e.to_string())?;
+        Ok(s)
     }
 
     /// The submission as compact JSON, as the widget sends it.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"v\":");
-        out.push_str(&crate::i18n::itoa(self.v as usize));
-        if let Some(id) = &self.id {
-            out.push_str(",\"id\":");
-            json::write_str(&mut out, id);
-        }
-        out.push_str(",\"answers\":");
-        out.push_str(&self.answers.to_json());
-        out.push('}');
-        out
+        // Strings and a number only: serialising cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
@@ -241,15 +222,24 @@ mod tests {
             (r#"{"v":1,"answers":{},"ip":"1"}"#, "unknown field `ip`"),
             (
                 r#"{"v":1,"answers":{"a":1}}"#,
-                "answers.a: expected a string",
+                "answers.a: invalid type: integer `1`, expected a string",
             ),
-            (r#"{"v":1,"answers":[]}"#, "answers: expected an object"),
-            (r#"{"answers":{}}"#, "missing field `v`"),
-            (r#"{"v":-1,"answers":{}}"#, "v: expected a whole number"),
+            (
+                r#"{"v":1,"answers":[]}"#,
+                "answers: invalid type: sequence, expected an object of strings",
+            ),
+            (r#"{"answers":{}}"#, "(top level): missing field `v`"),
+            (r#"{"v":-1,"answers":{}}"#, "v: invalid value: integer `-1`"),
             (r#"{"v":1}"#, "missing field `answers`"),
-            ("[1]", "expected an object"),
-            ("{", "expected a quoted key"),
-            ("", "unexpected end"),
+            ("[1]", "expected a submission"),
+            ("{", "EOF while parsing"),
+            ("", "EOF while parsing"),
+            (r#"{"v":1,"answers":{}} x"#, "trailing characters"),
+            (r#"{"v":1,"v":1,"answers":{}}"#, "duplicate field `v`"),
+            (
+                r#"{"v":1,"answers":{"a":"x","a":"y"}}"#,
+                "answers: duplicate answer to `a`",
+            ),
         ] {
             let e = Submission::from_json(bad).unwrap_err();
             assert!(e.contains(needle), "{bad}: {e}");
@@ -285,7 +275,8 @@ mod tests {
         assert_eq!(a.insert("b".into(), "x".into()).as_deref(), Some("B"));
         assert_eq!(a.remove("a").as_deref(), Some("A"));
         assert_eq!(a.remove("a"), None);
-        assert_eq!(a.to_json(), r#"{"b":"x","c":"C"}"#);
-        assert_eq!(Answers::from_json(&a.to_json()).unwrap(), a);
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(text, r#"{"b":"x","c":"C"}"#);
+        assert_eq!(serde_json::from_str::<Answers>(&text).unwrap(), a);
     }
 }

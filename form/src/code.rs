@@ -1,6 +1,8 @@
 //! Stable error codes. They are the contract between the widget, the collector and the sites
 //! that override our texts: never rename one, only add.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// A user-visible failure, as a stable machine-readable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -89,6 +91,62 @@ impl core::fmt::Display for ErrorCode {
     }
 }
 
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ErrorCode, D::Error> {
+        let s = String::deserialize(d)?;
+        ErrorCode::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown code `{s}`")))
+    }
+}
+
+/// A code a newer collector may have added: read as `None` rather than refusing the whole body.
+fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ErrorCode>, D::Error> {
+    Ok(ErrorCode::parse(&String::deserialize(d)?))
+}
+
+/// The body of every refusal from a collector, and what the widget reads from a 422:
+/// `{ "error": { "code", "message", "field", "fields": [{ "field", "code", "message" }] } }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// See [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// The stable code (`None`: one this version does not know).
+    #[serde(deserialize_with = "lenient")]
+    pub code: Option<ErrorCode>,
+    /// A sentence for people reading logs or API responses.
+    #[serde(default)]
+    pub message: String,
+    /// The field the error is about, when there is one.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// One entry per rejected answer (`invalid` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+}
+
+/// One rejected answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    /// The question id.
+    pub field: String,
+    /// The stable code (`None`: one this version does not know).
+    #[serde(deserialize_with = "lenient")]
+    pub code: Option<ErrorCode>,
+    /// The message a resident would read.
+    #[serde(default)]
+    pub message: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +161,25 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ErrorCode::ALL.len());
         assert_eq!(ErrorCode::parse("nope"), None);
+    }
+
+    #[test]
+    fn error_bodies_round_trip_and_unknown_codes_are_skipped() {
+        let body: ErrorBody = serde_json::from_str(
+            r#"{"error":{"code":"invalid","message":"m","field":null,
+               "fields":[{"field":"c","code":"too_long","message":"x"},
+                         {"field":"d","code":"from_the_future","message":"y"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(body.error.code, Some(ErrorCode::Invalid));
+        assert_eq!(body.error.fields[0].code, Some(ErrorCode::TooLong));
+        assert_eq!(body.error.fields[1].code, None);
+        let text = serde_json::to_string(&ErrorCode::TooLong).unwrap();
+        assert_eq!(text, r#""too_long""#);
+        assert_eq!(
+            serde_json::from_str::<ErrorCode>(&text).unwrap(),
+            ErrorCode::TooLong
+        );
+        assert!(serde_json::from_str::<ErrorCode>(r#""nope""#).is_err());
     }
 }

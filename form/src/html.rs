@@ -3,8 +3,6 @@
 //! Every text and attribute value is escaped here, whatever its origin (form definition, answer,
 //! site override), so nothing from data can become markup.
 
-use crate::prelude::*;
-
 use crate::view::{Element, Node};
 
 // Elements that have no closing tag.

@@ -1,7 +1,10 @@
 //! `voix-form` owns what a Voix form *is*: its definition ([`schema`]), what a resident sends
 //! ([`answer`]), whether that is acceptable ([`validate`]), the words shown per locale
-//! ([`i18n`]), a definition's own translations (`translations`, with the `std` feature) and a
-//! pure view tree of the form ([`view`]) with an escaped-HTML renderer ([`html`]).
+//! ([`i18n`]), a definition's own translations ([`translations`]) and a pure view tree of the
+//! form ([`view`]) with an escaped-HTML renderer ([`html`]).
+//!
+//! One serde model: the widget reads it from JavaScript objects through serde-wasm-bindgen
+//! (the browser parses the JSON), the collector from JSON and TOML files and request bodies.
 //!
 //! It has no web dependencies: the widget (wasm) and the collector (server) both link it, so an
 //! answer valid in the browser is valid on the server, and the collector can render the very same
@@ -21,39 +24,17 @@
 //! assert!(validate(&form, &answers).is_ok());
 //! ```
 
-#![cfg_attr(not(any(feature = "std", test)), no_std)]
-
-extern crate alloc;
-
-/// What `no_std` leaves out of the prelude, for every module.
-mod prelude {
-    pub use alloc::{
-        borrow::ToOwned,
-        boxed::Box,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
-}
-
 pub mod answer;
 pub mod code;
 pub mod html;
 pub mod i18n;
-pub mod json;
 pub mod schema;
-#[cfg(feature = "serde")]
-mod serde_impls;
-// Read by the collector only (see the module): never part of the widget's build.
-#[cfg(any(feature = "std", test))]
+pub mod shape;
 pub mod translations;
 pub mod validate;
 pub mod view;
 
-use prelude::*;
-
-pub use code::ErrorCode;
+pub use code::{ErrorBody, ErrorCode};
 pub use schema::{Form, Question, QuestionKind};
 
 /// Errors raised while reading a form definition.
@@ -63,7 +44,8 @@ pub enum Error {
     #[cfg(feature = "toml")]
     #[error("invalid form definition: {0}")]
     Toml(#[from] toml::de::Error),
-    /// The text is not JSON, does not describe a form, or breaks a rule (duplicate ids…).
+    /// The text is not JSON, does not describe a form, or breaks a rule (duplicate ids…); the
+    /// message names the path of what is wrong.
     #[error("invalid form definition: {0}")]
     Invalid(String),
 }
@@ -79,8 +61,8 @@ impl Error {
     }
 }
 
-/// `parts` joined: how messages are built in code the widget ships. `format!` would link
-/// `core::fmt` — about 3 KB of compressed wasm — for what is only ever string concatenation.
+/// `parts` joined: how messages are built in code the widget ships. Plain concatenation is all
+/// these messages need, and it keeps `format!`'s machinery out of the widget's hot paths.
 ///
 /// # Example
 /// ```

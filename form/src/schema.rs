@@ -1,16 +1,24 @@
 //! Form definitions as webmasters write them (JSON or TOML) and as the widget receives them.
 //!
-//! A question is written flat — `{ "id", "type", "label", … }` — because that is what people
-//! type. It is read field by field ([`crate::json::Fields`]): unknown fields, and fields that do
-//! not belong to the question's type, are refused with their path (`questions[1].colour`).
-//! JSON and TOML go through the same reader, so both accept exactly the same definitions.
+//! One serde model serves everyone: the widget reads it from a JavaScript object through
+//! serde-wasm-bindgen, the collector from JSON or TOML files, and the collector writes it back
+//! for `GET /v1/forms/{id}`. A question is written flat — `{ "id", "type", "label", … }` —
+//! because that is what people type, and read as [`QuestionDef`] (flat, every field optional
+//! but the common ones) before it becomes a typed [`Question`]: no `#[serde(flatten)]`, no
+//! internally tagged enum, whose buffering costs the widget kilobytes and whose errors are vague.
+//!
+//! Every error names its path (`questions[1].max_length: …`): [`crate::shape`] refuses unknown
+//! members first, [`Form::read`] reads through `serde_path_to_error`, and the rules a field
+//! alone cannot express (a field that does not belong to the question's type, duplicate ids)
+//! are checked on the typed value.
 
-use crate::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{
     Error, Result, cat,
     i18n::itoa,
-    json::{self, Fields, Value},
+    shape::{self, Shape, Tree},
+    translations::{self, Translations},
 };
 
 /// Default maximum length of a free-text answer, in characters.
@@ -19,11 +27,6 @@ pub const DEFAULT_TEXT_MAX_LENGTH: u32 = 1000;
 pub const MAX_ID_LEN: usize = 64;
 /// How a bad id is explained (keep in step with [`MAX_ID_LEN`]).
 const ID_RULE: &str = " must be 1 to 64 characters among a-z 0-9 _ -";
-
-// The fields each object accepts, as shown in "unknown field" messages.
-pub(crate) const FORM_FIELDS: &str = "id, lang, title, description, questions";
-const COMMON_FIELDS: &str = "id, type, label, help, required";
-const TEXT_FIELDS: &str = "id, type, label, help, required, max_length, multiline";
 
 /// A form: an id, a title and its questions, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +42,8 @@ pub struct Form {
 }
 
 /// One question of a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "QuestionDef", into = "QuestionDef")]
 pub struct Question {
     /// Stable identifier, the key of its answer.
     pub id: String,
@@ -65,6 +69,179 @@ pub enum QuestionKind {
         /// A multi-line box rather than a single line.
         multiline: bool,
     },
+}
+
+/// The `type` of a question as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KindName {
+    /// [`QuestionKind::Smileys`].
+    Smileys,
+    /// [`QuestionKind::Text`].
+    Text,
+}
+
+impl KindName {
+    fn as_str(self) -> &'static str {
+        match self {
+            KindName::Smileys => "smileys",
+            KindName::Text => "text",
+        }
+    }
+}
+
+/// A question exactly as written: flat, with the fields of every type. [`Question`] is read
+/// through it, which checks that each field belongs to the question's `type`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a question (an object with id, type, label…)"
+)]
+pub struct QuestionDef {
+    /// See [`Question::id`].
+    pub id: String,
+    /// The kind of question.
+    #[serde(rename = "type")]
+    pub kind: Option<KindName>,
+    /// See [`Question::label`].
+    pub label: String,
+    /// See [`Question::help`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// See [`Question::required`].
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// Text only: see [`QuestionKind::Text`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    /// Text only: see [`QuestionKind::Text`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiline: Option<bool>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// What a definition holds, as written: the form, the language it is written in and its
+/// translations (see [`crate::translations`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a form definition (an object with id, title, questions…)"
+)]
+pub struct Definition {
+    /// See [`Form::id`].
+    pub id: String,
+    /// The language the definition is written in (a locale tag, French when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// See [`Form::title`].
+    pub title: String,
+    /// See [`Form::description`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// See [`Form::questions`].
+    pub questions: Vec<Question>,
+    /// The definition's words in other languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<translations::Table>,
+}
+
+/// The members of each object of a definition (checked before the typed read, see
+/// [`crate::shape`]). A test holds these names equal to the serde structs'.
+pub const DEFINITION_SHAPE: Shape = Shape::Object(&[
+    ("id", Shape::Leaf),
+    ("lang", Shape::Leaf),
+    ("title", Shape::Leaf),
+    ("description", Shape::Leaf),
+    ("questions", Shape::List(&QUESTION_SHAPE)),
+    ("translations", Shape::Map(&translations::SHAPE)),
+]);
+
+/// The members a question may have, whatever its type.
+pub const QUESTION_SHAPE: Shape = Shape::Object(&[
+    ("id", Shape::Leaf),
+    ("type", Shape::Leaf),
+    ("label", Shape::Leaf),
+    ("help", Shape::Leaf),
+    ("required", Shape::Leaf),
+    ("max_length", Shape::Leaf),
+    ("multiline", Shape::Leaf),
+]);
+
+impl TryFrom<QuestionDef> for Question {
+    type Error = String;
+
+    fn try_from(d: QuestionDef) -> core::result::Result<Question, String> {
+        let Some(name) = d.kind else {
+            return Err("missing field `type` (expected `smileys` or `text`)".into());
+        };
+        // Fields set that this type does not have: refused, as a misplaced field is a mistake.
+        let mut foreign: Vec<&str> = Vec::new();
+        let kind = match name {
+            KindName::Smileys => {
+                if d.max_length.is_some() {
+                    foreign.push("max_length");
+                }
+                if d.multiline.is_some() {
+                    foreign.push("multiline");
+                }
+                QuestionKind::Smileys
+            }
+            KindName::Text => {
+                let max_length = d.max_length.unwrap_or(DEFAULT_TEXT_MAX_LENGTH);
+                if max_length == 0 {
+                    return Err("field `max_length` must be at least 1".into());
+                }
+                QuestionKind::Text {
+                    max_length,
+                    multiline: d.multiline.unwrap_or(false),
+                }
+            }
+        };
+        if let Some(field) = foreign.first() {
+            return Err(cat(&[
+                "field `",
+                field,
+                "` is not allowed for type `",
+                name.as_str(),
+                "`",
+            ]));
+        }
+        Ok(Question {
+            id: d.id,
+            label: d.label,
+            help: d.help,
+            required: d.required,
+            kind,
+        })
+    }
+}
+
+impl From<Question> for QuestionDef {
+    fn from(q: Question) -> QuestionDef {
+        let mut d = QuestionDef {
+            id: q.id,
+            kind: None,
+            label: q.label,
+            help: q.help,
+            required: q.required,
+            ..QuestionDef::default()
+        };
+        d.kind = Some(match q.kind {
+            QuestionKind::Smileys => KindName::Smileys,
+            QuestionKind::Text {
+                max_length,
+                multiline,
+            } => {
+                d.max_length = Some(max_length);
+                d.multiline = Some(multiline);
+                KindName::Text
+            }
+        });
+        d
+    }
 }
 
 /// The three smileys, worst first. Each one has a text label (RGAA 13.5): the face is decoration.
@@ -109,77 +286,6 @@ impl Smiley {
     }
 }
 
-impl Question {
-    fn from_value(v: &Value, path: &str) -> core::result::Result<Question, String> {
-        let mut f = Fields::new(v, path)?;
-        let id = f.string("id")?;
-        let kind_name = f.string("type")?;
-        let label = f.string("label")?;
-        let help = f.opt_string("help")?;
-        let required = f.opt_bool("required")?.unwrap_or(false);
-        let (kind, allowed) = match kind_name.as_str() {
-            "smileys" => (QuestionKind::Smileys, COMMON_FIELDS),
-            "text" => {
-                let max_length = f.opt_u32("max_length")?.unwrap_or(DEFAULT_TEXT_MAX_LENGTH);
-                if max_length == 0 {
-                    return Err(cat(&[&f.at("max_length"), ": must be at least 1"]));
-                }
-                let multiline = f.opt_bool("multiline")?.unwrap_or(false);
-                (
-                    QuestionKind::Text {
-                        max_length,
-                        multiline,
-                    },
-                    TEXT_FIELDS,
-                )
-            }
-            other => {
-                return Err(cat(&[
-                    &f.at("type"),
-                    ": unknown type `",
-                    other,
-                    "` (expected `smileys` or `text`)",
-                ]));
-            }
-        };
-        f.finish(allowed)
-            .map_err(|e| cat(&[&e, " — for type `", &kind_name, "`"]))?;
-        Ok(Question {
-            id,
-            label,
-            help,
-            required,
-            kind,
-        })
-    }
-
-    fn to_value(&self) -> Value {
-        let s = |v: &str| Value::String(v.to_owned());
-        let mut m = vec![("id".to_owned(), s(&self.id))];
-        let kind = match self.kind {
-            QuestionKind::Smileys => "smileys",
-            QuestionKind::Text { .. } => "text",
-        };
-        m.push(("type".into(), s(kind)));
-        m.push(("label".into(), s(&self.label)));
-        if let Some(h) = &self.help {
-            m.push(("help".into(), s(h)));
-        }
-        if self.required {
-            m.push(("required".into(), Value::Bool(true)));
-        }
-        if let QuestionKind::Text {
-            max_length,
-            multiline,
-        } = self.kind
-        {
-            m.push(("max_length".into(), Value::Number(max_length.to_string())));
-            m.push(("multiline".into(), Value::Bool(multiline)));
-        }
-        Value::Object(m)
-    }
-}
-
 /// Whether `id` is a valid form or question id: 1 to 64 of `a-z 0-9 _ -`.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
@@ -190,57 +296,73 @@ pub fn is_valid_id(id: &str) -> bool {
 }
 
 impl Form {
-    /// Reads a form from JSON and checks it (see [`Form::check`]).
-    pub fn from_json(text: &str) -> Result<Form> {
-        let v = json::parse(text).map_err(|e| Error::Invalid(e.describe()))?;
-        Form::from_value(&v)
+    /// Reads a definition from any serde source — a JavaScript object (serde-wasm-bindgen),
+    /// JSON, TOML — and checks it: the form ([`Form::check`]) and its translations. `tree` is
+    /// the same document as a [`Tree`], to refuse unknown members first (see [`crate::shape`]).
+    /// Errors name their path.
+    pub fn read<'de, T: Tree, D: Deserializer<'de>>(
+        tree: &T,
+        source: D,
+    ) -> Result<(Form, Translations)> {
+        shape::check(tree, &DEFINITION_SHAPE).map_err(Error::Invalid)?;
+        let def: Definition = serde_path_to_error::deserialize(source).map_err(|e| {
+            Error::Invalid(path_error(&e.path().to_string(), &e.inner().to_string()))
+        })?;
+        Form::from_definition(def)
     }
 
-    /// Reads a form from TOML and checks it (see [`Form::check`]).
+    /// Checks a definition read as written and splits it into the form and its translations.
+    pub fn from_definition(def: Definition) -> Result<(Form, Translations)> {
+        let form = Form {
+            id: def.id,
+            title: def.title,
+            description: def.description,
+            questions: def.questions,
+        };
+        form.check()?;
+        let translations = Translations::read(&form, def.lang.as_deref(), def.translations)
+            .map_err(Error::Invalid)?;
+        Ok((form, translations))
+    }
+
+    /// Reads a form from JSON text and checks it; its translations, if any, are checked and
+    /// dropped (see [`Form::from_json_with_translations`]).
+    pub fn from_json(text: &str) -> Result<Form> {
+        Form::from_json_with_translations(text).map(|(form, _)| form)
+    }
+
+    /// Reads a definition and its translations from JSON text.
+    pub fn from_json_with_translations(text: &str) -> Result<(Form, Translations)> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::Invalid(e.to_string()))?;
+        Form::read(&value, &value)
+    }
+
+    /// Reads a form from TOML text and checks it (translations checked and dropped).
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Form> {
-        let table: toml::Table = toml::from_str(text)?;
-        Form::from_value(&toml_to_json(toml::Value::Table(table)))
+        Form::from_toml_with_translations(text).map(|(form, _)| form)
     }
 
-    /// Reads a form from a parsed JSON value and checks it.
-    pub fn from_value(v: &Value) -> Result<Form> {
-        let read = || -> core::result::Result<Form, String> {
-            let mut f = Fields::new(v, "")?;
-            let id = f.string("id")?;
-            // The language the definition is written in. Accepted (a string) so that one file
-            // serves the widget and the collector, but not kept: the widget shows the words as
-            // written, and only the collector, which reads translations, needs to know it
-            // (`Form::from_value_with_translations`). Keeping it costs the widget's wasm bytes.
-            f.opt_string("lang")?;
-            let title = f.string("title")?;
-            let description = f.opt_string("description")?;
-            let questions = match f.get("questions") {
-                Some(Value::Array(items)) => {
-                    // A loop, not `collect::<Result<Vec<_>>>()`: the adapter costs 2 KB of wasm.
-                    let mut questions = Vec::with_capacity(items.len());
-                    for (i, q) in items.iter().enumerate() {
-                        let path = cat(&["questions[", &itoa(i), "]"]);
-                        questions.push(Question::from_value(q, &path)?);
-                    }
-                    questions
-                }
-                Some(other) => {
-                    return Err(cat(&["questions: expected an array, found ", other.kind()]));
-                }
-                None => return Err("(top level): missing field `questions`".into()),
-            };
-            f.finish(FORM_FIELDS)?;
-            Ok(Form {
-                id,
-                title,
-                description,
-                questions,
-            })
-        };
-        let form = read().map_err(Error::Invalid)?;
-        form.check()?;
-        Ok(form)
+    /// Reads a definition and its translations from TOML text.
+    #[cfg(feature = "toml")]
+    pub fn from_toml_with_translations(text: &str) -> Result<(Form, Translations)> {
+        let table: toml::Table = toml::from_str(text)?;
+        let value = toml::Value::Table(table);
+        Form::read(&value, value.clone())
+    }
+
+    /// The definition as written, without translations, saying it is written in `lang` when
+    /// that is given.
+    pub fn definition(&self, lang: Option<&str>) -> Definition {
+        Definition {
+            id: self.id.clone(),
+            lang: lang.map(str::to_owned),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            questions: self.questions.clone(),
+            translations: None,
+        }
     }
 
     /// The definition as compact JSON (what `GET /v1/forms/{id}` serves).
@@ -248,43 +370,31 @@ impl Form {
         self.to_json_in(None)
     }
 
-    /// The definition as compact JSON, saying it is written in `lang` (a `lang` member) when
-    /// that is given.
+    /// The definition as compact JSON, with a `lang` member when `lang` is given.
     pub fn to_json_in(&self, lang: Option<&str>) -> String {
-        let s = |v: &str| Value::String(v.to_owned());
-        let mut m = vec![("id".to_owned(), s(&self.id))];
-        if let Some(l) = lang {
-            m.push(("lang".into(), s(l)));
-        }
-        m.push(("title".into(), s(&self.title)));
-        if let Some(d) = &self.description {
-            m.push(("description".into(), s(d)));
-        }
-        m.push((
-            "questions".into(),
-            Value::Array(self.questions.iter().map(Question::to_value).collect()),
-        ));
-        Value::Object(m).to_string()
+        // Strings, numbers and booleans only: serialising cannot fail.
+        serde_json::to_string(&self.definition(lang)).unwrap_or_default()
     }
 
     /// Checks the rules a reader cannot see field by field: valid and unique ids, at least one question.
     pub fn check(&self) -> Result<()> {
         let bad = |parts: &[&str]| Err(Error::Invalid(cat(parts)));
         if !is_valid_id(&self.id) {
-            return bad(&["form id `", &self.id, "`", ID_RULE]);
+            return bad(&["id: form id `", &self.id, "`", ID_RULE]);
         }
         if self.questions.is_empty() {
-            return bad(&["form `", &self.id, "` has no questions"]);
+            return bad(&["questions: form `", &self.id, "` has no questions"]);
         }
         for (i, q) in self.questions.iter().enumerate() {
+            let at = cat(&["questions[", &itoa(i), "]"]);
             if !is_valid_id(&q.id) {
-                return bad(&["question id `", &q.id, "`", ID_RULE]);
+                return bad(&[&at, ".id: question id `", &q.id, "`", ID_RULE]);
             }
             if self.questions.iter().take(i).any(|p| p.id == q.id) {
-                return bad(&["question id `", &q.id, "` is used twice"]);
+                return bad(&[&at, ".id: question id `", &q.id, "` is used twice"]);
             }
             if crate::answer::is_blank(&q.label) {
-                return bad(&["question `", &q.id, "` has an empty label"]);
+                return bad(&[&at, ".label: question `", &q.id, "` has an empty label"]);
             }
         }
         Ok(())
@@ -296,24 +406,21 @@ impl Form {
     }
 }
 
-/// TOML → the JSON value model, so TOML definitions go through the same reader.
-#[cfg(feature = "toml")]
-pub(crate) fn toml_to_json(v: toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::Number(i.to_string()),
-        toml::Value::Float(f) => Value::Number(f.to_string()),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
+/// `path: message`, or `(top level): message`.
+pub(crate) fn path_error(path: &str, message: &str) -> String {
+    // serde-wasm-bindgen's errors are JS `Error`s, which print as "Error: …".
+    let message = message.strip_prefix("Error: ").unwrap_or(message);
+    // toml's errors add lines locating the key, which the path already names.
+    let message = message.lines().next().unwrap_or_default().trim_end();
+    if path == "." || path.is_empty() {
+        cat(&["(top level): ", message])
+    } else {
+        cat(&[path, ": ", message])
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const SATISFACTION: &str = r#"{
@@ -325,6 +432,10 @@ mod tests {
               "max_length": 500, "help": "N'indiquez pas de données personnelles." }
         ]
     }"#;
+
+    fn err(json: &str) -> String {
+        Form::from_json(json).unwrap_err().to_string()
+    }
 
     #[test]
     fn reads_both_kinds_from_json() {
@@ -358,40 +469,75 @@ mod tests {
     }
 
     #[test]
-    fn json_round_trip() {
+    fn json_round_trip_and_stable_output() {
         let f = Form::from_json(SATISFACTION).unwrap();
         let again = Form::from_json(&f.to_json()).unwrap();
         assert_eq!(f, again);
+        assert_eq!(
+            f.to_json_in(Some("fr")),
+            r#"{"id":"satisfaction","lang":"fr","title":"Votre avis sur cette page","questions":[{"id":"note","type":"smileys","label":"Comment ça s'est passé ?","required":true},{"id":"commentaire","type":"text","label":"Un commentaire ?","help":"N'indiquez pas de données personnelles.","max_length":500,"multiline":true}]}"#
+        );
     }
 
     #[test]
-    fn rejects_unknown_fields_naming_them() {
-        let e = Form::from_json(
+    fn rejects_unknown_fields_naming_them_with_their_path() {
+        let e = err(
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","colour":1}]}"#,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("colour"), "{e}");
-        let e = Form::from_json(r#"{"id":"a","title":"t","questions":[],"titel":"x"}"#)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("titel"), "{e}");
+        );
+        assert_eq!(
+            e,
+            "invalid form definition: questions[0]: unknown field `colour` (expected one of: \
+             id, type, label, help, required, max_length, multiline)"
+        );
+        let e = err(r#"{"id":"a","title":"t","questions":[],"titel":"x"}"#);
+        assert!(e.contains("(top level): unknown field `titel`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_name_their_path() {
+        let e = err(
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l"},{"id":"d","type":"text","label":"l","max_length":"5"}]}"#,
+        );
+        assert!(
+            e.contains("questions[1].max_length: invalid type: string"),
+            "{e}"
+        );
+        let e = err(r#"{"id":"a","title":3,"questions":[]}"#);
+        assert!(
+            e.contains("title: invalid type: integer `3`, expected a string"),
+            "{e}"
+        );
+        let e = err(r#"{"id":"a","title":"t"}"#);
+        assert!(e.contains("(top level): missing field `questions`"), "{e}");
+        let e = err(r#"[1]"#);
+        assert!(
+            e.contains("(top level): expected an object, found a list"),
+            "{e}"
+        );
+        let e = err(r#"{"id":"a","title":"t","questions":[["c","text","l"]]}"#);
+        assert!(
+            e.contains("questions[0]: expected an object, found a list"),
+            "{e}"
+        );
+        let e = err(r#"{"id":"a","title":"t","questions":[{"id":"c","label":"l"}]}"#);
+        assert!(e.contains("questions[0]: missing field `type`"), "{e}");
     }
 
     #[test]
     fn rejects_fields_of_another_type_and_unknown_types() {
-        let e = Form::from_json(
+        let e = err(
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"smileys","label":"l","max_length":3}]}"#,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("max_length") && e.contains("smileys"), "{e}");
-        let e = Form::from_json(
-            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"stars","label":"l"}]}"#,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("unknown type `stars`"), "{e}");
+        );
+        assert!(
+            e.contains("questions[0]: field `max_length` is not allowed for type `smileys`"),
+            "{e}"
+        );
+        let e =
+            err(r#"{"id":"a","title":"t","questions":[{"id":"c","type":"stars","label":"l"}]}"#);
+        assert!(
+            e.contains("questions[0].type: unknown variant `stars`, expected `smileys` or `text`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -399,12 +545,12 @@ mod tests {
         for (json, needle) in [
             (
                 r#"{"id":"A b","title":"t","questions":[{"id":"c","type":"text","label":"l"}]}"#,
-                "form id",
+                "id: form id",
             ),
             (r#"{"id":"a","title":"t","questions":[]}"#, "no questions"),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l"},{"id":"c","type":"smileys","label":"m"}]}"#,
-                "used twice",
+                "questions[1].id: question id `c` is used twice",
             ),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":" "}]}"#,
@@ -412,17 +558,21 @@ mod tests {
             ),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":0}]}"#,
-                "at least 1",
+                "questions[0]: field `max_length` must be at least 1",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":-1}]}"#,
+                "questions[0].max_length: invalid value: integer `-1`",
             ),
         ] {
-            let e = Form::from_json(json).unwrap_err().to_string();
+            let e = err(json);
             assert!(e.contains(needle), "{json}: {e}");
         }
     }
 
     #[cfg(feature = "toml")]
     #[test]
-    fn reads_toml() {
+    fn reads_toml_with_the_same_rules() {
         let f = Form::from_toml(
             r#"
             id = "satisfaction"
@@ -448,6 +598,22 @@ mod tests {
                 multiline: false
             }
         );
+        let e = Form::from_toml(
+            "id = \"a\"\ntitle = \"t\"\n[[questions]]\nid = \"c\"\ntype = \"text\"\nlabel = \"l\"\nmax_lenght = 3\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("questions[0]: unknown field `max_lenght`"),
+            "{e}"
+        );
+        let e = Form::from_toml("id = \"a\"\ntitle = 3\nquestions = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("title: invalid type: integer `3`, expected a string"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -456,5 +622,62 @@ mod tests {
             assert_eq!(Smiley::from_key(s.key()), Some(s));
         }
         assert_eq!(Smiley::from_key("great"), None);
+    }
+
+    /// The field names of a serde struct, as its derive lists them (what `deny_unknown_fields`
+    /// accepts): read by a deserializer that only records the list it is handed.
+    pub(crate) fn serde_fields<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
+        struct Fields(std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>);
+        impl<'de> Deserializer<'de> for Fields {
+            type Error = serde::de::value::Error;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(
+                self,
+                _: V,
+            ) -> core::result::Result<V::Value, Self::Error> {
+                Err(serde::de::Error::custom("not a struct"))
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> core::result::Result<V::Value, Self::Error> {
+                self.0.borrow_mut().extend(fields);
+                Err(serde::de::Error::custom("done"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let seen = std::rc::Rc::default();
+        let _ = T::deserialize(Fields(std::rc::Rc::clone(&seen)));
+        seen.take()
+    }
+
+    pub(crate) fn shape_fields(shape: &Shape) -> Vec<&'static str> {
+        match shape {
+            Shape::Object(fields) => fields.iter().map(|(n, _)| *n).collect(),
+            other => panic!("not an object shape: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shapes_list_exactly_the_serde_fields() {
+        assert_eq!(
+            shape_fields(&DEFINITION_SHAPE),
+            serde_fields::<Definition>()
+        );
+        assert_eq!(shape_fields(&QUESTION_SHAPE), serde_fields::<QuestionDef>());
+    }
+
+    #[test]
+    fn the_shape_check_and_serde_refuse_the_same_unknown_fields() {
+        // serde's own `deny_unknown_fields` is the safety net behind the shape check: both refuse.
+        let text = r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","colour":1}]}"#;
+        assert!(serde_json::from_str::<Definition>(text).is_err());
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert!(shape::check(&value, &DEFINITION_SHAPE).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! A definition's own translations: its title, description, question labels and help in other
-//! languages, read by the collector only.
+//! languages.
 //!
 //! ```toml
 //! lang = "fr"                       # the language the definition is written in (default fr)
@@ -11,21 +11,18 @@
 //!
 //! A translation may be partial: what it leaves out stays in the definition's language, and
 //! [`Localized::lang_of`] says which language each text ended up in, for `lang` attributes.
-//!
-//! The widget reads definitions with the strict [`Form::from_value`], which refuses a
-//! `translations` member like any unknown field (with a message naming it): this reader, its
-//! messages and the locale tables it checks against cost the widget's wasm nothing, because
-//! nothing there calls them. The module is compiled with `std` (the collector) and in tests.
+//! The same serde model is read by the collector (JSON, TOML) and by the widget (an inline
+//! definition); [`Translations::read`] checks it against the form, naming the path of each
+//! mistake (`translations.de.questions.nope: no question with this id`).
 
-use crate::prelude::*;
+use std::fmt;
 
-use crate::{
-    Error, Form, Result,
-    answer::is_blank,
-    i18n::Locale,
-    json::{self, Fields, Value},
-    schema::FORM_FIELDS,
+use serde::{
+    Deserialize, Deserializer, Serialize, Serializer,
+    de::{MapAccess, Visitor},
 };
+
+use crate::{Form, answer::is_blank, i18n::Locale, shape::Shape};
 
 /// The language of a definition without `lang`.
 pub const DEFAULT_LANG: &str = "fr";
@@ -33,8 +30,54 @@ pub const DEFAULT_LANG: &str = "fr";
 /// The member of a definition holding its translations.
 pub const FIELD: &str = "translations";
 
-const TRANSLATION_FIELDS: &str = "title, description, questions";
-const QUESTION_FIELDS: &str = "label, help";
+/// The members of one translation (see [`crate::shape`]).
+pub const SHAPE: Shape = Shape::Object(&[
+    ("title", Shape::Leaf),
+    ("description", Shape::Leaf),
+    ("questions", Shape::Map(&QUESTION_SHAPE)),
+]);
+
+/// The members of one question's translation.
+pub const QUESTION_SHAPE: Shape = Shape::Object(&[("label", Shape::Leaf), ("help", Shape::Leaf)]);
+
+/// An object read with its keys in the order written (a definition's languages, question ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderedMap<V>(pub Vec<(String, V)>);
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        OrderedMap(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries<V>(core::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Entries<V> {
+            type Value = OrderedMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = m.next_entry::<String, V>()? {
+                    out.push(entry);
+                }
+                Ok(OrderedMap(out))
+            }
+        }
+        d.deserialize_map(Entries(core::marker::PhantomData))
+    }
+}
+
+impl<V: Serialize> Serialize for OrderedMap<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// The `translations` member as written: language tag → translation.
+pub type Table = OrderedMap<Translation>;
 
 /// The translations of one definition, checked against it: each in a known locale other than
 /// the definition's own, naming only questions it has.
@@ -46,22 +89,32 @@ pub struct Translations {
 
 /// The words of a definition in one other language. `None` (or a question left out) means the
 /// definition's own text is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of title, description, questions"
+)]
 pub struct Translation {
     /// The title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The description (only if the definition has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Question texts, by question id, in the order written.
-    pub questions: Vec<(String, QuestionText)>,
+    #[serde(default)]
+    pub questions: OrderedMap<QuestionText>,
 }
 
 /// The words of one question in one other language.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of label, help")]
 pub struct QuestionText {
     /// The label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The help (only if the question has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
 }
 
@@ -95,52 +148,6 @@ pub enum Text<'a> {
 }
 
 impl Form {
-    /// Reads a definition and its translations from JSON (see
-    /// [`Form::from_value_with_translations`]).
-    pub fn from_json_with_translations(text: &str) -> Result<(Form, Translations)> {
-        let v = json::parse(text).map_err(|e| Error::Invalid(e.describe()))?;
-        Form::from_value_with_translations(&v)
-    }
-
-    /// Reads a definition and its translations from TOML (see
-    /// [`Form::from_value_with_translations`]).
-    #[cfg(feature = "toml")]
-    pub fn from_toml_with_translations(text: &str) -> Result<(Form, Translations)> {
-        let table: toml::Table = toml::from_str(text)?;
-        Form::from_value_with_translations(&crate::schema::toml_to_json(toml::Value::Table(table)))
-    }
-
-    /// Reads a definition that may carry translations: the form itself goes through the strict
-    /// reader ([`Form::from_value`], exactly as the widget reads it), then `lang` must name a
-    /// known locale and `translations` must follow the rules of [`Translations`]. Errors name
-    /// the path (`translations.de.questions.nope: no question with this id`).
-    pub fn from_value_with_translations(v: &Value) -> Result<(Form, Translations)> {
-        let mut rest = v.clone();
-        let mut table = None;
-        if let Value::Object(members) = &mut rest
-            && let Some(i) = members.iter().position(|(k, _)| k == FIELD)
-        {
-            table = Some(members.remove(i).1);
-        }
-        let form = Form::from_value(&rest).map_err(|e| match e {
-            // The strict reader lists what the widget accepts; here `translations` is fine too.
-            Error::Invalid(m) => Error::Invalid(m.replace(
-                &format!("(expected one of: {FORM_FIELDS})"),
-                &format!("(expected one of: {FORM_FIELDS}, {FIELD})"),
-            )),
-            #[cfg(feature = "toml")]
-            other => other,
-        })?;
-        let base = match v.get("lang") {
-            Some(Value::String(tag)) => locale_named(tag, "lang").map_err(Error::Invalid)?,
-            // Absent (a non-string was refused by the strict reader).
-            _ => Locale::parse(DEFAULT_LANG).unwrap_or_default(),
-        };
-        let translations =
-            Translations::read(&form, base, table.as_ref()).map_err(Error::Invalid)?;
-        Ok((form, translations))
-    }
-
     /// This form in `locale`: its words replaced where `translations` (read with this form)
     /// has them. Texts it does not translate stay as written, in `translations`' base language.
     pub fn localized(&self, translations: &Translations, locale: Locale) -> Localized {
@@ -167,7 +174,7 @@ impl Form {
             out.description = true;
         }
         for (i, q) in form.questions.iter_mut().enumerate() {
-            let Some((_, qt)) = t.questions.iter().find(|(id, _)| *id == q.id) else {
+            let Some((_, qt)) = t.questions.0.iter().find(|(id, _)| *id == q.id) else {
                 continue;
             };
             if let Some(label) = &qt.label {
@@ -184,6 +191,35 @@ impl Form {
 }
 
 impl Translations {
+    /// Checks a definition's `lang` (French when `None`) and `translations` against its form.
+    pub fn read(
+        form: &Form,
+        lang: Option<&str>,
+        table: Option<Table>,
+    ) -> Result<Translations, String> {
+        let base = match lang {
+            Some(tag) => locale_named(tag, "lang")?,
+            None => Locale::parse(DEFAULT_LANG).unwrap_or_default(),
+        };
+        let mut out = Translations {
+            base,
+            by_locale: Vec::new(),
+        };
+        for (tag, t) in table.unwrap_or_default().0 {
+            let path = format!("{FIELD}.{tag}");
+            let locale = locale_named(&tag, &path)?;
+            if locale == base {
+                return Err(format!(
+                    "{path}: the definition itself is written in `{tag}` (its `lang`); \
+                     translate it into another language"
+                ));
+            }
+            check(form, &t, &path)?;
+            out.by_locale.push((locale, t));
+        }
+        Ok(out)
+    }
+
     /// The language the definition is written in (its `lang`, French by default).
     pub fn base(&self) -> Locale {
         self.base
@@ -201,89 +237,37 @@ impl Translations {
             .find(|(l, _)| *l == locale)
             .map(|(_, t)| t)
     }
-
-    /// The `translations` member of `form`'s definition (`None`: there is none).
-    fn read(
-        form: &Form,
-        base: Locale,
-        table: Option<&Value>,
-    ) -> core::result::Result<Translations, String> {
-        let mut out = Translations {
-            base,
-            by_locale: Vec::new(),
-        };
-        let Some(table) = table else {
-            return Ok(out);
-        };
-        let Value::Object(members) = table else {
-            return Err(format!(
-                "{FIELD}: expected a table of languages, found {}",
-                table.kind()
-            ));
-        };
-        for (tag, value) in members {
-            let path = format!("{FIELD}.{tag}");
-            let locale = locale_named(tag, &path)?;
-            if locale == base {
-                return Err(format!(
-                    "{path}: the definition itself is written in `{tag}` (its `lang`); \
-                     translate it into another language"
-                ));
-            }
-            out.by_locale
-                .push((locale, Translation::read(form, value, &path)?));
-        }
-        Ok(out)
-    }
 }
 
-impl Translation {
-    fn read(form: &Form, v: &Value, path: &str) -> core::result::Result<Translation, String> {
-        let mut f = Fields::new(v, path)?;
-        let title = text(&mut f, "title")?;
-        let description = text(&mut f, "description")?;
-        if description.is_some() && form.description.is_none() {
+/// The rules of one translation: no blank text, nothing to translate that the form lacks.
+fn check(form: &Form, t: &Translation, path: &str) -> Result<(), String> {
+    not_blank(&t.title, path, "title")?;
+    not_blank(&t.description, path, "description")?;
+    if t.description.is_some() && form.description.is_none() {
+        return Err(format!(
+            "{path}.description: the definition has no description to translate"
+        ));
+    }
+    for (id, qt) in &t.questions.0 {
+        let at = format!("{path}.questions.{id}");
+        let Some(q) = form.question(id) else {
+            return Err(format!("{at}: no question with this id"));
+        };
+        not_blank(&qt.label, &at, "label")?;
+        not_blank(&qt.help, &at, "help")?;
+        if qt.help.is_some() && q.help.is_none() {
             return Err(format!(
-                "{}: the definition has no description to translate",
-                f.at("description")
+                "{at}.help: question `{id}` has no help to translate"
             ));
         }
-        let mut questions = Vec::new();
-        match f.get("questions") {
-            None => {}
-            Some(Value::Object(members)) => {
-                for (id, value) in members {
-                    let at = format!("{path}.questions.{id}");
-                    let Some(q) = form.question(id) else {
-                        return Err(format!("{at}: no question with this id"));
-                    };
-                    let mut qf = Fields::new(value, &at)?;
-                    let label = text(&mut qf, "label")?;
-                    let help = text(&mut qf, "help")?;
-                    if help.is_some() && q.help.is_none() {
-                        return Err(format!(
-                            "{}: question `{id}` has no help to translate",
-                            qf.at("help")
-                        ));
-                    }
-                    qf.finish(QUESTION_FIELDS)?;
-                    questions.push((id.clone(), QuestionText { label, help }));
-                }
-            }
-            Some(other) => {
-                return Err(format!(
-                    "{}: expected a table of question ids, found {}",
-                    f.at("questions"),
-                    other.kind()
-                ));
-            }
-        }
-        f.finish(TRANSLATION_FIELDS)?;
-        Ok(Translation {
-            title,
-            description,
-            questions,
-        })
+    }
+    Ok(())
+}
+
+fn not_blank(text: &Option<String>, path: &str, key: &str) -> Result<(), String> {
+    match text {
+        Some(s) if is_blank(s) => Err(format!("{path}.{key}: must not be blank")),
+        _ => Ok(()),
     }
 }
 
@@ -318,7 +302,7 @@ impl Localized {
 }
 
 /// The locale whose tag is exactly `tag`; the error names `path`.
-fn locale_named(tag: &str, path: &str) -> core::result::Result<Locale, String> {
+fn locale_named(tag: &str, path: &str) -> Result<Locale, String> {
     match Locale::parse(tag) {
         Some(l) if l.tag() == tag => Ok(l),
         Some(l) => Err(format!(
@@ -332,14 +316,6 @@ fn locale_named(tag: &str, path: &str) -> core::result::Result<Locale, String> {
                 known.join(", ")
             ))
         }
-    }
-}
-
-/// An optional, non-blank string member.
-fn text(f: &mut Fields<'_>, key: &str) -> core::result::Result<Option<String>, String> {
-    match f.opt_string(key)? {
-        Some(s) if is_blank(&s) => Err(format!("{}: must not be blank", f.at(key))),
-        other => Ok(other),
     }
 }
 
@@ -369,7 +345,7 @@ mod tests {
             "commentaire": { "label": "A comment?", "help": "No personal data." }
         } } }"#;
 
-    fn read(extra: &str) -> Result<(Form, Translations)> {
+    fn read(extra: &str) -> crate::Result<(Form, Translations)> {
         Form::from_json_with_translations(&definition(extra))
     }
 
@@ -462,28 +438,28 @@ mod tests {
     }
 
     #[test]
-    fn the_widget_s_reader_still_refuses_translations_by_name() {
-        let e = Form::from_json(&definition(FULL_EN))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains(
-                "(top level): unknown field `translations` \
-                 (expected one of: id, lang, title, description, questions)"
-            ),
-            "{e}"
-        );
+    fn the_plain_reader_checks_translations_and_drops_them() {
+        let form = Form::from_json(&definition(FULL_EN)).unwrap();
+        assert_eq!(form, Form::from_json(&definition("")).unwrap());
+        let e = Form::from_json(&definition(
+            r#", "translations": { "en": { "titel": "x" } }"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("translations.en: unknown field `titel`"), "{e}");
     }
 
     #[test]
     fn lang_is_the_definition_s_language() {
-        // Both readers accept it; the widget's does not keep it.
         let form = Form::from_json(&definition(r#", "lang": "en""#)).unwrap();
         assert_eq!(form, Form::from_json(&definition("")).unwrap());
         let e = Form::from_json(&definition(r#", "lang": 1"#))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("lang: expected a string, found a number"), "{e}");
+        assert!(
+            e.contains("lang: invalid type: integer `1`, expected a string"),
+            "{e}"
+        );
         // A definition written in English may be translated into French.
         let (form, t) = read(
             r#", "lang": "en", "translations": { "fr": { "title": "Votre avis, en français" } }"#,
@@ -535,11 +511,11 @@ mod tests {
             ),
             (
                 r#", "translations": ["en"]"#,
-                "translations: expected a table of languages, found an array",
+                "translations: expected an object, found a list",
             ),
             (
                 r#", "translations": { "en": "Your opinion" }"#,
-                "translations.en: expected an object, found a string",
+                "translations.en: invalid type: string \"Your opinion\", expected a table of title, description, questions",
             ),
             (
                 r#", "translations": { "en": { "titel": "Your opinion" } }"#,
@@ -552,7 +528,7 @@ mod tests {
             ),
             (
                 r#", "translations": { "en": { "title": 3 } }"#,
-                "translations.en.title: expected a string, found a number",
+                "translations.en.title: invalid type: integer `3`, expected a string",
             ),
             (
                 r#", "translations": { "en": { "questions": { "nope": { "label": "No" } } } }"#,
@@ -560,7 +536,7 @@ mod tests {
             ),
             (
                 r#", "translations": { "en": { "questions": [] } }"#,
-                "translations.en.questions: expected a table of question ids, found an array",
+                "translations.en.questions: expected an object, found a list",
             ),
             (
                 r#", "translations": { "en": { "questions": { "note": { "type": "text" } } } }"#,
@@ -676,12 +652,21 @@ mod tests {
         assert_eq!(en.form.title, "Your opinion of this page");
         assert_eq!(en.form.questions[0].label, "Overall, how did it go?");
         assert_eq!(en.lang_of(Text::Description), Locale::Fr);
-        // The strict reader, as in the widget, refuses the same file by name.
-        let e = Form::from_toml(
-            "id = \"a\"\ntitle = \"t\"\nquestions = []\n[translations.en]\ntitle = \"t\"",
+        let e = Form::from_toml_with_translations(
+            "id = \"a\"\ntitle = \"t\"\n[[questions]]\nid = \"c\"\ntype = \"text\"\nlabel = \"l\"\n[translations.en]\ntitel = \"t\"",
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("unknown field `translations`"), "{e}");
+        assert!(e.contains("translations.en: unknown field `titel`"), "{e}");
+    }
+
+    #[test]
+    fn shapes_list_exactly_the_serde_fields() {
+        use crate::schema::tests::{serde_fields, shape_fields};
+        assert_eq!(shape_fields(&SHAPE), serde_fields::<Translation>());
+        assert_eq!(
+            shape_fields(&QUESTION_SHAPE),
+            serde_fields::<QuestionText>()
+        );
     }
 }

@@ -3,8 +3,6 @@
 //! The widget runs this before sending and the collector runs it again on receipt: the same code,
 //! so a resident never sees the server refuse what the browser accepted.
 
-use crate::prelude::*;
-
 use crate::{
     ErrorCode, Form, QuestionKind,
     answer::{Answers, Submission, WIRE_VERSION, char_count, is_blank},

@@ -8,9 +8,7 @@
 //! current value (a property, not only an attribute); `checked` present means checked; an element
 //! with `data-focus="ID"` moves focus to `ID` when activated (links of the error summary).
 
-use crate::prelude::*;
-
-use alloc::borrow::Cow;
+use std::borrow::Cow;
 
 use crate::{
     ErrorCode, Form, Question, QuestionKind,
@@ -207,8 +205,6 @@ pub fn view(form: &Form, st: &ViewState) -> Node {
     el("div")
         .a("class", "voix")
         .a("lang", st.locale.tag())
-        // Always false in the widget (no right-to-left locale without the `locales` feature),
-        // so this costs it nothing.
         .a_if(st.locale.rtl(), "dir", "rtl")
         .c(body)
         .c(el("p").a("class", "sr-only").a("role", "status").t(live))

@@ -12,23 +12,23 @@
 //! while `navigator.onLine` is false. Every POST is `keepalive`, so one in flight when the tab
 //! closes still reaches the endpoint; its entry stays until a later page load sees it confirmed.
 
-use crate::prelude::*;
+use std::{
+    cell::{Cell, RefCell},
+    rc::{Rc, Weak},
+};
 
-use alloc::rc::Rc;
-use core::cell::{Cell, RefCell};
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use web_sys::Storage;
 
-use wasm_bindgen::prelude::*;
-use web_sys::{Event, Storage};
-
-use super::effects;
+use super::{effects, js};
 use crate::{
-    outbox::{Outbox, STORAGE_KEY, Verdict, retry_after, verdict},
+    outbox::{Entry, Outbox, STORAGE_KEY, Verdict, retry_after, verdict},
     state::{Msg, outcome},
 };
 
 /// Hears what became of an answer: the widget that sent it.
 pub type Waiter = Rc<dyn Fn(Msg)>;
-type Listener = Closure<dyn FnMut(Event)>;
 
 /// The page's courier.
 pub struct Courier {
@@ -42,8 +42,10 @@ pub struct Courier {
     waiters: RefCell<Vec<(String, Waiter)>>,
     /// When the pending retry timer fires (ms since the epoch), or `f64::INFINITY`.
     wake: Cell<f64>,
-    /// Called by the timer (with no argument) and by page events (with the event).
-    on_wake: RefCell<Option<Listener>>,
+    /// The retry timer; replacing or dropping it cancels it.
+    timer: RefCell<Option<Timeout>>,
+    /// `online`, `pagehide`, `visibilitychange`; dropping them removes them.
+    listeners: RefCell<Vec<EventListener>>,
 }
 
 pub type Shared = Rc<Courier>;
@@ -53,11 +55,12 @@ fn now() -> u64 {
 }
 
 fn warn(msg: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(msg));
+    web_sys::console::warn_1(&msg.into());
 }
 
 /// The page's courier, listening to `online`, `pagehide` and `visibilitychange`, with what an
-/// earlier page left in the outbox already on its way.
+/// earlier page left in the outbox already on its way. Its listeners and timer hold it weakly:
+/// dropping the courier removes them.
 pub fn start() -> Shared {
     let window = super::window();
     let storage = window.local_storage().ok().flatten();
@@ -68,30 +71,29 @@ pub fn start() -> Shared {
         flying: RefCell::default(),
         waiters: RefCell::default(),
         wake: Cell::new(f64::INFINITY),
-        on_wake: RefCell::default(),
+        timer: RefCell::default(),
+        listeners: RefCell::default(),
     });
     if refused {
         courier.refused();
     }
-    // A deliberate cycle: the courier lives as long as the page.
-    let me = courier.clone();
-    let on_wake = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
-        // An event — back online, or the page hidden (maybe closed for good: the last chance)
-        // or shown again — sends everything the endpoint did not ask to hold; the timer, only
-        // what is due.
-        let eager = !ev.is_undefined();
-        if !eager {
-            me.wake.set(f64::INFINITY);
-        }
-        me.flush(eager);
-    });
-    let f = on_wake.as_ref().unchecked_ref();
-    let _ = window.add_event_listener_with_callback("online", f);
-    let _ = window.add_event_listener_with_callback("pagehide", f);
+    // Back online, or the page hidden (maybe closed for good: the last chance) or shown again:
+    // send everything the endpoint did not ask to hold.
+    let mut listeners = Vec::new();
+    let mut on = |target: &web_sys::EventTarget, ty: &'static str| {
+        let me = Rc::downgrade(&courier);
+        listeners.push(EventListener::new(target, ty, move |_| {
+            if let Some(me) = me.upgrade() {
+                me.flush(true);
+            }
+        }));
+    };
+    on(&window, "online");
+    on(&window, "pagehide");
     if let Some(d) = window.document() {
-        let _ = d.add_event_listener_with_callback("visibilitychange", f);
+        on(&d, "visibilitychange");
     }
-    *courier.on_wake.borrow_mut() = Some(on_wake);
+    *courier.listeners.borrow_mut() = listeners;
     courier.flush(true);
     courier
 }
@@ -106,11 +108,17 @@ impl Courier {
             Some(s) => s.get_item(STORAGE_KEY).ok().flatten().unwrap_or_default(),
             None => self.memory.borrow().clone(),
         };
-        Outbox::parse(&text)
+        // Anything unreadable is skipped: a damaged value under our key must not stop us.
+        let items = js::parse_json(&text)
+            .ok()
+            .filter(js_sys::Array::is_array)
+            .map(|v| js_sys::Array::from(&v).iter().collect::<Vec<_>>())
+            .unwrap_or_default();
+        Outbox::from_stored(items.into_iter().map(|v| js::from_js::<Entry>(v).ok()))
     }
 
     fn save(&self, outbox: &Outbox) {
-        let text = outbox.to_json();
+        let text = js::to_json(&outbox.entries).unwrap_or_default();
         let stored = match &*self.storage.borrow() {
             // Nothing of ours lingers in the site's storage once everything is delivered.
             Some(s) if outbox.entries.is_empty() => s.remove_item(STORAGE_KEY).is_ok(),
@@ -134,7 +142,7 @@ impl Courier {
         self.save(&outbox);
         if !online() {
             // Sent on `online`; meanwhile nothing is lost and nothing is tried.
-            waiter(outcome(None, "", kept));
+            waiter(outcome(None, None, kept));
             if !kept {
                 return;
             }
@@ -165,8 +173,12 @@ impl Courier {
             return;
         }
         self.flying.borrow_mut().push(id.clone());
-        let me = self.clone();
-        let done = move |result| me.settle(&id, result);
+        let me = Rc::downgrade(self);
+        let done = move |result| {
+            if let Some(me) = me.upgrade() {
+                me.settle(&id, result);
+            }
+        };
         effects::request("POST", &url, Some(&body), Box::new(done));
     }
 
@@ -174,20 +186,23 @@ impl Courier {
     /// that sent it (if it is on this page) hears about it.
     fn settle(self: &Rc<Self>, id: &str, result: effects::Outcome) {
         self.flying.borrow_mut().retain(|f| f != id);
-        let (status, text, wait) = match result {
-            Some((s, t, w)) => (Some(s), t, w),
-            None => (None, String::new(), None),
-        };
+        let status = result.as_ref().map(|r| r.status);
         let mut outbox = self.load();
         let kept = match verdict(status) {
             Verdict::Retry => {
-                let told = wait.as_deref().and_then(retry_after);
+                let told = result
+                    .as_ref()
+                    .and_then(|r| r.retry_after.as_deref())
+                    .and_then(retry_after);
                 outbox.retry(id, now(), told, js_sys::Math::random())
             }
             _ => outbox.remove(id),
         };
         self.save(&outbox);
-        let msg = outcome(status, &text, kept);
+        let body = result
+            .and_then(|r| r.json)
+            .and_then(|j| js::from_js::<voix_form::ErrorBody>(j).ok());
+        let msg = outcome(status, body.as_ref(), kept);
         let settled = !matches!(msg, Msg::Queued);
         let waiter = {
             let mut waiters = self.waiters.borrow_mut();
@@ -205,7 +220,7 @@ impl Courier {
     }
 
     /// Sets the timer for the earliest retry, unless it already fires by then.
-    fn arm(&self, outbox: &Outbox) {
+    fn arm(self: &Rc<Self>, outbox: &Outbox) {
         let Some(at) = outbox.wake(&self.flying.borrow()) else {
             return;
         };
@@ -214,13 +229,17 @@ impl Courier {
             return;
         }
         self.wake.set(at);
-        if let Some(f) = &*self.on_wake.borrow() {
-            let delay = (at - js_sys::Date::now()).max(0.0) as i32 + 20;
-            let _ = super::window().set_timeout_with_callback_and_timeout_and_arguments_0(
-                f.as_ref().unchecked_ref(),
-                delay,
-            );
-        }
+        let delay = (at - js_sys::Date::now()).max(0.0) as u32 + 20;
+        let me: Weak<Courier> = Rc::downgrade(self);
+        let timer = Timeout::new(delay, move || {
+            if let Some(me) = me.upgrade() {
+                me.wake.set(f64::INFINITY);
+                me.timer.take();
+                me.flush(false);
+            }
+        });
+        // Replacing the earlier timer cancels it.
+        *self.timer.borrow_mut() = Some(timer);
     }
 }
 

@@ -5,11 +5,12 @@
 //! Re-rendering patches the previous tree in place, so focus, caret position and IME state
 //! survive typing.
 
-use crate::prelude::*;
+use std::{
+    cell::RefCell,
+    rc::{Rc, Weak},
+};
 
-use alloc::rc::Rc;
-use core::cell::RefCell;
-
+use gloo_events::{EventListener, EventListenerOptions};
 use voix_form::{
     Form,
     i18n::Locale,
@@ -18,14 +19,15 @@ use voix_form::{
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, HtmlElement, ShadowRoot};
 
-use super::{console_error_with, courier, effects, get, prop, set, style};
+use super::{console_error_with, courier, effects, get, js, prop, set, style};
 use crate::{
     config::Config,
     state::{Effect, Msg, Widget},
 };
 
-/// A mounted widget. Its listeners hold it alive (a deliberate cycle: a form lives as long as
-/// its page); tearing it down means removing the listeners and dropping them from here.
+/// A mounted widget. Its page keeps the only strong handle ([`Handle`]); its listeners and the
+/// courier's callbacks hold it weakly. Dropping the handle drops the mount, and with it its
+/// listeners, which removes them from the DOM: nothing is left behind.
 struct Mount {
     widget: Widget,
     cfg: Config,
@@ -33,38 +35,66 @@ struct Mount {
     root: ShadowRoot,
     /// The tree currently in the DOM, and its DOM node (the shadow root's last child).
     tree: Option<(Node, web_sys::Node)>,
-    listeners: Vec<Closure<dyn FnMut(Event)>>,
+    listeners: Vec<EventListener>,
     courier: courier::Shared,
 }
 
 type App = Rc<RefCell<Mount>>;
 
-/// Mounts `form` into a new open shadow root on `host`.
+/// The one strong reference to a mounted widget. Dropping it tears the widget down: its
+/// listeners are removed and its shadow root emptied.
+pub struct Handle {
+    app: App,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // Listeners go with the mount; what it showed goes now, so a torn-down widget cannot
+        // be half-used.
+        let root = self.app.borrow().root.clone();
+        while let Some(child) = root.last_child() {
+            let _ = root.remove_child(&child);
+        }
+    }
+}
+
+/// Mounts `form` into a new open shadow root on `host`; `None` (after one console message) if
+/// the browser refused.
 pub fn mount(
-    host: Element,
+    host: &Element,
     form: Form,
     cfg: Config,
     locale: Locale,
     nonce: Option<&str>,
     courier: courier::Shared,
-) {
-    if let Err(e) = try_mount(host, form, cfg, locale, nonce, courier) {
-        console_error_with("could not mount the form:", &e);
+) -> Option<Handle> {
+    match try_mount(host, form, cfg, locale, nonce, courier) {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            console_error_with("could not mount the form:", &e);
+            None
+        }
     }
 }
 
 fn try_mount(
-    host: Element,
+    host: &Element,
     form: Form,
     cfg: Config,
     locale: Locale,
     nonce: Option<&str>,
     courier: courier::Shared,
-) -> Result<(), JsValue> {
+) -> Result<Handle, JsValue> {
     let doc = super::window().document().ok_or(JsValue::NULL)?;
-    let init = js_sys::Object::new();
-    set(&init, "mode", &"open".into());
-    let root = host.attach_shadow(init.unchecked_ref())?;
+    // A host mounted before and torn down keeps its (emptied) shadow root: reuse it.
+    let root = match host.shadow_root() {
+        Some(root) => root,
+        None => {
+            let init = js_sys::Object::new();
+            set(&init, "mode", &"open".into());
+            host.attach_shadow(init.unchecked_ref())?
+        }
+    };
     style::apply(&doc, &root, nonce);
     let app: App = Rc::new(RefCell::new(Mount {
         widget: Widget::new(form, locale),
@@ -75,13 +105,25 @@ fn try_mount(
         listeners: Vec::new(),
         courier,
     }));
+    let mut listeners = Vec::new();
     for ty in ["input", "change", "submit", "click"] {
-        let owner = app.clone();
-        let cb = Closure::<dyn FnMut(Event)>::new(move |ev: Event| on_event(&owner, &ev));
-        root.add_event_listener_with_callback(ty, cb.as_ref().unchecked_ref())?;
-        app.borrow_mut().listeners.push(cb);
+        let owner = Rc::downgrade(&app);
+        // Submit and error-summary clicks are taken over (`preventDefault`): not passive.
+        let options = EventListenerOptions::enable_prevent_default();
+        listeners.push(EventListener::new_with_options(
+            &root,
+            ty,
+            options,
+            move |ev| {
+                if let Some(app) = owner.upgrade() {
+                    on_event(&app, ev);
+                }
+            },
+        ));
     }
-    render(&app)
+    app.borrow_mut().listeners = listeners;
+    render(&app)?;
+    Ok(Handle { app })
 }
 
 fn on_event(app: &App, ev: &Event) {
@@ -133,13 +175,24 @@ fn dispatch(app: &App, msg: Msg) {
                 }
             }
             Effect::Focus(id) => focus(&app.borrow().root, id),
-            Effect::Post { id, body } => {
+            Effect::Post(submission) => {
                 let (url, courier) = {
                     let m = app.borrow();
                     (m.cfg.responses_url(), m.courier.clone())
                 };
-                let app = app.clone();
-                courier.submit(id, &url, &body, Rc::new(move |msg| dispatch(&app, msg)));
+                let (Some(id), Some(body)) = (submission.id.clone(), js::to_json(&submission))
+                else {
+                    continue;
+                };
+                // Weak: a widget torn down while its answer travels is not kept alive by it
+                // (the answer itself stays in the outbox until delivered).
+                let owner: Weak<RefCell<Mount>> = Rc::downgrade(app);
+                let waiter = Rc::new(move |msg| {
+                    if let Some(app) = owner.upgrade() {
+                        dispatch(&app, msg);
+                    }
+                });
+                courier.submit(id, &url, &body, waiter);
             }
         }
     }

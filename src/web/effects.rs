@@ -3,8 +3,6 @@
 //! Requests carry no credentials (no cookies, ever) and a POST body is a string, which the
 //! browser labels `text/plain;charset=UTF-8`: a CORS-simple request, so no preflight.
 
-use crate::prelude::*;
-
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
@@ -19,23 +17,33 @@ extern "C" {
 }
 
 // `promise.then(f, f)`: one self-freeing function for both outcomes, so whichever way the
-// promise settles, nothing is left allocated. Boxed, so every callback shares one instance of
-// wasm-bindgen's closure machinery.
+// promise settles, nothing is left allocated (a `Closure` never called would leak).
 fn either(p: &Promise, f: Box<dyn FnOnce(JsValue)>) {
     let f = Closure::once_into_js(f);
     p.unchecked_ref::<Thenable>().then(&f, &f);
 }
 
-/// What an HTTP request came to: the status, body text and `Retry-After` header, or `None` when
-/// no HTTP answer was read (offline, DNS, CORS refusal, aborted).
-pub type Outcome = Option<(u16, String, Option<String>)>;
+/// An HTTP answer: its status, its body parsed by the browser as JSON (`None` when it is not
+/// JSON), and its `Retry-After` header.
+#[derive(Debug)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body as a JS value, when it was JSON.
+    pub json: Option<JsValue>,
+    /// The `Retry-After` header.
+    pub retry_after: Option<String>,
+}
+
+/// What a request came to: `None` when no HTTP answer was read (offline, DNS, CORS refusal,
+/// aborted).
+pub type Outcome = Option<Reply>;
 
 /// Sends a request and calls `done` once with its outcome.
 ///
-/// Plain promise callbacks rather than `async`: the futures executor costs kilobytes of wasm,
-/// and two chained callbacks are all a request needs.
-///
-/// `done` is boxed: one copy of the two callbacks serves every caller.
+/// Plain promise callbacks rather than `async`: an executor costs wasm, and two chained
+/// callbacks are all a request needs. `done` is boxed: one copy of the callbacks serves every
+/// caller.
 pub fn request(method: &str, url: &str, body: Option<&str>, done: Box<dyn FnOnce(Outcome)>) {
     let window = super::window();
     // A plain object written through `Reflect.set`: web-sys' typed setters are one JS function
@@ -55,13 +63,21 @@ pub fn request(method: &str, url: &str, body: Option<&str>, done: Box<dyn FnOnce
         };
         let resp: &Response = v.unchecked_ref();
         let status = status as u16;
-        let wait = resp.headers().get("retry-after").ok().flatten();
-        let Ok(text) = resp.text() else {
+        let retry_after = resp.headers().get("retry-after").ok().flatten();
+        let Ok(json) = resp.json() else {
             return done(None);
         };
         either(
-            &text,
-            Box::new(move |t: JsValue| done(t.as_string().map(|t| (status, t, wait)))),
+            &json,
+            Box::new(move |j: JsValue| {
+                // No JSON value is an `Error`: that is the parse failure.
+                let json = (!j.is_instance_of::<js_sys::Error>()).then_some(j);
+                done(Some(Reply {
+                    status,
+                    json,
+                    retry_after,
+                }))
+            }),
         );
     });
     either(

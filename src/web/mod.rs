@@ -1,32 +1,24 @@
-//! The only code that touches the browser (web-sys, js-sys, wasm-bindgen). It finds
-//! placeholders ([`entry`]), renders the view tree into a shadow root and turns DOM events into
-//! messages ([`dom`]), and carries out effects: network, focus, randomness ([`effects`]), and delivers answers through
-//! the outbox ([`courier`]).
+//! The only code that touches the browser (web-sys, js-sys, gloo, wasm-bindgen). It starts the
+//! page's side of the widget and mounts forms ([`entry`]), renders the view tree into a shadow
+//! root and turns DOM events into messages (`dom`), carries out effects: network, randomness
+//! (`effects`), and delivers answers through the outbox (`courier`). Every value that crosses
+//! the JS boundary as data goes through serde-wasm-bindgen (`js`).
 //! Nothing here decides behaviour; that is `crate::state`.
 
 mod courier;
 mod dom;
 mod effects;
-mod entry;
+pub mod entry;
+pub mod js;
 mod style;
 
-pub use entry::boot;
+pub use entry::{mount, start, unmount};
 
 // The default allocator (dlmalloc) is about 8 KB of wasm; this free list, which coalesces freed
 // neighbours, is under 2 KB. A form allocates little, so its linear search costs nothing visible.
 #[global_allocator]
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    // The page's `window`, read by a getter each time: `web_sys::window()` probes four global
-    // names first, and a cached `thread_local` static links lazy-cell machinery; both cost bytes
-    // and buy nothing in a page.
-    type Global;
-    #[wasm_bindgen(static_method_of = Global, js_class = "globalThis", getter = window)]
-    fn window() -> web_sys::Window;
-}
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
@@ -39,12 +31,12 @@ extern "C" {
 }
 
 /// A string property of a JS object; empty if missing or not a string.
-fn prop(target: &wasm_bindgen::JsValue, key: &str) -> alloc::string::String {
+fn prop(target: &wasm_bindgen::JsValue, key: &str) -> String {
     get(target, key).as_string().unwrap_or_default()
 }
 
 fn window() -> web_sys::Window {
-    Global::window()
+    gloo_utils::window()
 }
 
 /// One clear message for the webmaster in the console, prefixed so it is easy to find.
@@ -57,3 +49,6 @@ fn console_error(msg: &str) {
 fn console_error_with(msg: &str, err: &wasm_bindgen::JsValue) {
     web_sys::console::error_2(&voix_form::cat(&["[voix] ", msg]).into(), err);
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@
 // - `prefers-reduced-motion: reduce` turns the widget's transitions off.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser } from './harness.mjs';
+import { startCollector, launchBrowser, revealWidgets } from './harness.mjs';
 
 let collector;
 let browser;
@@ -28,7 +28,7 @@ async function open(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   await page.goto(collector.url + '/mairie.html');
-  await page.locator(`${W} form`).waitFor();
+  await revealWidgets(page);
   return { page, context };
 }
 

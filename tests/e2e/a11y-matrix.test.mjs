@@ -5,7 +5,7 @@
 // Each run must find 0 violations; the number of states checked is printed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, axeCheck } from './harness.mjs';
+import { startCollector, launchBrowser, axeCheck, revealWidgets } from './harness.mjs';
 
 let collector;
 let browser;
@@ -83,7 +83,7 @@ test('axe-core: 0 violations in every state × light/dark × fr/en', async () =>
           });
         }
         await page.goto(collector.url + '/mairie.html');
-        await page.locator(`${W} form`).waitFor();
+        await revealWidgets(page);
         assert.equal(await page.locator(`${W} .voix`).getAttribute('lang'), lang);
         await reach(page);
         const violations = await axeCheck(page);

@@ -742,3 +742,22 @@ function toToml(obj) {
     .map(([k, v]) => `${key(k)} = ${value(v)}\n`)
     .join('');
 }
+
+/**
+ * Scrolls each placeholder on the page into view, as a resident reading down the page would,
+ * and waits until every one shows its widget: the loader only fetches the widget when a
+ * placeholder comes within about a screen of the viewport.
+ *
+ * @param {import('playwright-core').Page} page
+ * @param {string} [selector] the placeholders (default `[data-voix-form]`)
+ */
+export async function revealWidgets(page, selector = '[data-voix-form]') {
+  for (const placeholder of await page.locator(selector).all()) {
+    await placeholder.scrollIntoViewIfNeeded();
+  }
+  await page.waitForFunction(
+    (s) =>
+      [...document.querySelectorAll(s)].every((p) => p.shadowRoot?.querySelector('form, .thanks')),
+    selector,
+  );
+}

@@ -58,7 +58,8 @@ test('Chromium compiles the optimised wasm', async () => {
 
 // Compiling is not enough: Debian's old wasm-opt produced modules that compile but fail while
 // instantiating (WebAssembly.Table.set). Load voix.js on a page of another origin (about:blank,
-// so CORS is exercised too) and check the loader's own failure message never appears.
+// so CORS is exercised too: the glue module, the wasm and the definition are all cross-origin)
+// and check the loader's own failure message never appears and the form mounts.
 test('voix.js instantiates the wasm from a foreign page', async () => {
   const page = await browser.newPage();
   try {
@@ -67,7 +68,7 @@ test('voix.js instantiates the wasm from a foreign page', async () => {
       timeout: 15_000,
     });
     await page.setContent(`<!doctype html><html lang="en"><title>smoke</title>
-      <div id="host"></div>
+      <div id="host" data-voix-form="satisfaction"></div>
       <script src="${collector.url}/voix.js" data-form="satisfaction" async></script>`);
     const res = await wasmLoaded;
     assert.equal(res.status(), 200);
@@ -77,6 +78,7 @@ test('voix.js instantiates the wasm from a foreign page', async () => {
     assert.deepEqual(startFailures, [], `the wasm did not start:\n${errors.join('\n')}`);
     const leaked = await page.evaluate(() => typeof window.wasm_bindgen);
     assert.equal(leaked, 'undefined', 'the glue leaked a global `wasm_bindgen`');
+    await page.waitForFunction(() => document.querySelector('#host').shadowRoot?.querySelector('form'));
   } finally {
     await page.close();
   }

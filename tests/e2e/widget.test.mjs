@@ -2,7 +2,7 @@
 // real collector (a fresh SQLite database per file). Run by `cargo xtask test` after `dist`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, axeCheck, consoleErrors } from './harness.mjs';
+import { startCollector, launchBrowser, axeCheck, consoleErrors, revealWidgets } from './harness.mjs';
 
 let collector;
 let browser;
@@ -25,12 +25,13 @@ const deepFocus = (page) =>
     return a ? { id: a.id, tag: a.tagName.toLowerCase(), host: a.getRootNode().host?.id ?? null } : null;
   });
 
-async function openPage(path, { onInit } = {}) {
+async function openPage(path, { onInit, reveal = true } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = consoleErrors(page);
   if (onInit) await page.addInitScript(onInit);
   await page.goto(collector.url + path);
+  if (reveal) await revealWidgets(page);
   return { page, errors, context };
 }
 
@@ -168,7 +169,7 @@ for (const [refusal, init] of [
     page.on('pageerror', (e) => messages.push(`uncaught: ${e.message}`));
     await page.addInitScript(init);
     await page.goto(collector.url + '/mairie.html');
-    await formIn(page).waitFor();
+    await revealWidgets(page);
     const before = (await collector.export('satisfaction')).length;
     let posts = 0;
     await page.route('**/v1/forms/satisfaction/responses', (route) =>
@@ -193,6 +194,61 @@ for (const [refusal, init] of [
     await context.close();
   });
 }
+
+test('lazy loading: nothing but voix.js until the form is within a screen, then one fetch and a mount', async () => {
+  const { page, errors, context } = await openPage('/fixtures/far-below.html', { reveal: false });
+  const widgetRequests = [];
+  page.on('request', (r) => {
+    if (/voix-widget\.js|voix_bg\.wasm|\/v1\/forms\//.test(r.url())) widgetRequests.push(r.url());
+  });
+  await page.waitForFunction(() => window.Voix !== undefined);
+  await page.waitForTimeout(1_000);
+  assert.deepEqual(widgetRequests, [], 'nothing fetched while the form is far below');
+  const far = await page.evaluate(() => !document.querySelector('#far').shadowRoot);
+  assert.ok(far, 'not mounted yet');
+  // Scroll until the placeholder is a little less than one screen below the viewport.
+  await page.evaluate(() => {
+    const top = document.querySelector('#far').getBoundingClientRect().top + window.scrollY;
+    window.scrollTo(0, top - 1.8 * window.innerHeight);
+  });
+  await page.waitForFunction(() => document.querySelector('#far').shadowRoot?.querySelector('form'));
+  const kinds = widgetRequests.map((u) => new URL(u).pathname).sort();
+  assert.deepEqual(kinds, ['/v1/forms/satisfaction', '/voix-widget.js', '/voix_bg.wasm']);
+  // Scrolling on does not fetch anything again.
+  await page.evaluate(() => document.querySelector('#far').scrollIntoView());
+  await page.waitForTimeout(300);
+  assert.equal(widgetRequests.length, 3);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('layout shift on the demo page: only the form appearing (reported, not timed)', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.hadRecentInput) window.__shifts.push({ value: e.value, at: e.startTime });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(collector.url + '/mairie.html');
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(500);
+  const beforeScroll = await page.evaluate(() => window.__shifts.reduce((s, e) => s + e.value, 0));
+  await revealWidgets(page);
+  await page.waitForTimeout(500);
+  const shifts = await page.evaluate(() => window.__shifts);
+  const total = shifts.reduce((s, e) => s + e.value, 0);
+  console.log(
+    `cumulative layout shift, demo page 1280×900: ${total.toFixed(4)} ` +
+      `(${shifts.length} shifts; ${beforeScroll.toFixed(4)} before the form was scrolled near)`,
+  );
+  // The loader itself moves nothing: before the form comes near, the page has not shifted.
+  assert.equal(beforeScroll, 0);
+  await context.close();
+});
 
 test('the POST is a CORS-simple text/plain request without credentials', async () => {
   const { page, context } = await openPage('/mairie.html');
@@ -278,7 +334,7 @@ test('hostile host CSS does not reach inside the widget', async () => {
 });
 
 test('bad configuration: one clear console.error per problem, page intact', async () => {
-  const { page, errors, context } = await openPage('/fixtures/bad-config.html');
+  const { page, errors, context } = await openPage('/fixtures/bad-config.html', { reveal: false });
   // Wait (bounded) for both messages, then a little longer to catch any extra one.
   for (let i = 0; i < 100 && errors.filter((e) => e.startsWith('[voix]')).length < 2; i++) {
     await page.waitForTimeout(50);
@@ -297,7 +353,7 @@ test('bad configuration: one clear console.error per problem, page intact', asyn
 });
 
 test('no placeholder: one console.error telling the webmaster what to add', async () => {
-  const { page, errors, context } = await openPage('/fixtures/no-placeholder.html');
+  const { page, errors, context } = await openPage('/fixtures/no-placeholder.html', { reveal: false });
   await page.waitForFunction(() => window.Voix !== undefined);
   await page.waitForTimeout(200);
   const voixErrors = errors.filter((e) => e.startsWith('[voix]'));
@@ -326,7 +382,7 @@ test('at 320 px wide (or 1280 px at 400 % zoom) nothing scrolls sideways, in eve
   const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
   const page = await context.newPage();
   await page.goto(collector.url + '/mairie.html');
-  await page.locator('[data-voix-form] form').waitFor();
+  await revealWidgets(page);
   const overflow = () =>
     page.evaluate(() => {
       const host = document.querySelector('[data-voix-form]');
@@ -355,7 +411,7 @@ test('every smiley and the button are at least 44 × 44 px (touch targets)', asy
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
   const page = await context.newPage();
   await page.goto(collector.url + '/mairie.html');
-  await page.locator('[data-voix-form] form').waitFor();
+  await revealWidgets(page);
   const sizes = await page.evaluate(() => {
     const root = document.querySelector('[data-voix-form]').shadowRoot;
     return [...root.querySelectorAll('label.smiley, button, input[type=text], textarea')].map((e) => {
@@ -372,7 +428,7 @@ test('in forced-colours mode the chosen smiley stays distinguishable and faces s
   const context = await browser.newContext({ forcedColors: 'active', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(collector.url + '/mairie.html');
-  await page.locator('[data-voix-form] form').waitFor();
+  await revealWidgets(page);
   await page.locator('[data-voix-form] label.smiley').nth(2).click();
   const look = await page.evaluate(() => {
     const root = document.querySelector('[data-voix-form]').shadowRoot;

@@ -1,9 +1,13 @@
-//! `cargo xtask dist`: the shipped files `dist/voix.js` + `dist/voix_bg.wasm`, and their sizes.
+//! `cargo xtask dist`: the shipped files and their sizes.
 //!
-//! Pipeline: cargo (`--profile wasm`) → wasm-bindgen glue (`no_modules`) → wasm-opt from npm
-//! binaryen (never Debian's: its output validates but fails in Chrome) → the glue wrapped in an
-//! IIFE with the boot code and minified by esbuild → size report checked against the one budget
-//! in `size-budget.toml`.
+//! - `dist/voix.js`: the loader every host page downloads (`src/web/loader.js`, minified);
+//! - `dist/voix-widget.js`: the wasm-bindgen glue, an ES module the loader imports on demand;
+//! - `dist/voix_bg.wasm`: the widget.
+//!
+//! Pipeline: cargo (`--profile wasm`) → wasm-bindgen glue (`web` target) → wasm-opt from npm
+//! binaryen (never Debian's: its output validates but fails in Chrome) → import/export names
+//! minified in both → esbuild minifies the glue and the loader → size report checked against
+//! the two budget lines of `size-budget.toml`, with the largest contributors to the wasm.
 
 use std::fs;
 use std::io::Write;
@@ -15,12 +19,19 @@ use wasm_bindgen_cli_support::Bindgen;
 
 use crate::{cargo, root, run, setup, target_dir};
 
-/// The file the budget lives in, relative to the root, and its one key.
+/// The file the budget lives in, relative to the root, and its two keys.
 const BUDGET_FILE: &str = "size-budget.toml";
-const BUDGET_KEY: &str = "brotli_total_bytes";
+const LOADER_KEY: &str = "loader_brotli_bytes";
+const WIDGET_KEY: &str = "widget_brotli_bytes";
+
+/// The loader: what every host page downloads.
+pub const LOADER: &str = "voix.js";
+/// The wasm-bindgen glue (an ES module) and the wasm, fetched when a form is needed.
+pub const GLUE: &str = "voix-widget.js";
+pub const WASM: &str = "voix_bg.wasm";
 
 /// The shipped files, in report order.
-const SHIPPED: [&str; 2] = ["voix.js", "voix_bg.wasm"];
+const SHIPPED: [&str; 3] = [LOADER, GLUE, WASM];
 
 /// `cargo xtask dist`: installs what is missing, builds `dist/`, prints the size report and
 /// fails over budget.
@@ -47,8 +58,6 @@ pub fn build() -> Result<Report> {
             "wasm32-unknown-unknown",
             "--profile",
             "wasm",
-            "--features",
-            "slim",
         ])
         .env("CARGO_ENCODED_RUSTFLAGS", remap_flags()?))?;
     let wasm = target_dir().join("wasm32-unknown-unknown/wasm/voix.wasm");
@@ -61,16 +70,17 @@ pub fn build() -> Result<Report> {
     }
     fs::create_dir_all(&work)?;
     eprintln!(
-        "wasm-bindgen (no-modules) {} -> {}",
+        "wasm-bindgen (web) {} -> {}",
         wasm.display(),
         work.display()
     );
     Bindgen::new()
         .input_path(&wasm)
-        .no_modules(true)?
-        .omit_default_module_path(false)
-        // VOIX_SIZE_NAMES=1 keeps function names so `twiggy top` can say what is big.
-        .remove_name_section(std::env::var_os("VOIX_SIZE_NAMES").is_none())
+        .web(true)?
+        // The loader always passes the wasm (a fetch already under way): no default URL.
+        .omit_default_module_path(true)
+        // Names kept here for the size breakdown (`contributors`); the shipped wasm is stripped.
+        .remove_name_section(false)
         .remove_producers_section(true)
         // Every browser that runs our wasm has `TextEncoder.encodeInto` (Chromium 74, Firefox 66,
         // Safari 14.1); the glue's fallback path would be dead weight.
@@ -86,19 +96,11 @@ pub fn build() -> Result<Report> {
     run(Command::new(&wasm_opt)
         .arg(work.join("voix_bg.wasm"))
         .args([
-            "-Oz",
             "--strip-debug",
             "--strip-producers",
             "--strip-target-features",
         ])
-        // Facts about our module that let wasm-opt do more: its memory is its own (not
-        // imported), so it starts zeroed, and rustc never places data in the first kilobyte.
-        .args(["--converge", "--zero-filled-memory", "--low-memory-unused"])
-        // Then flatten the code, rebuild its control flow from scratch and shrink again
-        // (-Oz, then -Os's slightly different inlining): measured 300 brotli bytes smaller than
-        // -Oz alone. The end-to-end tests run on this output, so a miscompilation here would not
-        // go unnoticed.
-        .args(["--flatten", "--rereloop", "-Oz", "-Os"])
+        .args(OPTIMIZE)
         .args(&flags)
         .arg("-o")
         .arg(&optimized))
@@ -122,54 +124,249 @@ pub fn build() -> Result<Report> {
     }
     let mapping = String::from_utf8(out.stdout).context("wasm-opt's name mapping is not UTF-8")?;
     let modules = import_modules(&dist.join("voix_bg.wasm"))?;
-    if std::env::var_os("VOIX_SIZE_NAMES").is_some() {
-        let named = work.join("voix_bg.names.wasm");
-        let mut opt = Command::new(&wasm_opt);
-        opt.arg(work.join("voix_bg.wasm"))
-            .args(["-Oz", "--strip-dwarf", "--debuginfo"])
-            .args(&flags)
-            .arg("-o")
-            .arg(&named);
-        run(&mut opt)?;
-        println!("with names, for `twiggy top`: {}", named.display());
-    }
-
     let glue = fs::read_to_string(work.join("voix.js"))?;
     if !glue.contains("__wbg_init") {
-        bail!("unexpected wasm-bindgen no-modules glue: no `__wbg_init` in voix.js");
+        bail!("unexpected wasm-bindgen web glue: no `__wbg_init` in voix.js");
     }
-    if !exports_boot(&glue) {
-        eprintln!(
-            "warning: the widget exports no `boot` function; dist/voix.js will load the wasm \
-             but cannot start a form"
+    for export in ["start", "mount"] {
+        ensure!(
+            glue.contains(&format!("export function {export}(")),
+            "the widget exports no `{export}` function: the loader could not start a form"
         );
     }
     let glue = rename_in_glue(&glue, &mapping, &modules)?;
-    let wrapped = work.join("voix.wrapped.js");
-    fs::write(&wrapped, wrap(&glue))?;
-    run(Command::new(root.join("node_modules/.bin/esbuild"))
-        .arg(&wrapped)
-        .args(["--minify", "--log-level=warning", "--legal-comments=none"])
-        .arg(format!("--outfile={}", dist.join("voix.js").display())))?;
+    let glue_src = work.join("voix-widget.src.js");
+    fs::write(&glue_src, glue)?;
+    esbuild(&glue_src, &dist.join(GLUE), "esm")?;
+
+    let loader = fs::read_to_string(root.join(LOADER_SRC))
+        .with_context(|| read_err(&root.join(LOADER_SRC)))?;
+    let loader_src = work.join("voix.src.js");
+    fs::write(
+        &loader_src,
+        fill_loader(&loader, env!("CARGO_PKG_VERSION"))?,
+    )?;
+    esbuild(&loader_src, &dist.join(LOADER), "iife")?;
 
     let rows = SHIPPED
         .iter()
         .map(|name| Sizes::of(name, &dist.join(name)))
         .collect::<Result<Vec<_>>>()?;
+    let contributors = contributors(&wasm_opt, &work, &flags).unwrap_or_else(|e| {
+        eprintln!("warning: no size breakdown of the wasm: {e:#}");
+        Vec::new()
+    });
     let report = Report {
         rows,
         budget: budget(&root.join(BUDGET_FILE))?,
+        contributors,
     };
     print!("{report}");
     Ok(report)
+}
+
+/// How the wasm is optimised.
+const OPTIMIZE: &[&str] = &[
+    "-Oz",
+    // Facts about our module that let wasm-opt do more: its memory is its own (not imported),
+    // so it starts zeroed, and rustc never places data in the first kilobyte.
+    "--converge",
+    "--zero-filled-memory",
+    "--low-memory-unused",
+    // Then flatten the code, rebuild its control flow from scratch and shrink again (-Oz, then
+    // -Os's slightly different inlining): measured 300 brotli bytes smaller than -Oz alone on
+    // the widget before serde. The end-to-end tests run on this output, so a miscompilation here
+    // would not go unnoticed.
+    "--flatten",
+    "--rereloop",
+    "-Oz",
+    "-Os",
+];
+
+/// The wasm optimised as shipped but with its function names
+/// (`target/voix-dist/voix_bg.names.wasm`, also for `twiggy top`), broken down: code bytes
+/// per crate and the largest functions, raw (before compression).
+fn contributors(wasm_opt: &Path, work: &Path, flags: &[String]) -> Result<Vec<Contributor>> {
+    let named = work.join("voix_bg.names.wasm");
+    let out = Command::new(wasm_opt)
+        .arg(work.join("voix_bg.wasm"))
+        .args(["--strip-dwarf", "--debuginfo"])
+        .args(OPTIMIZE)
+        .args(flags)
+        .arg("-o")
+        .arg(&named)
+        .output()
+        .context("wasm-opt failed to start")?;
+    ensure!(
+        out.status.success(),
+        "wasm-opt: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    breakdown(&fs::read(&named)?)
+}
+
+/// One line of the breakdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contributor {
+    /// `crate` (a crate's code), `fn …` (one function) or `data` (static data: strings, tables).
+    pub what: String,
+    /// Raw bytes.
+    pub bytes: usize,
+}
+
+/// Code bytes per crate (largest first, all of them), the largest functions, and the data.
+fn breakdown(wasm: &[u8]) -> Result<Vec<Contributor>> {
+    use wasmparser::{Name, Parser, Payload};
+    let mut imported = 0u32;
+    let mut bodies: Vec<usize> = Vec::new();
+    let mut names: std::collections::HashMap<u32, String> = Default::default();
+    let mut data = 0usize;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::ImportSection(s) => {
+                for imp in s.into_imports() {
+                    if matches!(imp?.ty, wasmparser::TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => bodies.push(body.range().len()),
+            Payload::DataSection(s) => data += s.range().len(),
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(reader) = c.as_known() {
+                    for name in reader {
+                        if let Name::Function(map) = name? {
+                            for n in map {
+                                let n = n?;
+                                names.insert(n.index, n.name.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let name_of = |i: usize| {
+        names
+            .get(&(imported + i as u32))
+            .cloned()
+            .unwrap_or_else(|| format!("function[{i}]"))
+    };
+    let mut by_crate: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut functions: Vec<(String, usize)> = Vec::new();
+    for (i, &size) in bodies.iter().enumerate() {
+        let name = name_of(i);
+        *by_crate.entry(crate_of(&name)).or_default() += size;
+        functions.push((name, size));
+    }
+    let mut crates: Vec<(String, usize)> = by_crate.into_iter().collect();
+    crates.sort_by_key(|c| std::cmp::Reverse(c.1));
+    functions.sort_by_key(|f| std::cmp::Reverse(f.1));
+    let mut out: Vec<Contributor> = crates
+        .into_iter()
+        .map(|(what, bytes)| Contributor { what, bytes })
+        .collect();
+    out.push(Contributor {
+        what: "data".into(),
+        bytes: data,
+    });
+    out.extend(
+        functions
+            .into_iter()
+            .take(12)
+            .map(|(name, bytes)| Contributor {
+                what: format!("fn {}", short(&name)),
+                bytes,
+            }),
+    );
+    Ok(out)
+}
+
+/// The crate a (demangled) Rust function name belongs to: the first path segment followed by
+/// `::`, looking through `<… as …>`, `&` and crate disambiguators (`core[1a2b…]`); `(glue)` for
+/// names that are not Rust paths (wasm-bindgen shims).
+fn crate_of(name: &str) -> String {
+    let mut clean = String::with_capacity(name.len());
+    let mut depth = 0;
+    for c in name.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => clean.push(c),
+            _ => {}
+        }
+    }
+    let mut start = 0;
+    for (i, c) in clean.char_indices() {
+        if !(c.is_ascii_alphanumeric() || c == '_') {
+            if clean[i..].starts_with("::") && i > start {
+                return clean[start..i].to_owned();
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    "(glue)".to_owned()
+}
+
+/// A function name without its trailing hash, cut to a readable length.
+fn short(name: &str) -> String {
+    let name = match name.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            head
+        }
+        _ => name,
+    };
+    let mut out: String = name.chars().take(90).collect();
+    if out.len() < name.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// The loader's source, relative to the root.
+const LOADER_SRC: &str = "src/web/loader.js";
+
+/// The loader with its placeholders filled: the version and the names of the files it fetches.
+fn fill_loader(src: &str, version: &str) -> Result<String> {
+    let mut out = src.to_owned();
+    for (key, value) in [
+        ("__VOIX_VERSION__", version),
+        ("__VOIX_GLUE__", GLUE),
+        ("__VOIX_WASM__", WASM),
+    ] {
+        ensure!(out.contains(key), "{LOADER_SRC} has no {key}");
+        out = out.replace(key, value);
+    }
+    Ok(out)
+}
+
+/// Minifies `src` into `out` with esbuild, in `format` (`esm` or `iife`).
+fn esbuild(src: &Path, out: &Path, format: &str) -> Result<()> {
+    run(Command::new(root().join("node_modules/.bin/esbuild"))
+        .arg(src)
+        .args(["--minify", "--log-level=warning", "--legal-comments=none"])
+        // Browsers that run our wasm: no syntax lowering needed, none wanted.
+        .arg("--target=es2020")
+        .arg(format!("--format={format}"))
+        .arg(format!("--outfile={}", out.display())))
+}
+
+/// The two budget lines of `size-budget.toml`, in brotli bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// `dist/voix.js` alone: what every visit of a host page pays.
+    pub loader: usize,
+    /// Everything fetched before a resident can answer: loader, glue and wasm.
+    pub widget: usize,
 }
 
 /// The size report of one build.
 #[derive(Debug)]
 pub struct Report {
     rows: Vec<Sizes>,
-    /// `brotli_total_bytes` from `size-budget.toml`.
-    budget: usize,
+    budget: Budget,
+    contributors: Vec<Contributor>,
 }
 
 impl Report {
@@ -182,22 +379,53 @@ impl Report {
         }
     }
 
-    /// Fails when the brotli total is over the budget.
+    fn loader(&self) -> usize {
+        self.rows
+            .iter()
+            .find(|r| r.name == LOADER)
+            .map_or(0, |r| r.brotli)
+    }
+
+    /// Fails when either budget line is exceeded.
     pub fn check(&self) -> Result<()> {
-        let (total, budget) = (self.total().brotli, self.budget);
-        if total > budget {
-            bail!(
-                "size budget exceeded: the shipped files are {total} bytes after brotli -11, \
-                 the budget is {budget} bytes ({BUDGET_KEY} in {BUDGET_FILE}); over by {} bytes",
-                total - budget
-            );
+        let mut over = Vec::new();
+        for (what, key, size, budget) in [
+            (
+                "the loader (dist/voix.js)",
+                LOADER_KEY,
+                self.loader(),
+                self.budget.loader,
+            ),
+            (
+                "everything before a resident can answer",
+                WIDGET_KEY,
+                self.total().brotli,
+                self.budget.widget,
+            ),
+        ] {
+            if size > budget {
+                over.push(format!(
+                    "{what} is {size} bytes after brotli -11, the budget is {budget} bytes \
+                     ({key} in {BUDGET_FILE}); over by {} bytes",
+                    size - budget
+                ));
+            }
+        }
+        if !over.is_empty() {
+            bail!("size budget exceeded: {}", over.join("; "));
         }
         Ok(())
     }
 
     /// One line for the test summary.
     pub fn brief(&self) -> String {
-        format!("{} of {} brotli bytes", self.total().brotli, self.budget)
+        format!(
+            "loader {} of {}, widget {} of {} brotli bytes",
+            self.loader(),
+            self.budget.loader,
+            self.total().brotli,
+            self.budget.widget
+        )
     }
 }
 
@@ -206,31 +434,41 @@ impl std::fmt::Display for Report {
         let line = |f: &mut std::fmt::Formatter<'_>, r: &Sizes| {
             writeln!(
                 f,
-                "{:<14} {:>9} {:>9} {:>10}",
+                "{:<16} {:>9} {:>9} {:>10}",
                 r.name, r.raw, r.gzip, r.brotli
             )
         };
         writeln!(
             f,
-            "\nshipped file        raw   gzip -9  brotli -11   (bytes)"
+            "\nshipped file          raw   gzip -9  brotli -11   (bytes)"
         )?;
         for r in &self.rows {
             line(f, r)?;
         }
         let total = self.total();
         line(f, &total)?;
-        let verdict = if total.brotli <= self.budget {
-            "ok"
-        } else {
-            "OVER"
-        };
-        writeln!(
-            f,
-            "budget: {} of {} brotli bytes ({}%) — {verdict}",
-            total.brotli,
-            self.budget,
-            total.brotli * 100 / self.budget.max(1)
-        )
+        for (name, size, budget) in [
+            ("loader", self.loader(), self.budget.loader),
+            ("widget", total.brotli, self.budget.widget),
+        ] {
+            let verdict = if size <= budget { "ok" } else { "OVER" };
+            writeln!(
+                f,
+                "budget {name}: {size} of {budget} brotli bytes ({}%) — {verdict}",
+                size * 100 / budget.max(1)
+            )?;
+        }
+        if !self.contributors.is_empty() {
+            writeln!(
+                f,
+                "\nlargest contributors to the wasm (raw bytes of code, names kept: \
+                 target/voix-dist/voix_bg.names.wasm)"
+            )?;
+            for c in &self.contributors {
+                writeln!(f, "{:>9}  {}", c.bytes, c.what)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -238,8 +476,6 @@ fn read_err(path: &Path) -> String {
     format!("reading {}", path.display())
 }
 
-/// The no-modules glue inside an IIFE (its `let wasm_bindgen` must not leak) with the code that
-/// finds the wasm next to the script and starts the widget.
 /// `--remap-path-prefix` flags that shorten the source paths panic locations embed in the wasm
 /// (`/root/.cargo/registry/src/index…/js-sys-0.3.107/src/…` → `js-sys-0.3.107/src/…`): bytes
 /// nobody reads, and they also made the build depend on where it ran.
@@ -382,39 +618,6 @@ fn replace_member(text: &str, old: &str, new: &str) -> String {
     out
 }
 
-fn wrap(glue: &str) -> String {
-    format!(
-        r#"(function () {{
-  "use strict";
-  var script = document.currentScript || document.querySelector('script[src$="voix.js"]');
-{glue}
-  var url = new URL("voix_bg.wasm", script ? script.src : document.baseURI);
-  wasm_bindgen({{ module_or_path: url }}).then(function () {{ wasm_bindgen.boot(script); }},
-    function (e) {{
-      console.error("[voix] the form could not start (WebAssembly unavailable or blocked): " + e);
-      // Point residents to the collector's page of the same form, which needs no script.
-      document.querySelectorAll("[data-voix-form]").forEach(function (p) {{
-        var attr = function (n) {{ return p.getAttribute(n) || (script && script.getAttribute(n)); }};
-        var id = p.getAttribute("data-voix-form") || attr("data-form");
-        var base = attr("data-endpoint") || (script && new URL(script.src).origin);
-        if (!id || !base || p.shadowRoot) return;
-        var a = document.createElement("a");
-        a.href = base.replace(/\/$/, "") + "/f/" + encodeURIComponent(id);
-        a.textContent = "Répondre au questionnaire (version sans JavaScript)";
-        p.appendChild(a);
-      }});
-    }});
-}})();
-"#
-    )
-}
-
-/// Whether the glue exposes `boot` on `wasm_bindgen` (no-modules exports are assigned to an
-/// `__exports` object or declared as functions named after the export).
-fn exports_boot(glue: &str) -> bool {
-    glue.contains("function boot(") || glue.contains("__exports.boot")
-}
-
 /// The `target_features` custom section: the features rustc compiled with (`+name` entries).
 fn target_features(wasm: &[u8]) -> Result<Vec<String>> {
     ensure!(
@@ -547,27 +750,33 @@ fn brotli11(bytes: &[u8]) -> Result<usize> {
     Ok(out.len())
 }
 
-/// Reads `brotli_total_bytes = N` from `size-budget.toml` (one key; a full TOML parser would be
-/// a dependency for one integer).
-fn budget(path: &Path) -> Result<usize> {
+/// Reads the two budget lines of `size-budget.toml`.
+fn budget(path: &Path) -> Result<Budget> {
     let text = fs::read_to_string(path).with_context(|| read_err(path))?;
     parse_budget(&text).with_context(|| format!("in {}", path.display()))
 }
 
-fn parse_budget(text: &str) -> Result<usize> {
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        if key.trim() == BUDGET_KEY {
-            let value = value.trim().replace('_', "");
-            return value
-                .parse()
-                .with_context(|| format!("`{BUDGET_KEY}` must be a whole number of bytes"));
+/// `key = N` lines (a full TOML parser would be a dependency for two integers).
+fn parse_budget(text: &str) -> Result<Budget> {
+    let read = |wanted: &str| -> Result<usize> {
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            if key.trim() == wanted {
+                let value = value.trim().replace('_', "");
+                return value
+                    .parse()
+                    .with_context(|| format!("`{wanted}` must be a whole number of bytes"));
+            }
         }
-    }
-    bail!("no `{BUDGET_KEY} = <bytes>` line")
+        bail!("no `{wanted} = <bytes>` line")
+    };
+    Ok(Budget {
+        loader: read(LOADER_KEY)?,
+        widget: read(WIDGET_KEY)?,
+    })
 }
 
 #[cfg(test)]
@@ -575,16 +784,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn budget_is_read_from_its_key() {
-        let text = "# comment\nother = 3\nbrotli_total_bytes = 30_000 # bytes\n";
-        assert_eq!(parse_budget(text).unwrap(), 30_000);
-        assert!(parse_budget("other = 1\n").is_err());
-        assert!(parse_budget("brotli_total_bytes = \"big\"\n").is_err());
+    fn budget_is_read_from_its_keys() {
+        let text = "# comment\nother = 3\nloader_brotli_bytes = 4_000 # bytes\n\
+                    widget_brotli_bytes = 72000\n";
+        assert_eq!(
+            parse_budget(text).unwrap(),
+            Budget {
+                loader: 4_000,
+                widget: 72_000
+            }
+        );
+        assert!(parse_budget("loader_brotli_bytes = 1\n").is_err());
+        assert!(parse_budget("loader_brotli_bytes = \"big\"\nwidget_brotli_bytes = 1").is_err());
     }
 
     #[test]
     fn the_committed_budget_parses() {
-        assert!(budget(&root().join(BUDGET_FILE)).unwrap() > 0);
+        let b = budget(&root().join(BUDGET_FILE)).unwrap();
+        assert!(b.loader > 0 && b.widget > b.loader);
+    }
+
+    #[test]
+    fn crates_are_read_from_function_names() {
+        assert_eq!(
+            crate_of("serde_wasm_bindgen::de::Deserializer::foo::h0123456789abcdef"),
+            "serde_wasm_bindgen"
+        );
+        assert_eq!(
+            crate_of("<voix_form::schema::Question as core::clone::Clone>::clone"),
+            "voix_form"
+        );
+        assert_eq!(
+            crate_of("<&mut serde_path_to_error::de::Wrap<X> as serde::de::Visitor>::visit_map"),
+            "serde_path_to_error"
+        );
+        assert_eq!(crate_of("__wbindgen_malloc"), "(glue)");
+        assert_eq!(
+            crate_of("<f64 as core[c5930c85a12de822]::fmt::Display>::fmt"),
+            "core"
+        );
+        assert_eq!(
+            short("core::fmt::write::h0123456789abcdef"),
+            "core::fmt::write"
+        );
+    }
+
+    #[test]
+    fn the_loader_gets_its_names_and_version() {
+        let src = fs::read_to_string(root().join(LOADER_SRC)).unwrap();
+        let filled = fill_loader(&src, "9.9.9").unwrap();
+        assert!(!filled.contains("__VOIX_"), "a placeholder is left");
+        for expected in ["9.9.9", GLUE, WASM] {
+            assert!(filled.contains(expected), "{expected}");
+        }
+        assert!(fill_loader("no placeholders", "1").is_err());
     }
 
     #[test]
@@ -618,21 +871,32 @@ mod tests {
             gzip: 2 * brotli,
             brotli,
         };
-        let report = Report {
-            rows: vec![row(10), row(20)],
-            budget: 30,
+        let budget = Budget {
+            loader: 10,
+            widget: 30,
         };
-        assert!(report.check().is_ok());
-        assert!(report.to_string().contains("total"));
-        let over = Report {
-            rows: vec![row(10), row(21)],
-            budget: 30,
+        let report = |loader, rest| Report {
+            rows: vec![
+                Sizes {
+                    name: LOADER.into(),
+                    ..row(loader)
+                },
+                row(rest),
+            ],
+            budget,
+            contributors: Vec::new(),
         };
+        assert!(report(10, 20).check().is_ok());
+        assert!(report(10, 20).to_string().contains("total"));
+        let e = report(10, 21).check().unwrap_err().to_string();
         assert!(
-            over.check()
-                .unwrap_err()
-                .to_string()
-                .contains("over by 1 bytes")
+            e.contains("everything before") && e.contains("over by 1 bytes"),
+            "{e}"
+        );
+        let e = report(11, 19).check().unwrap_err().to_string();
+        assert!(
+            e.contains("the loader") && e.contains("over by 1 bytes"),
+            "{e}"
         );
     }
 
@@ -653,13 +917,5 @@ wasm.d(1); wasm.e(2); wasm.f.buffer; wasm.g();"#
         // An export the mapping does not know is an error, not a broken loader.
         let bad = format!("{glue} wasm.other();");
         assert!(rename_in_glue(&bad, mapping, &["a".into()]).is_err());
-    }
-
-    #[test]
-    fn wrapped_glue_declares_nothing_global() {
-        let js = wrap("let wasm_bindgen = 1;");
-        assert!(js.starts_with("(function () {"));
-        assert!(js.trim_end().ends_with("})();"));
-        assert!(js.contains("module_or_path: url"));
     }
 }

@@ -24,7 +24,6 @@ use voix_form::{
     Form,
     answer::{Submission, WIRE_VERSION, normalize},
     i18n::Locale,
-    json::{self, Value},
     validate::{SubmissionError, validate_submission},
     view::message,
 };
@@ -133,14 +132,15 @@ async fn receive(
 fn parse(body: &[u8]) -> Result<Submission, AppError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| AppError::InvalidJson("the body is not UTF-8".into()))?;
-    let value = json::parse(text).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-    if let Some(Value::Number(n)) = value.get("v")
-        && let Ok(v) = n.parse::<u64>()
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    if let Some(v) = value.get("v").and_then(serde_json::Value::as_u64)
         && v != u64::from(WIRE_VERSION)
     {
         return Err(AppError::UnsupportedVersion(v));
     }
-    Submission::from_value(&value).map_err(AppError::InvalidJson)
+    // From the text, not the value: a duplicate key is refused, not silently overwritten.
+    Submission::from_json(text).map_err(AppError::InvalidJson)
 }
 
 fn is_accepted_content_type(headers: &HeaderMap) -> bool {
