@@ -616,6 +616,76 @@ pub(crate) mod tests {
         );
     }
 
+    /// The mistakes a webmaster makes, each refused with one message naming where it is —
+    /// the same message whether the definition is JSON or TOML (and, in the browser tests, a
+    /// JavaScript object).
+    #[cfg(feature = "toml")]
+    #[test]
+    fn every_mistake_is_named_with_its_path_in_json_and_toml() {
+        const HEAD: &str = "id = \"a\"\ntitle = \"t\"\n";
+        const Q: &str = "[[questions]]\nid = \"c\"\ntype = \"text\"\nlabel = \"l\"\n";
+        for (json, toml, expected) in [
+            (
+                r#"{"id":"a","titel":"t","questions":[]}"#,
+                "id = \"a\"\ntitel = \"t\"\nquestions = []\n".to_owned(),
+                "(top level): unknown field `titel` (expected one of: id, lang, title, \
+                 description, questions, translations)",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_lenght":3}]}"#,
+                format!("{HEAD}{Q}max_lenght = 3\n"),
+                "questions[0]: unknown field `max_lenght`",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"smileys","label":"l","multiline":true}]}"#,
+                format!(
+                    "{HEAD}[[questions]]\nid = \"c\"\ntype = \"smileys\"\nlabel = \"l\"\nmultiline = true\n"
+                ),
+                "questions[0]: field `multiline` is not allowed for type `smileys`",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","required":"yes"}]}"#,
+                format!("{HEAD}{Q}required = \"yes\"\n"),
+                "questions[0].required: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"texte","label":"l"}]}"#,
+                format!("{HEAD}[[questions]]\nid = \"c\"\ntype = \"texte\"\nlabel = \"l\"\n"),
+                "questions[0].type: unknown variant `texte`, expected `smileys` or `text`",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text"}]}"#,
+                format!("{HEAD}[[questions]]\nid = \"c\"\ntype = \"text\"\n"),
+                "questions[0]: missing field `label`",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"C d","type":"text","label":"l"}]}"#,
+                format!("{HEAD}[[questions]]\nid = \"C d\"\ntype = \"text\"\nlabel = \"l\"\n"),
+                "questions[0].id: question id `C d` must be 1 to 64 characters",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":0}]}"#,
+                format!("{HEAD}{Q}max_length = 0\n"),
+                "questions[0]: field `max_length` must be at least 1",
+            ),
+            (
+                r#"{"id":"a","lang":"xx","title":"t","questions":[{"id":"c","type":"text","label":"l"}]}"#,
+                format!("id = \"a\"\nlang = \"xx\"\ntitle = \"t\"\n{Q}"),
+                "lang: unknown language `xx`",
+            ),
+            (
+                r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l"}],"translations":{"en":{"questions":{"d":{"label":"L"}}}}}"#,
+                format!("{HEAD}{Q}[translations.en.questions.d]\nlabel = \"L\"\n"),
+                "translations.en.questions.d: no question with this id",
+            ),
+        ] {
+            let from_json = err(json);
+            let from_toml = Form::from_toml(&toml).unwrap_err().to_string();
+            assert!(from_json.contains(expected), "{json}\n{from_json}");
+            assert_eq!(from_toml, from_json, "TOML and JSON disagree:\n{toml}");
+        }
+    }
+
     #[test]
     fn smiley_keys_round_trip() {
         for s in Smiley::ALL {
