@@ -11,7 +11,6 @@
 //! written. No `Vary`: the choice is in the URL.
 
 use axum::{
-    Router,
     extract::{Path, State, rejection::PathRejection},
     http::{HeaderValue, Uri, header},
     middleware,
@@ -20,13 +19,13 @@ use axum::{
 };
 use voix_form::i18n::Locale;
 
-use super::{method_not_allowed, nojs::query_locale};
+use super::{Routes, method_not_allowed, nojs::query_locale};
 use crate::{AppState, error::AppError};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::default()
         .route("/v1/forms/{id}", get(form).fallback(method_not_allowed))
-        .layer(middleware::map_response(public_headers))
+        .with(|r| r.layer(middleware::map_response(public_headers)))
 }
 
 async fn form(
