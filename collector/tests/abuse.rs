@@ -6,7 +6,7 @@
 use std::{
     net::{IpAddr, SocketAddr},
     path::Path,
-    time::{Duration, SystemTime},
+    time::Duration,
 };
 
 use axum::{
@@ -15,7 +15,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use voix_collector::{AppState, Config, app, retention};
+use voix_collector::{AppState, Config, app, retention, time};
 
 mod common;
 use common::{Reply, call};
@@ -365,10 +365,10 @@ async fn retention_deletes_only_expired_answers_of_forms_with_a_limit() {
     }
     assert!(retention::is_needed(&s.state));
     // Today nothing is 30 days old.
-    assert_eq!(retention::run_once(&s.state, SystemTime::now()).await, 0);
+    assert_eq!(retention::run_once(&s.state, time::now()).await, 0);
     assert_eq!(count(&s.state, "a").await, 2);
     // 31 days from now, A's answers are past their limit; B keeps its answers forever.
-    let later = SystemTime::now() + Duration::from_secs(31 * 86_400);
+    let later = time::now() + jiff::SignedDuration::from_hours(31 * 24);
     assert_eq!(retention::run_once(&s.state, later).await, 2);
     assert_eq!(count(&s.state, "a").await, 0);
     assert_eq!(count(&s.state, "b").await, 1);

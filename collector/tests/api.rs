@@ -281,7 +281,10 @@ async fn a_valid_answer_is_stored_normalised_then_acknowledged() {
     // The blank comment is no answer: it is not stored.
     assert_eq!(rows[0].answers.len(), 1);
     assert_eq!(rows[0].answers.get("note"), Some("good"));
-    assert_eq!(rows[0].received_at.len(), "2026-01-01T00:00:00Z".len());
+    assert_eq!(
+        rows[0].received_at.to_string().len(),
+        "2026-01-01T00:00:00Z".len()
+    );
 }
 
 #[tokio::test]

@@ -342,7 +342,7 @@ fn check_awkward_csv(bytes: &[u8], rows: &[StoredResponse]) {
     assert_eq!(records.len(), 1 + AWKWARD.len() + 1);
     for ((record, text), row) in records[1..].iter().zip(AWKWARD).zip(rows) {
         assert_eq!(record[0], row.id);
-        assert_eq!(record[1], row.received_at);
+        assert_eq!(record[1], row.received_at.to_string());
         assert_eq!(record[2], "average");
         assert_eq!(record[3], expected_cell(text));
     }

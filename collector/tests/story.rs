@@ -236,9 +236,16 @@ async fn insert_then_read_oldest_first(b: &Backend) {
     assert_eq!(rows[0].answers, a);
     assert_eq!(rows[1].answers, answers(&[("note", "bad")]));
     for row in &rows {
-        // RFC 3339 UTC, whole seconds, and the collector's clock (RFC 3339 UTC sorts as text).
-        let t = row.received_at.as_bytes();
-        assert_eq!(t.len(), 20, "{}", row.received_at);
+        // Whole seconds, written RFC 3339 UTC, and the collector's clock.
+        assert_eq!(
+            row.received_at.subsec_nanosecond(),
+            0,
+            "{}",
+            row.received_at
+        );
+        let text = row.received_at.to_string();
+        let t = text.as_bytes();
+        assert_eq!(t.len(), 20, "{text}");
         assert_eq!(
             (t[4], t[7], t[10], t[13], t[16], t[19]),
             (b'-', b'-', b'T', b':', b':', b'Z')
@@ -414,19 +421,19 @@ async fn purge_before_deletes_older_answers_of_that_form(b: &Backend) {
     store.insert("f", None, &a).await.unwrap();
     store.insert("f", Some("keep-me-1"), &a).await.unwrap();
     store.insert("g", None, &a).await.unwrap();
-    let received = store.responses("f").await.unwrap()[0].received_at.clone();
+    let received = store.responses("f").await.unwrap()[0].received_at;
     // Strictly before: nothing was received before 1970, nor before its own time.
     assert_eq!(
         store
-            .purge_before("f", "1970-01-01T00:00:00Z")
+            .purge_before("f", "1970-01-01T00:00:00Z".parse().unwrap())
             .await
             .unwrap(),
         0
     );
-    assert_eq!(store.purge_before("f", &received).await.unwrap(), 0);
+    assert_eq!(store.purge_before("f", received).await.unwrap(), 0);
     assert_eq!(
         store
-            .purge_before("f", "9999-01-01T00:00:00Z")
+            .purge_before("f", "9999-01-01T00:00:00Z".parse().unwrap())
             .await
             .unwrap(),
         2

@@ -50,7 +50,7 @@ async fn form_results(
         return private(e.into_response());
     }
     let res = match state.store().responses(&form.id).await {
-        Ok(rows) => Json(results::aggregate(form, &rows, &crate::time::now())).into_response(),
+        Ok(rows) => Json(results::aggregate(form, &rows, crate::time::now())).into_response(),
         Err(e) => AppError::from(e).into_response(),
     };
     if is_public { public(res) } else { private(res) }
