@@ -487,7 +487,7 @@ mod tests {
 
     fn limiter(text: &str, max_keys: usize) -> Limiter {
         let c = config(text);
-        let metrics = Arc::new(Metrics::new(c.forms.iter().map(|f| f.id.clone())));
+        let metrics = Arc::new(Metrics::new(c.forms.iter().map(|f| f.id.clone()), |_| {}));
         Limiter::with_capacity(&c, metrics, max_keys)
     }
 

@@ -1,4 +1,4 @@
-//! `GET /metrics` (Prometheus text format) and the layer that counts and times every request.
+//! `GET /metrics` (the OpenMetrics text format) and the layer that counts and times every request.
 //!
 //! The series are counts, never people (see [`crate::metrics`]). They still tell how many
 //! residents answered a form whose results are not public, so when an admin token is configured

@@ -21,6 +21,7 @@ use std::{
 };
 
 use jiff::Timestamp;
+use prometheus_client::registry::Registry;
 use serde::Serialize;
 use voix_form::answer::Answers;
 
@@ -81,6 +82,11 @@ pub trait Store: Send + Sync + Debug {
 
     /// Succeeds when the database answers a trivial query.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
+
+    /// Adds the store's own series to the `/metrics` registry (none by default).
+    fn register_metrics(&self, registry: &mut Registry) {
+        let _ = registry;
+    }
 
     /// Stops accepting work and resolves once everything already queued is done: each queued
     /// insert committed (or failed) and answered. Afterwards every call fails with

@@ -7,6 +7,7 @@
 use std::future::Future;
 
 use jiff::Timestamp;
+use prometheus_client::{metrics::histogram::Histogram, registry::Registry};
 use tokio::sync::{mpsc, oneshot, watch};
 use voix_form::answer::Answers;
 
@@ -76,6 +77,8 @@ pub struct Worker {
     // Becomes true when the database thread has finished (after a close, every queued command
     // answered).
     finished: watch::Receiver<bool>,
+    // Answers per transaction, observed by the database thread.
+    batch_sizes: Histogram,
 }
 
 /// Starts the database thread `name`: it runs a runtime of its own, opens the backend with
@@ -92,6 +95,8 @@ where
     let (tx, mut rx) = mpsc::channel(QUEUE_LEN);
     let (done, finished) = watch::channel(false);
     let (ready, is_ready) = std::sync::mpsc::sync_channel(1);
+    let batch_sizes = crate::metrics::batch_sizes();
+    let observed = batch_sizes.clone();
     std::thread::Builder::new()
         .name(name.into())
         .spawn(move || {
@@ -109,7 +114,7 @@ where
                 match open().await {
                     Ok(backend) => {
                         let _ = ready.send(Ok(()));
-                        run(backend, &mut rx).await;
+                        run(backend, &mut rx, &observed).await;
                     }
                     Err(e) => {
                         let _ = ready.send(Err(e));
@@ -122,7 +127,11 @@ where
         })
         .map_err(|e| format!("cannot start the database thread: {e}"))?;
     match is_ready.recv() {
-        Ok(Ok(())) => Ok(Worker { tx, finished }),
+        Ok(Ok(())) => Ok(Worker {
+            tx,
+            finished,
+            batch_sizes,
+        }),
         Ok(Err(message)) => Err(message),
         Err(_) => Err("the database thread stopped while opening".into()),
     }
@@ -130,7 +139,7 @@ where
 
 // The database thread's loop. It ends when every handle is dropped or, after a close, once the
 // queue is empty: closing the receiver refuses new commands but keeps the queued ones.
-async fn run(mut db: impl Backend, rx: &mut mpsc::Receiver<Command>) {
+async fn run(mut db: impl Backend, rx: &mut mpsc::Receiver<Command>, batch_sizes: &Histogram) {
     let mut next: Option<Command> = None;
     loop {
         let command = match next.take() {
@@ -144,7 +153,7 @@ async fn run(mut db: impl Backend, rx: &mut mpsc::Receiver<Command>) {
             Command::Insert(first) => {
                 let batch;
                 (batch, next) = take_batch(rx, first);
-                crate::metrics::record_batch(batch.len());
+                batch_sizes.observe(batch.len() as f64);
                 let outcome = db.insert_batch(&batch, time::now()).await;
                 answer_batch(batch, outcome);
             }
@@ -303,6 +312,14 @@ impl Store for Worker {
 
     fn ping(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(self.call(|reply| Command::Ping { reply }))
+    }
+
+    fn register_metrics(&self, registry: &mut Registry) {
+        registry.register(
+            "voix_store_batch_size",
+            "Answers committed per database transaction",
+            self.batch_sizes.clone(),
+        );
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
