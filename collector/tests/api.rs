@@ -693,6 +693,7 @@ async fn databases_configuration_and_dotfiles_are_never_served() {
     for path in [
         "/answers.data",
         "/answers%2Edata",
+        "/answers%2Edat%61",
         "/answers.data-wal",
         "/answers.data-shm",
         "/settings.toml",

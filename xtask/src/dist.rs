@@ -238,8 +238,6 @@ fn read_err(path: &Path) -> String {
     format!("reading {}", path.display())
 }
 
-/// The no-modules glue inside an IIFE (its `let wasm_bindgen` must not leak) with the code that
-/// finds the wasm next to the script and starts the widget.
 /// `--remap-path-prefix` flags that shorten the source paths panic locations embed in the wasm
 /// (`/root/.cargo/registry/src/index…/js-sys-0.3.107/src/…` → `js-sys-0.3.107/src/…`): bytes
 /// nobody reads, and they also made the build depend on where it ran.
@@ -382,6 +380,8 @@ fn replace_member(text: &str, old: &str, new: &str) -> String {
     out
 }
 
+/// The no-modules glue inside an IIFE (its `let wasm_bindgen` must not leak) with the code that
+/// finds the wasm next to the script and starts the widget.
 fn wrap(glue: &str) -> String {
     format!(
         r#"(function () {{

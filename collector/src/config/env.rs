@@ -11,7 +11,7 @@ use super::{ConfigFile, ENV_PREFIX};
 
 /// The keys the environment may set (`VOIX_` + the key in capitals, `.` as `_`): every key of the
 /// file but the per-form tables (a test holds this list to the file's keys).
-pub(super) const ENV_KEYS: &[&str] = &[
+pub(super) const KEYS: &[&str] = &[
     "listen",
     "database",
     "static_dir",
@@ -48,7 +48,7 @@ impl Provider for Environment<'_> {
 
     fn data(&self) -> std::result::Result<Map<Profile, Dict>, figment::Error> {
         let mut layer = Dict::new();
-        for key in ENV_KEYS {
+        for key in KEYS {
             // Set but empty is unset: `VOIX_ADMIN_TOKEN=` in a unit file must not mean "".
             let Some(text) = (self.0)(&env_var(key)).filter(|v| !v.trim().is_empty()) else {
                 continue;

@@ -2,7 +2,7 @@
 //! file and the environment cover every key of the file.
 
 use super::{
-    env::{ENV_KEYS, env_var},
+    env::{KEYS as ENV_KEYS, env_var},
     *,
 };
 
