@@ -5,45 +5,39 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
-    path::Path,
     time::Duration,
 };
 
 use axum::{
     body::Body,
     extract::connect_info::MockConnectInfo,
-    http::{Request, StatusCode, header},
+    http::{Request, StatusCode},
 };
-use serde_json::{Value, json};
-use voix_collector::{AppState, Config, app, retention, time};
+use serde_json::json;
+use voix_collector::{AppState, app, retention, time};
 
 mod common;
-use common::{Reply, call};
+use common::{Reply, Site, call, get, post};
 
 const FORM_A: &str = r#"{"id":"a","title":"A","questions":[{"id":"note","type":"smileys","label":"Note","required":true}]}"#;
 const FORM_B: &str = r#"{"id":"b","title":"B","questions":[{"id":"note","type":"smileys","label":"Note","required":true}]}"#;
 const ADMIN: &str = "0123456789abcdef0123456789";
 
-struct Site {
-    _dir: tempfile::TempDir,
+/// A collector started once for the whole test: its rate limiter and counters live in `state`.
+struct Running {
+    _site: Site,
     state: AppState,
 }
 
 /// A collector with forms `a` and `b` and `extra` configuration (before any `[form.…]` table
 /// it may contain).
-fn site(extra: &str) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::write(p.join("a.json"), FORM_A).unwrap();
-    std::fs::write(p.join("b.json"), FORM_B).unwrap();
-    let text = format!("database = \"voix.db\"\nforms = [\"a.json\", \"b.json\"]\n{extra}\n");
-    std::fs::write(p.join("voix.toml"), text).unwrap();
-    let state = state_for(&p.join("voix.toml"));
-    Site { _dir: dir, state }
-}
-
-fn state_for(config: &Path) -> AppState {
-    AppState::open(Config::load(config).unwrap()).unwrap()
+fn site(extra: &str) -> Running {
+    let site = Site::new(
+        &[("a.json", FORM_A), ("b.json", FORM_B)],
+        &format!("database = \"voix.db\"\n{extra}"),
+    );
+    let state = site.state();
+    Running { _site: site, state }
 }
 
 impl Reply {
@@ -63,18 +57,7 @@ async fn send_from(state: &AppState, client: &str, req: Request<Body>) -> Reply 
 }
 
 fn answer(form: &str) -> Request<Body> {
-    answer_with(form, &json!({"v": 1, "answers": {"note": "good"}}))
-}
-
-fn answer_with(form: &str, body: &Value) -> Request<Body> {
-    Request::post(format!("/v1/forms/{form}/responses"))
-        .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).unwrap()
+    post(form, &json!({"v": 1, "answers": {"note": "good"}}))
 }
 
 fn with_header(mut req: Request<Body>, name: &'static str, value: &str) -> Request<Body> {
@@ -181,7 +164,7 @@ async fn every_post_counts_but_unknown_forms_and_preflights_do_not() {
     let r = send_from(
         &s.state,
         "10.0.0.1",
-        answer_with("a", &json!({"v": 1, "answers": {}})),
+        post("a", &json!({"v": 1, "answers": {}})),
     )
     .await;
     assert_eq!(r.code(), "invalid");
@@ -434,24 +417,15 @@ async fn metrics_count_requests_answers_and_refusals() {
     send_from(st, "10.0.0.1", get("/no/such/file-123")).await;
     let with_id = json!({"v": 1, "id": "submission-0001", "answers": {"note": "good"}});
     assert_eq!(
-        send_from(st, "10.0.0.1", answer_with("a", &with_id))
-            .await
-            .status,
+        send_from(st, "10.0.0.1", post("a", &with_id)).await.status,
         StatusCode::CREATED
     );
     // The widget retrying: acknowledged, not stored again.
     assert_eq!(
-        send_from(st, "10.0.0.1", answer_with("a", &with_id))
-            .await
-            .status,
+        send_from(st, "10.0.0.1", post("a", &with_id)).await.status,
         StatusCode::CREATED
     );
-    let r = send_from(
-        st,
-        "10.0.0.1",
-        answer_with("a", &json!({"v": 1, "answers": {}})),
-    )
-    .await;
+    let r = send_from(st, "10.0.0.1", post("a", &json!({"v": 1, "answers": {}}))).await;
     assert_eq!(r.code(), "invalid");
     assert_eq!(
         send_from(st, "10.0.0.1", answer("a")).await.status,

@@ -24,18 +24,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{
-    body::Body,
-    http::{Request, StatusCode, header},
-};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use voix_collector::{
-    AppState, Config, Error, app,
+    AppState, Config, Error,
     store::{self, DatabaseUrl, Inserted, Store, redact},
     time,
 };
 use voix_form::answer::Answers;
+
+mod common;
 
 const PG_ENV: &str = "VOIX_TEST_DATABASE_URL";
 
@@ -561,24 +559,13 @@ async fn a_newer_schema_is_refused(b: &Backend) {
     assert!(e.contains("newer"), "{}: {e}", b.name);
 }
 
-const FORM: &str = r#"
-id = "avis"
-title = "Votre avis"
-
-[[questions]]
-id = "note"
-type = "smileys"
-label = "Comment ça s'est passé ?"
-required = true
-"#;
-
 /// The same story through HTTP, as the widget lives it: 201 once stored, the same id for a
 /// retry, 409 for a reused id, and 500 `server` (which the widget retries) once the store is
 /// closed — never a 201 for an answer that was not stored.
 async fn http_submissions_are_stored_once(b: &Backend) {
     let dir = b.dir.path();
     std::fs::create_dir_all(dir.join("forms")).unwrap();
-    std::fs::write(dir.join("forms/avis.toml"), FORM).unwrap();
+    std::fs::write(dir.join("forms/avis.toml"), common::avis(10)).unwrap();
     let mut config = Config::parse(
         "database = \"sqlite://story-http.db\"\nforms = [\"forms/avis.toml\"]\n",
         &dir.join("voix.toml"),
@@ -588,17 +575,8 @@ async fn http_submissions_are_stored_once(b: &Backend) {
     let store = b.open();
     let state = &AppState::new(config, Arc::clone(&store));
     let post = |body: Value| async move {
-        let req = Request::post("/v1/forms/avis/responses")
-            .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        let res = app(state.clone()).oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let json: Value = serde_json::from_slice(&bytes).unwrap();
-        (status, json)
+        let r = common::send(state, common::post("avis", &body)).await;
+        (r.status, r.json())
     };
 
     let (status, first) =
