@@ -16,6 +16,10 @@
 //!   a cell gets a leading `'`, which spreadsheets show as text. The cost: an answer `-3` reads
 //!   `'-3`; the mark is visible, the data is not lost.
 //!
+//! Written here (about 30 lines) rather than with the `csv` crate's writer: the byte-order mark
+//! and the formula neutralisation would stay ours anyway, and `csv` stays a test dependency that
+//! reads our output independently.
+//!
 //! # Example
 //! ```
 //! use voix_collector::{export, store::StoredResponse};

@@ -41,7 +41,7 @@ use crate::{Error, Result, store::DatabaseUrl};
 mod env;
 mod origins;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use origins::AllowedOrigins;
 

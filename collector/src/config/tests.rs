@@ -27,7 +27,8 @@ fn origins() {
     }
 }
 
-fn config(text: &str, env: &[(&str, &str)]) -> std::result::Result<Config, String> {
+/// `text` as the configuration of a directory holding forms `a.json` and `b.json`, with `env`.
+pub(crate) fn config(text: &str, env: &[(&str, &str)]) -> std::result::Result<Config, String> {
     let dir = tempfile::tempdir().unwrap();
     for id in ["a", "b"] {
         std::fs::write(

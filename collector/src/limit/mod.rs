@@ -19,6 +19,10 @@
 //! if the map is still full, the buckets touched longest ago are dropped, which hands those
 //! clients a fresh burst rather than refusing residents never seen before.
 //!
+//! Written here rather than with `governor`: its keyed store has no size cap (only
+//! `retain_recent`), and the cap, the daily re-keying that forgets every bucket and the pruning
+//! are what this module is about; the bucket itself ([`Bucket`]) is a few lines of arithmetic.
+//!
 //! Without a known client address (the app served without connect info, as in some tests) no
 //! limit applies: [`crate::launch`] always provides it.
 
@@ -256,24 +260,9 @@ mod tests {
         Duration::from_secs(s)
     }
 
-    fn config(text: &str) -> Config {
-        let dir = tempfile::tempdir().unwrap();
-        for id in ["a", "b"] {
-            std::fs::write(
-                dir.path().join(format!("{id}.json")),
-                format!(r#"{{"id":"{id}","title":"T","questions":[{{"id":"q","type":"smileys","label":"L"}}]}}"#),
-            )
-            .unwrap();
-        }
-        Config::parse(
-            &format!("forms = [\"a.json\", \"b.json\"]\n{text}"),
-            &dir.path().join("voix.toml"),
-        )
-        .unwrap()
-    }
-
     fn limiter(text: &str, max_keys: usize) -> Limiter {
-        let c = config(text);
+        let text = format!("forms = [\"a.json\", \"b.json\"]\n{text}");
+        let c = crate::config::tests::config(&text, &[]).unwrap();
         let metrics = Arc::new(Metrics::new(c.forms.iter().map(|f| f.id.clone()), |_| {}));
         Limiter::with_capacity(&c, metrics, max_keys)
     }

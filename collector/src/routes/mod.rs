@@ -124,6 +124,18 @@ async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
 }
 
+/// What anyone may read, from any origin (widgets on other sites read definitions and public
+/// results, and error codes too); `no-cache`, so a change shows on the next read.
+fn public(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
 // Nothing we serve should be sniffed into another type (a .txt run as script, say).
 async fn security_headers(mut res: Response) -> Response {
     res.headers_mut().insert(

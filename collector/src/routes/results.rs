@@ -22,7 +22,7 @@ use axum::{
     routing::get,
 };
 
-use super::{Routes, admin_token::AdminToken, method_not_allowed};
+use super::{Routes, admin_token::AdminToken, method_not_allowed, public};
 use crate::{AppState, error::AppError, results};
 
 pub(super) fn routes() -> Routes {
@@ -54,16 +54,6 @@ async fn form_results(
         Err(e) => AppError::from(e).into_response(),
     };
     if is_public { public(res) } else { private(res) }
-}
-
-fn public(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    res
 }
 
 fn private(mut res: Response) -> Response {

@@ -341,3 +341,14 @@ fn form_of(
     let Path(id) = id.ok()?;
     state.localized(&id, lang.locale)
 }
+
+/// The form of this module's unit tests: a smileys question and a multi-line text.
+#[cfg(test)]
+fn test_form() -> Form {
+    Form::from_json(
+        r#"{"id":"f","title":"T","questions":[
+            {"id":"note","type":"smileys","label":"Note"},
+            {"id":"c","type":"text","label":"C","multiline":true}]}"#,
+    )
+    .unwrap()
+}

@@ -306,15 +306,7 @@ mod tests {
     use voix_form::{ErrorCode, Form};
 
     use super::*;
-
-    fn form() -> Form {
-        Form::from_json(
-            r#"{"id":"f","title":"T","questions":[
-                {"id":"note","type":"smileys","label":"Note"},
-                {"id":"c","type":"text","label":"C","multiline":true}]}"#,
-        )
-        .unwrap()
-    }
+    use crate::routes::nojs::test_form as form;
 
     /// `form` without translations, on a page in `lang`.
     fn as_written(form: &Form, lang: Lang) -> Localized {

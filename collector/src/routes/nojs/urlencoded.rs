@@ -76,15 +76,7 @@ fn decode(raw: &[u8]) -> Result<String, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn form() -> Form {
-        Form::from_json(
-            r#"{"id":"f","title":"T","questions":[
-                {"id":"note","type":"smileys","label":"Note"},
-                {"id":"c","type":"text","label":"C","multiline":true}]}"#,
-        )
-        .unwrap()
-    }
+    use crate::routes::nojs::test_form as form;
 
     fn answers(pairs: &[(&str, &str)]) -> Answers {
         pairs

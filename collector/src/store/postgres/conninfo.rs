@@ -242,7 +242,8 @@ pub(in crate::store) struct KeyValue<'a> {
 }
 
 /// The pairs of a libpq key/value string (`host=db user=voix password='a b\'c'`), read as
-/// tokio-postgres reads them; `None` if it is malformed.
+/// tokio-postgres reads them; `None` if it is malformed. Ours because tokio-postgres does not
+/// expose its parser, and `sslrootcert` must be taken out before it sees the string.
 pub(in crate::store) fn key_values(text: &str) -> Option<Vec<KeyValue<'_>>> {
     let mut pairs = Vec::new();
     let mut chars = text.char_indices().peekable();
