@@ -13,25 +13,20 @@ use axum::{
 use voix_collector::{AppState, app, store};
 
 mod common;
-use common::{Reply, Site, send};
+use common::{Reply, Site, avis, send};
 
-// A title and a label holding markup: the page must show it as text.
-const FORM: &str = r#"
-id = "avis"
-title = "Votre avis <script>alert(1)</script>"
-
-[[questions]]
-id = "note"
-type = "smileys"
-label = "Comment ça s'est passé ?"
-required = true
-
-[[questions]]
-id = "commentaire"
-type = "text"
-label = "Un <script>commentaire</script> ?"
-max_length = 10
-"#;
+/// The common `avis` form with a title and a label holding markup: the page must show it as text.
+fn form() -> String {
+    avis(10)
+        .replace(
+            "title = \"Votre avis\"",
+            "title = \"Votre avis <script>alert(1)</script>\"",
+        )
+        .replace(
+            "label = \"Un commentaire ?\"",
+            "label = \"Un <script>commentaire</script> ?\"",
+        )
+}
 
 const ALLOWED: &str = "https://mairie.example";
 const HOST: &str = "voix.example";
@@ -56,7 +51,7 @@ max_body_bytes = {BODY_LIMIT}
 }
 
 fn site() -> Site {
-    new_site(FORM, &format!("\"{ALLOWED}\""), "")
+    new_site(&form(), &format!("\"{ALLOWED}\""), "")
 }
 
 impl Reply {
@@ -335,11 +330,11 @@ async fn foreign_origins_are_refused_before_anything_is_stored() {
 
 #[tokio::test]
 async fn framing_follows_the_allowed_origins() {
-    let state = new_site(FORM, "\"*\"", "").state();
+    let state = new_site(&form(), "\"*\"", "").state();
     let r = send(&state, get("/f/avis")).await;
     let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
     assert!(csp.ends_with("; frame-ancestors *"), "{csp}");
-    let state = new_site(FORM, "", "").state();
+    let state = new_site(&form(), "", "").state();
     let r = send(&state, get("/f/avis")).await;
     let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
     assert!(csp.ends_with("; frame-ancestors 'self'"), "{csp}");
@@ -410,7 +405,7 @@ async fn unreadable_posts_get_an_html_page_and_nothing_is_stored() {
 #[tokio::test]
 async fn only_answers_about_to_be_stored_are_rate_limited_and_come_back_kept() {
     let state = new_site(
-        FORM,
+        &form(),
         &format!("\"{ALLOWED}\""),
         "rate_limit = { per_minute = 1, burst = 1 }",
     )
@@ -617,10 +612,10 @@ async fn the_language_is_kept_to_the_thanks_page_and_back_links() {
     assert!(html.contains("<h1>Form not found</h1>"), "{html}");
 }
 
-/// `FORM` with its own words in German and Arabic (all of them) and in English (some).
+/// `form()` with its own words in German and Arabic (all of them) and in English (some).
 fn translated_site() -> Site {
     let form = format!(
-        r#"{FORM}
+        r#"{}
 [translations.de]
 title = "Ihre Meinung <b>"
 [translations.de.questions.note]
@@ -639,7 +634,8 @@ label = "تعليق؟"
 title = "Your opinion"
 [translations.en.questions.commentaire]
 label = "A comment?"
-"#
+"#,
+        form()
     );
     new_site(&form, &format!("\"{ALLOWED}\""), "")
 }
