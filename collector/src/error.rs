@@ -3,7 +3,10 @@
 //! client is told — a stable [`ErrorCode`], a short English sentence and never an internal detail.
 //!
 //! Every client error body has the same shape, so the widget reads one format:
-//! `{"error":{"code":"…","message":"…","field":null}}`, plus `fields` when answers are rejected.
+//! `{"error":{"code":"…","message":"…","field":…}}`, plus `fields` when answers are rejected.
+//! `field` names the member of the submission at fault when there is one (`v` for an
+//! unsupported version, `id` for a malformed idempotency id), else it is `null`; rejected
+//! answers are listed in `fields`, one per question. Every word is English, `fields` included.
 
 use std::path::PathBuf;
 
@@ -70,7 +73,7 @@ pub struct FieldProblem {
     pub field: String,
     /// The stable code.
     pub code: ErrorCode,
-    /// The message a resident would read (French, the default locale).
+    /// What is wrong and how to fix it, in English like the rest of the error.
     pub message: String,
 }
 
@@ -89,9 +92,14 @@ pub enum AppError {
     /// The body is over the configured limit.
     #[error("payload too large")]
     PayloadTooLarge,
-    /// The body is not a submission; the text says why (it describes the client's input only).
-    #[error("invalid JSON: {0}")]
-    InvalidJson(String),
+    /// The body is not a submission; `why` says why (it describes the client's input only).
+    #[error("invalid JSON: {why}")]
+    InvalidJson {
+        /// What is wrong.
+        why: String,
+        /// The member of the submission at fault, when it is one.
+        field: Option<&'static str>,
+    },
     /// The submission's wire version is not ours.
     #[error("unsupported version {0}")]
     UnsupportedVersion(u64),
@@ -128,12 +136,31 @@ impl From<Error> for AppError {
 }
 
 impl AppError {
+    /// [`AppError::InvalidJson`] about the body as a whole.
+    pub fn invalid_json(why: impl Into<String>) -> AppError {
+        AppError::InvalidJson {
+            why: why.into(),
+            field: None,
+        }
+    }
+
+    /// The member of the submission at fault, if the error is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AppError::InvalidJson { field, .. } => *field,
+            AppError::UnsupportedVersion(_) => Some("v"),
+            _ => None,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::UnsupportedContentType | AppError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedContentType | AppError::InvalidJson { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedVersion(_) | AppError::Invalid(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -149,28 +176,22 @@ impl AppError {
     /// The stable code sent to the client: the shared [`ErrorCode`]s, plus codes only the
     /// collector's own API uses (`unauthorized`), which the widget never needs to know.
     pub fn code(&self) -> &'static str {
-        match self {
-            AppError::Unauthorized => "unauthorized",
-            other => other.shared_code().as_str(),
-        }
-    }
-
-    fn shared_code(&self) -> ErrorCode {
-        match self {
+        let shared = match self {
+            AppError::Unauthorized => return "unauthorized",
             // There is no separate code for a wrong method: the widget never sends one, and
             // to a client it means the same thing — nothing answers that request here.
             AppError::NotFound | AppError::MethodNotAllowed => ErrorCode::NotFound,
             AppError::UnsupportedContentType => ErrorCode::UnsupportedContentType,
             AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            AppError::InvalidJson(_) => ErrorCode::InvalidJson,
+            AppError::InvalidJson { .. } => ErrorCode::InvalidJson,
             AppError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
             AppError::Invalid(_) => ErrorCode::Invalid,
             AppError::Conflict => ErrorCode::Conflict,
             AppError::OriginNotAllowed => ErrorCode::OriginNotAllowed,
-            AppError::Unauthorized => ErrorCode::Invalid,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Internal(_) => ErrorCode::Server,
-        }
+        };
+        shared.as_str()
     }
 
     fn message(&self) -> String {
@@ -183,7 +204,9 @@ impl AppError {
             AppError::PayloadTooLarge => {
                 "The request body is larger than the collector accepts.".into()
             }
-            AppError::InvalidJson(why) => format!("The body is not a valid submission: {why}."),
+            AppError::InvalidJson { why, .. } => {
+                format!("The body is not a valid submission: {why}.")
+            }
             AppError::UnsupportedVersion(v) => format!(
                 "Submission version {v} is not supported; this collector reads version {}.",
                 voix_form::answer::WIRE_VERSION
@@ -219,7 +242,7 @@ struct ErrorEnvelope<'a> {
 struct ErrorBody<'a> {
     code: &'static str,
     message: String,
-    field: Option<&'a str>,
+    field: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<&'a [FieldProblem]>,
 }
@@ -237,7 +260,7 @@ impl IntoResponse for AppError {
             error: ErrorBody {
                 code: self.code(),
                 message: self.message(),
-                field: None,
+                field: self.field(),
                 fields,
             },
         };

@@ -16,6 +16,10 @@
 //!   a cell gets a leading `'`, which spreadsheets show as text. The cost: an answer `-3` reads
 //!   `'-3`; the mark is visible, the data is not lost.
 //!
+//! Written here (about 30 lines) rather than with the `csv` crate's writer: the byte-order mark
+//! and the formula neutralisation would stay ours anyway, and `csv` stays a test dependency that
+//! reads our output independently.
+//!
 //! # Example
 //! ```
 //! use voix_collector::{export, store::StoredResponse};
@@ -26,7 +30,7 @@
 //! let rows = [StoredResponse {
 //!     id: "r1".into(),
 //!     submission_id: None,
-//!     received_at: "2026-01-01T00:00:00Z".into(),
+//!     received_at: "2026-01-01T00:00:00Z".parse().unwrap(),
 //!     answers: [("mot".to_owned(), "=1+1, \"oui\"".to_owned())].into_iter().collect::<Answers>(),
 //! }];
 //! assert_eq!(
@@ -50,7 +54,8 @@ pub fn csv(form: &Form, responses: &[StoredResponse]) -> String {
         .chain(form.questions.iter().map(|q| q.id.as_str()));
     write_record(&mut out, header);
     for r in responses {
-        let cells = [r.id.as_str(), r.received_at.as_str()].into_iter().chain(
+        let received_at = r.received_at.to_string();
+        let cells = [r.id.as_str(), received_at.as_str()].into_iter().chain(
             form.questions
                 .iter()
                 .map(|q| r.answers.get(&q.id).unwrap_or("")),
@@ -168,7 +173,7 @@ mod tests {
         let row = |id: &str, answers: &[(&str, &str)]| StoredResponse {
             id: id.into(),
             submission_id: Some("s".into()),
-            received_at: "2026-01-01T00:00:00Z".into(),
+            received_at: "2026-01-01T00:00:00Z".parse().unwrap(),
             answers: answers
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -45,6 +45,13 @@ pub fn app(state: AppState) -> Router {
     routes::router(state)
 }
 
+/// The path templates of [`app`]'s routes (`/v1/forms/{id}`…), as given to its router: what the
+/// tests compare with the OpenAPI document. Requests no route matches go to the widget files and
+/// the site.
+pub fn route_paths(state: &AppState) -> Vec<&'static str> {
+    routes::paths(state)
+}
+
 /// Serves [`app`] on `listener` until `shutdown` completes, then lets requests in flight finish.
 pub async fn launch(
     listener: tokio::net::TcpListener,

@@ -1,8 +1,9 @@
 //! The `voix-collector` command: `serve` the HTTP API, `check` a configuration, `export` the
 //! stored answers of a form as JSON or CSV.
 //!
-//! Arguments are parsed by hand: three subcommands and four flags do not justify a parser
-//! dependency in every build. Every failure prints one line to stderr and exits with status 1.
+//! Arguments are read by clap. Every failure prints one line to stderr and exits with status 1
+//! (clap's own usage errors included, see [`one_line`]); `--help` and `--version` print to
+//! stdout and exit with 0.
 
 use std::{
     io::{IsTerminal, Write},
@@ -11,20 +12,56 @@ use std::{
     process::ExitCode,
 };
 
+use clap::{Parser, Subcommand, error::ErrorKind};
 use voix_collector::{AppState, Config, config::parse_listen, store::DatabaseUrl};
 
-const USAGE: &str = "\
-usage: voix-collector serve --config PATH [--listen ADDR]
-       voix-collector check --config PATH
-       voix-collector export --config PATH --form ID [--format json|csv]
+/// Receives the answers of Voix forms, stores them, shows and exports them.
+#[derive(Debug, Parser)]
+#[command(
+    name = "voix-collector",
+    version,
+    // A bare `voix-collector` is a mistake like any other: one line, status 1.
+    arg_required_else_help = false,
+    after_help = "Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change their level."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-  serve   serve the API, the widget and the site; prints `listening on http://ADDR`
-  check   load the configuration and the form files, print `ok: N forms (ids)`
-  export  print the stored answers of form ID: a JSON array (default), or CSV for
-          spreadsheets (UTF-8 with a byte-order mark, for Excel; formula-like cells
-          prefixed with ')
-
-Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change their level.";
+#[derive(Debug, PartialEq, Subcommand)]
+enum Command {
+    /// Serve the API, the widget and the site; prints `listening on http://ADDR`
+    Serve {
+        /// The configuration file
+        #[arg(long, value_name = "PATH")]
+        config: PathBuf,
+        /// Listen here instead of the configuration's `listen`
+        #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+        listen: Option<SocketAddr>,
+    },
+    /// Load the configuration and the form files, print `ok: N forms (ids)`
+    Check {
+        /// The configuration file
+        #[arg(long, value_name = "PATH")]
+        config: PathBuf,
+    },
+    /// Print the stored answers of a form, as JSON or CSV
+    ///
+    /// JSON (the default) is an array of every stored field; CSV is for spreadsheets: UTF-8 with
+    /// a byte-order mark (for Excel), formula-like cells prefixed with '.
+    Export {
+        /// The configuration file
+        #[arg(long, value_name = "PATH")]
+        config: PathBuf,
+        /// The form's id
+        #[arg(long, value_name = "ID")]
+        form: String,
+        /// `json` or `csv`
+        #[arg(long, default_value = "json", value_parser = parse_format)]
+        format: ExportFormat,
+    },
+}
 
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,53 +70,33 @@ enum ExportFormat {
     Csv,
 }
 
-#[derive(Debug, PartialEq)]
-enum Command {
-    Serve {
-        config: PathBuf,
-        listen: Option<SocketAddr>,
-    },
-    Check {
-        config: PathBuf,
-    },
-    Export {
-        config: PathBuf,
-        form: String,
-        format: ExportFormat,
-    },
-    Help,
-    Version,
+fn parse_format(text: &str) -> Result<ExportFormat, String> {
+    match text {
+        "json" => Ok(ExportFormat::Json),
+        "csv" => Ok(ExportFormat::Csv),
+        other => Err(format!(
+            "unsupported format `{other}` (expected json or csv)"
+        )),
+    }
 }
 
 fn main() -> ExitCode {
-    let args = match std::env::args_os()
-        .skip(1)
-        .map(|a| {
-            a.into_string()
-                .map_err(|a| format!("argument {a:?} is not UTF-8"))
-        })
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(a) => a,
-        Err(e) => return fail(&e),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(&format!("{} (see voix-collector --help)", one_line(&e))),
     };
-    let result = match parse_args(&args) {
-        Ok(Command::Help) => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        Ok(Command::Version) => {
-            println!("voix-collector {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
-        Ok(Command::Serve { config, listen }) => serve(&config, listen),
-        Ok(Command::Check { config }) => check(&config),
-        Ok(Command::Export {
+    let result = match cli.command {
+        Command::Serve { config, listen } => serve(&config, listen),
+        Command::Check { config } => check(&config),
+        Command::Export {
             config,
             form,
             format,
-        }) => export(&config, &form, format),
-        Err(e) => Err(format!("{e} (see voix-collector --help)")),
+        } => export(&config, &form, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -92,76 +109,13 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn parse_args(args: &[String]) -> Result<Command, String> {
-    let Some((command, rest)) = args.split_first() else {
-        return Err("missing command".into());
-    };
-    let allowed: &[&str] = match command.as_str() {
-        "-h" | "--help" | "help" => return Ok(Command::Help),
-        "-V" | "--version" => return Ok(Command::Version),
-        "serve" => &["--config", "--listen"],
-        "check" => &["--config"],
-        "export" => &["--config", "--form", "--format"],
-        other => return Err(format!("unknown command `{other}`")),
-    };
-    let mut flags: Vec<(&str, String)> = Vec::new();
-    let mut it = rest.iter();
-    while let Some(arg) = it.next() {
-        if arg == "-h" || arg == "--help" {
-            return Ok(Command::Help);
-        }
-        let (name, value) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, v.to_owned()),
-            _ => {
-                let value = it
-                    .next()
-                    .ok_or_else(|| format!("`{arg}` needs a value"))?
-                    .clone();
-                (arg.as_str(), value)
-            }
-        };
-        let Some(name) = allowed.iter().find(|a| **a == name) else {
-            return Err(format!("`{command}` does not take `{name}`"));
-        };
-        if flags.iter().any(|(n, _)| n == name) {
-            return Err(format!("`{name}` given twice"));
-        }
-        flags.push((name, value));
-    }
-    let take = |name: &str| {
-        flags
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-    };
-    let config = take("--config")
-        .map(PathBuf::from)
-        .ok_or_else(|| format!("`{command}` needs --config PATH"))?;
-    Ok(match command.as_str() {
-        "serve" => Command::Serve {
-            config,
-            listen: take("--listen")
-                .map(|l| parse_listen(&l).map_err(|e| format!("--listen: {e}")))
-                .transpose()?,
-        },
-        "check" => Command::Check { config },
-        _ => {
-            let format = match take("--format").as_deref() {
-                None | Some("json") => ExportFormat::Json,
-                Some("csv") => ExportFormat::Csv,
-                Some(other) => {
-                    return Err(format!(
-                        "unsupported format `{other}` (expected json or csv)"
-                    ));
-                }
-            };
-            Command::Export {
-                config,
-                form: take("--form").ok_or("`export` needs --form ID")?,
-                format,
-            }
-        }
-    })
+/// clap's message for `e` on one line, without its usage block: our failures are one line
+/// each (a journal, a script's `2>` read one line), and `--help` is named after it anyway.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let message = text.split("\n\n").next().unwrap_or_default();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -299,8 +253,10 @@ mod tests {
     use super::*;
 
     fn parse(args: &str) -> Result<Command, String> {
-        let args: Vec<String> = args.split_whitespace().map(String::from).collect();
-        parse_args(&args)
+        let args = std::iter::once("voix-collector").chain(args.split_whitespace());
+        Cli::try_parse_from(args)
+            .map(|cli| cli.command)
+            .map_err(|e| one_line(&e))
     }
 
     #[test]
@@ -325,55 +281,68 @@ mod tests {
                 config: "a.toml".into()
             })
         );
-        assert_eq!(
-            parse("export --form f --config a.toml --format json"),
-            Ok(Command::Export {
-                config: "a.toml".into(),
-                form: "f".into(),
-                format: ExportFormat::Json
-            })
-        );
-        assert_eq!(
-            parse("export --form f --config a.toml"),
-            Ok(Command::Export {
-                config: "a.toml".into(),
-                form: "f".into(),
-                format: ExportFormat::Json
-            })
-        );
-        assert_eq!(
-            parse("export --form f --config a.toml --format csv"),
-            Ok(Command::Export {
-                config: "a.toml".into(),
-                form: "f".into(),
-                format: ExportFormat::Csv
-            })
-        );
-        assert_eq!(parse("--help"), Ok(Command::Help));
-        assert_eq!(parse("serve --help"), Ok(Command::Help));
+        for (args, format) in [
+            (
+                "export --form f --config a.toml --format json",
+                ExportFormat::Json,
+            ),
+            ("export --form f --config a.toml", ExportFormat::Json),
+            (
+                "export --form f --config a.toml --format csv",
+                ExportFormat::Csv,
+            ),
+        ] {
+            assert_eq!(
+                parse(args),
+                Ok(Command::Export {
+                    config: "a.toml".into(),
+                    form: "f".into(),
+                    format
+                }),
+                "{args}"
+            );
+        }
+        for help in ["--help", "serve --help", "help", "-V"] {
+            let args = std::iter::once("voix-collector").chain(help.split_whitespace());
+            let e = Cli::try_parse_from(args).unwrap_err();
+            assert!(
+                matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion),
+                "{help}: {e}"
+            );
+        }
     }
 
     #[test]
-    fn mistakes() {
+    fn mistakes_are_one_line_naming_what_to_change() {
         for (args, needle) in [
-            ("", "missing command"),
-            ("run", "unknown command"),
-            ("serve", "needs --config"),
-            ("serve --config", "needs a value"),
+            ("", "requires a subcommand"),
+            ("run", "unrecognized subcommand 'run'"),
+            ("serve", "--config <PATH>"),
+            (
+                "serve --config",
+                "a value is required for '--config <PATH>'",
+            ),
             (
                 "check --config a --listen 1.2.3.4:5",
-                "does not take `--listen`",
+                "unexpected argument '--listen'",
             ),
-            ("serve --config a --config b", "twice"),
-            ("serve --config a --listen nope", "--listen"),
-            ("export --config a", "--form"),
+            (
+                "serve --config a --config b",
+                "cannot be used multiple times",
+            ),
+            (
+                "serve --config a --listen nope",
+                "invalid value 'nope' for '--listen <ADDR>': `nope` is not an address like 127.0.0.1:8080",
+            ),
+            ("export --config a", "--form <ID>"),
             (
                 "export --config a --form f --format xml",
-                "unsupported format",
+                "unsupported format `xml` (expected json or csv)",
             ),
         ] {
             let e = parse(args).unwrap_err();
             assert!(e.contains(needle), "{args}: {e}");
+            assert!(!e.contains('\n') && !e.contains("Usage"), "{args}: {e}");
         }
     }
 }

@@ -28,16 +28,18 @@
 //! let response = |v: &str| StoredResponse {
 //!     id: "r".into(),
 //!     submission_id: None,
-//!     received_at: "2026-01-01T00:00:00Z".into(),
+//!     received_at: "2026-01-01T00:00:00Z".parse().unwrap(),
 //!     answers: [("note".to_owned(), v.to_owned())].into_iter().collect::<Answers>(),
 //! };
-//! let r = results::aggregate(&form, &[response("good"), response("bad")], "2026-01-02T00:00:00Z");
+//! let now = "2026-01-02T00:00:00Z".parse().unwrap();
+//! let r = results::aggregate(&form, &[response("good"), response("bad")], now);
 //! let json = serde_json::to_value(&r).unwrap();
 //! assert_eq!(json["responses"], 2);
 //! assert_eq!(json["questions"][0]["options"][2]["percent"], 50);
 //! assert_eq!(json["questions"][0]["mean"], 2.0);
 //! ```
 
+use jiff::Timestamp;
 use serde::Serialize;
 use voix_form::{
     Form,
@@ -54,8 +56,8 @@ pub struct FormResults {
     pub form: String,
     /// How many responses are stored for the form.
     pub responses: u64,
-    /// When these numbers were computed, RFC 3339 UTC.
-    pub generated_at: String,
+    /// When these numbers were computed (RFC 3339 UTC in JSON).
+    pub generated_at: Timestamp,
     /// One entry per question, in form order.
     pub questions: Vec<QuestionResult>,
 }
@@ -125,11 +127,15 @@ pub struct OptionSpec<'a> {
 /// Aggregates `responses` to `form`. Answers to questions the form no longer has, and values
 /// that are not options of their question (a definition edited after answers came in), are
 /// left out of the counts rather than guessed at.
-pub fn aggregate(form: &Form, responses: &[StoredResponse], generated_at: &str) -> FormResults {
+pub fn aggregate(
+    form: &Form,
+    responses: &[StoredResponse],
+    generated_at: Timestamp,
+) -> FormResults {
     FormResults {
         form: form.id.clone(),
         responses: responses.len() as u64,
-        generated_at: generated_at.to_owned(),
+        generated_at,
         questions: form
             .questions
             .iter()
@@ -264,12 +270,16 @@ mod tests {
         StoredResponse {
             id: "r".into(),
             submission_id: None,
-            received_at: "2026-01-01T00:00:00Z".into(),
+            received_at: "2026-01-01T00:00:00Z".parse().unwrap(),
             answers: answers
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect::<Answers>(),
         }
+    }
+
+    fn now() -> Timestamp {
+        "2026-01-01T00:00:00Z".parse().unwrap()
     }
 
     fn smileys(r: &FormResults) -> &Tally {
@@ -285,7 +295,7 @@ mod tests {
 
     #[test]
     fn no_answers() {
-        let r = aggregate(&form(), &[], "now");
+        let r = aggregate(&form(), &[], now());
         assert_eq!(r.responses, 0);
         let t = smileys(&r);
         assert_eq!(t.total, 0);
@@ -305,7 +315,7 @@ mod tests {
 
     #[test]
     fn one_answer() {
-        let r = aggregate(&form(), &[response(&[("note", "average")])], "now");
+        let r = aggregate(&form(), &[response(&[("note", "average")])], now());
         let t = smileys(&r);
         assert_eq!(t.total, 1);
         assert_eq!(counts_and_percents(t), [(0, 0), (1, 100), (0, 0)]);
@@ -319,7 +329,7 @@ mod tests {
             response(&[("note", "average")]),
             response(&[("note", "good"), ("commentaire", "Merci")]),
         ];
-        let r = aggregate(&form(), &rs, "now");
+        let r = aggregate(&form(), &rs, now());
         let t = smileys(&r);
         assert_eq!(counts_and_percents(t), [(1, 34), (1, 33), (1, 33)]);
         assert_eq!(t.mean, Some(2.0));
@@ -337,7 +347,7 @@ mod tests {
             response(&[("note", "bad")]),
             response(&[("commentaire", "seulement un mot")]),
         ];
-        let r = aggregate(&form(), &rs, "now");
+        let r = aggregate(&form(), &rs, now());
         assert_eq!(r.responses, 4);
         let t = smileys(&r);
         assert_eq!(t.total, 3);
@@ -352,7 +362,7 @@ mod tests {
             response(&[("note", "great"), ("ancienne", "x")]),
             response(&[("note", "good"), ("commentaire", "  ")]),
         ];
-        let r = aggregate(&form(), &rs, "now");
+        let r = aggregate(&form(), &rs, now());
         let t = smileys(&r);
         assert_eq!(t.total, 1);
         assert_eq!(counts_and_percents(t), [(0, 0), (0, 0), (1, 100)]);
@@ -365,11 +375,7 @@ mod tests {
 
     #[test]
     fn json_shape() {
-        let r = aggregate(
-            &form(),
-            &[response(&[("note", "good")])],
-            "2026-01-01T00:00:00Z",
-        );
+        let r = aggregate(&form(), &[response(&[("note", "good")])], now());
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(
             json,

@@ -52,7 +52,10 @@ impl AppState {
             .flatten()
             .flat_map(|dir| url_paths_under(dir, &private_files))
             .collect();
-        let metrics = Arc::new(Metrics::new(config.forms.iter().map(|f| f.id.clone())));
+        let metrics = Arc::new(Metrics::new(
+            config.forms.iter().map(|f| f.id.clone()),
+            |r| store.register_metrics(r),
+        ));
         let limiter = Limiter::new(&config, Arc::clone(&metrics));
         let localized = config
             .forms

@@ -5,7 +5,6 @@
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
-    path::{Path, PathBuf},
     process::{Command, Stdio},
 };
 
@@ -17,96 +16,44 @@ use serde_json::{Value, json};
 use voix_collector::{AppState, Config, store};
 
 mod common;
-use common::send;
+use common::{Site, avis, get, post, post_with, send};
 
-const FORM: &str = r#"
-id = "avis"
-title = "Votre avis"
-
-[[questions]]
-id = "note"
-type = "smileys"
-label = "Comment ça s'est passé ?"
-required = true
-
-[[questions]]
-id = "commentaire"
-type = "text"
-label = "Un commentaire ?"
-max_length = 10
-"#;
+/// `commentaire`'s limit, which the rejection tests cross.
+const MAX_LENGTH: usize = 10;
 
 const ALLOWED: &str = "https://mairie.example";
 const BODY_LIMIT: usize = 512;
 
-struct Site {
-    dir: tempfile::TempDir,
-}
-
-impl Site {
-    /// A collector directory: `voix.toml` (+ `extra` lines), `forms/avis.toml`, `dist/` with the
-    /// widget files, `site/` with pages, `data/` for the database.
-    fn new(extra: &str) -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path();
-        for sub in ["forms", "dist", "site", "data"] {
-            std::fs::create_dir(p.join(sub)).unwrap();
-        }
-        std::fs::write(p.join("forms/avis.toml"), FORM).unwrap();
-        std::fs::write(p.join("dist/voix.js"), "/* widget */").unwrap();
-        std::fs::write(p.join("dist/voix_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        std::fs::write(p.join("dist/both.txt"), "from dist").unwrap();
-        std::fs::write(
-            p.join("site/index.html"),
-            "<!doctype html><title>Mairie</title>",
-        )
-        .unwrap();
-        std::fs::write(p.join("site/both.txt"), "from site").unwrap();
-        std::fs::write(p.join("site/style.css"), "body{}").unwrap();
-        std::fs::write(p.join("site/.secret"), "no").unwrap();
-        std::fs::write(p.join("site/settings.toml"), "no").unwrap();
-        let config = format!(
+/// A collector directory: `voix.toml` (+ `extra` lines), `forms/avis.toml`, `dist/` with the
+/// widget files, `site/` with pages, `data/` for the database.
+fn new_site(extra: &str) -> Site {
+    let site = Site::new(
+        &[("forms/avis.toml", &avis(MAX_LENGTH))],
+        &format!(
             r#"
 database = "sqlite://data/voix.db"
 static_dir = "site"
 dist_dir = "dist"
 allowed_origins = ["{ALLOWED}"]
 max_body_bytes = {BODY_LIMIT}
-forms = ["forms/avis.toml"]
 {extra}
 "#
-        );
-        std::fs::write(p.join("voix.toml"), config).unwrap();
-        Site { dir }
+        ),
+    );
+    std::fs::create_dir(site.path().join("data")).unwrap();
+    for (path, text) in [
+        ("dist/voix.js", &b"/* widget */"[..]),
+        ("dist/voix_bg.wasm", b"\0asm\x01\0\0\0"),
+        ("dist/both.txt", b"from dist"),
+        ("site/index.html", b"<!doctype html><title>Mairie</title>"),
+        ("site/both.txt", b"from site"),
+        ("site/style.css", b"body{}"),
+        ("site/.secret", b"no"),
+        ("site/settings.toml", b"no"),
+    ] {
+        site.write(path, text);
     }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn config_path(&self) -> PathBuf {
-        self.path().join("voix.toml")
-    }
-
-    fn state(&self) -> AppState {
-        AppState::open(Config::load(&self.config_path()).unwrap()).unwrap()
-    }
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).unwrap()
-}
-
-fn post_with(form: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(format!("/v1/forms/{form}/responses"))
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body.into())
-        .unwrap()
-}
-
-/// What the widget sends: text/plain holding JSON.
-fn post(form: &str, body: &Value) -> Request<Body> {
-    post_with(form, "text/plain;charset=UTF-8", body.to_string())
+    site
 }
 
 fn with_origin(mut req: Request<Body>, origin: &str) -> Request<Body> {
@@ -121,7 +68,7 @@ async fn stored(state: &AppState) -> Vec<store::StoredResponse> {
 
 #[tokio::test]
 async fn get_form_returns_the_definition_publicly() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let r = send(&state, get("/v1/forms/avis")).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -136,7 +83,7 @@ async fn get_form_returns_the_definition_publicly() {
     assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
 }
 
-/// `FORM` with its own words in German (all of them) and English (the title only).
+/// `avis` with its own words in German (all of them) and English (the title only).
 const TRANSLATIONS: &str = r#"
 [translations.de]
 title = "Ihre Meinung"
@@ -151,10 +98,10 @@ title = "Your opinion"
 
 #[tokio::test]
 async fn get_form_in_a_language_serves_its_translation() {
-    let site = Site::new("");
+    let site = new_site("");
     std::fs::write(
         site.path().join("forms/avis.toml"),
-        format!("{FORM}{TRANSLATIONS}"),
+        format!("{}{TRANSLATIONS}", avis(MAX_LENGTH)),
     )
     .unwrap();
     let state = site.state();
@@ -172,7 +119,7 @@ async fn get_form_in_a_language_serves_its_translation() {
     );
     assert_eq!(
         voix_form::Form::from_json(&r.text()).unwrap(),
-        voix_form::Form::from_toml(FORM).unwrap()
+        voix_form::Form::from_toml(&avis(MAX_LENGTH)).unwrap()
     );
 
     // Fully translated; a regional tag is its language.
@@ -227,8 +174,8 @@ async fn get_form_in_a_language_serves_its_translation() {
 
 #[tokio::test]
 async fn a_definition_written_in_another_language_says_so() {
-    let site = Site::new("");
-    let english = FORM.replace(
+    let site = new_site("");
+    let english = avis(MAX_LENGTH).replace(
         "title = \"Votre avis\"",
         "lang = \"en\"\ntitle = \"Your opinion\"",
     ) + "[translations.fr]\ntitle = \"Votre avis\"\n";
@@ -247,7 +194,7 @@ async fn a_definition_written_in_another_language_says_so() {
 
 #[tokio::test]
 async fn unknown_api_routes_and_methods_answer_json() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     send(&state, get("/v1/nothing/here"))
         .await
@@ -262,7 +209,7 @@ async fn unknown_api_routes_and_methods_answer_json() {
 
 #[tokio::test]
 async fn a_valid_answer_is_stored_normalised_then_acknowledged() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let r = send(
         &state,
@@ -281,12 +228,15 @@ async fn a_valid_answer_is_stored_normalised_then_acknowledged() {
     // The blank comment is no answer: it is not stored.
     assert_eq!(rows[0].answers.len(), 1);
     assert_eq!(rows[0].answers.get("note"), Some("good"));
-    assert_eq!(rows[0].received_at.len(), "2026-01-01T00:00:00Z".len());
+    assert_eq!(
+        rows[0].received_at.to_string().len(),
+        "2026-01-01T00:00:00Z".len()
+    );
 }
 
 #[tokio::test]
 async fn text_plain_and_application_json_are_both_accepted() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let body = json!({"v": 1, "answers": {"note": "bad"}}).to_string();
     for ct in [
@@ -303,7 +253,7 @@ async fn text_plain_and_application_json_are_both_accepted() {
 
 #[tokio::test]
 async fn other_content_types_are_refused() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let body = json!({"v": 1, "answers": {"note": "bad"}}).to_string();
     send(
@@ -323,7 +273,7 @@ async fn other_content_types_are_refused() {
 
 #[tokio::test]
 async fn malformed_bodies_are_invalid_json() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     for body in [
         "{".to_owned(),
@@ -337,14 +287,21 @@ async fn malformed_bodies_are_invalid_json() {
     ] {
         let r = send(&state, post_with("avis", "text/plain", body.clone())).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text());
-        r.error(StatusCode::BAD_REQUEST, "invalid_json");
+        let e = r.error(StatusCode::BAD_REQUEST, "invalid_json");
+        // A malformed idempotency id is named; the body as a whole is not one member.
+        let field = if body.contains("\"id\"") {
+            json!("id")
+        } else {
+            Value::Null
+        };
+        assert_eq!(e["field"], field, "{body}");
     }
     assert!(stored(&state).await.is_empty());
 }
 
 #[tokio::test]
 async fn posting_to_an_unknown_form_is_not_found() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     send(&state, post("nope", &json!({"v": 1, "answers": {}})))
         .await
@@ -353,7 +310,7 @@ async fn posting_to_an_unknown_form_is_not_found() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_with_our_json_error() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let big = json!({"v": 1, "answers": {"note": "good", "commentaire": "x".repeat(BODY_LIMIT)}});
     let r = send(&state, post("avis", &big)).await;
@@ -370,7 +327,7 @@ async fn oversized_bodies_are_refused_with_our_json_error() {
 
 #[tokio::test]
 async fn other_wire_versions_are_unsupported() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     for body in [
         json!({"v": 2, "answers": {"note": "good"}}),
@@ -378,16 +335,17 @@ async fn other_wire_versions_are_unsupported() {
         json!({"v": 3, "answers": {"note": "good"}, "extra": true}),
         json!({"v": 0, "answers": {"note": "good"}}),
     ] {
-        send(&state, post("avis", &body))
+        let e = send(&state, post("avis", &body))
             .await
             .error(StatusCode::UNPROCESSABLE_ENTITY, "unsupported_version");
+        assert_eq!(e["field"], "v", "{body}");
     }
     assert!(stored(&state).await.is_empty());
 }
 
 #[tokio::test]
 async fn rejected_answers_get_one_code_and_message_per_field() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let r = send(
         &state,
@@ -412,15 +370,16 @@ async fn rejected_answers_get_one_code_and_message_per_field() {
             ("zzz", "unknown_question")
         ]
     );
-    assert_eq!(fields[0]["message"], "Choisissez une réponse.");
+    // One language per response: English, like the error's own message.
+    assert_eq!(fields[0]["message"], "Choose an answer.");
     let form = state.form("avis").unwrap();
-    let fr = voix_form::i18n::Locale::Fr.strings();
+    let en = voix_form::i18n::Locale::En.strings();
     assert_eq!(
         fields[1]["message"],
         voix_form::view::message(
             form.question("commentaire"),
             voix_form::ErrorCode::TooLong,
-            fr
+            en
         )
     );
     assert!(fields[1]["message"].as_str().unwrap().contains("10"));
@@ -438,7 +397,7 @@ async fn rejected_answers_get_one_code_and_message_per_field() {
 
 #[tokio::test]
 async fn a_repeated_submission_id_is_stored_once() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let body = json!({"v": 1, "id": "k3Jd_9-xQ2", "answers": {"note": "average"}});
     let first = send(&state, post("avis", &body)).await;
@@ -458,7 +417,7 @@ async fn a_repeated_submission_id_is_stored_once() {
 
 #[tokio::test]
 async fn a_submission_id_reused_with_other_answers_conflicts() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let first = json!({"v": 1, "id": "abcdefgh12", "answers": {"note": "good"}});
     assert_eq!(
@@ -476,7 +435,7 @@ async fn a_submission_id_reused_with_other_answers_conflicts() {
 
 #[tokio::test]
 async fn foreign_origins_are_refused_without_cors_headers() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let body = json!({"v": 1, "answers": {"note": "good"}});
     for origin in [
@@ -506,7 +465,7 @@ async fn foreign_origins_are_refused_without_cors_headers() {
 
 #[tokio::test]
 async fn allowed_origins_get_cors_headers_on_every_answer() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let ok = send(
         &state,
@@ -563,7 +522,7 @@ async fn allowed_origins_get_cors_headers_on_every_answer() {
 
 #[tokio::test]
 async fn same_origin_pages_and_wildcard_configs_may_post() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let mut req = with_origin(
         post("avis", &json!({"v": 1, "answers": {"note": "good"}})),
@@ -575,7 +534,7 @@ async fn same_origin_pages_and_wildcard_configs_may_post() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 
     let open = tempfile::tempdir().unwrap();
-    std::fs::write(open.path().join("avis.toml"), FORM).unwrap();
+    std::fs::write(open.path().join("avis.toml"), avis(MAX_LENGTH)).unwrap();
     let config = Config::parse(
         r#"allowed_origins = ["*"]
 forms = ["avis.toml"]"#,
@@ -600,7 +559,7 @@ forms = ["avis.toml"]"#,
 
 #[tokio::test]
 async fn healthz_checks_the_database() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let r = send(&state, get("/healthz")).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -609,7 +568,7 @@ async fn healthz_checks_the_database() {
 
 #[tokio::test]
 async fn widget_files_are_served_cross_origin_with_their_types() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let js = send(&state, get("/voix.js")).await;
     assert_eq!(js.status, StatusCode::OK);
@@ -634,7 +593,7 @@ async fn widget_files_are_served_cross_origin_with_their_types() {
 
 #[tokio::test]
 async fn the_site_is_served_after_the_widget_files() {
-    let site = Site::new("");
+    let site = new_site("");
     let state = site.state();
     let index = send(&state, get("/")).await;
     assert_eq!(index.status, StatusCode::OK);
@@ -662,7 +621,7 @@ async fn the_site_is_served_after_the_widget_files() {
 #[tokio::test]
 async fn databases_configuration_and_dotfiles_are_never_served() {
     // The database inside the served site, under a name that does not look like one.
-    let site = Site::new("");
+    let site = new_site("");
     let config = std::fs::read_to_string(site.config_path())
         .unwrap()
         .replace("sqlite://data/voix.db", "site/answers.data");
@@ -681,6 +640,7 @@ async fn databases_configuration_and_dotfiles_are_never_served() {
     for path in [
         "/answers.data",
         "/answers%2Edata",
+        "/answers%2Edat%61",
         "/answers.data-wal",
         "/answers.data-shm",
         "/settings.toml",
@@ -698,7 +658,7 @@ async fn databases_configuration_and_dotfiles_are_never_served() {
 
 #[tokio::test]
 async fn a_committed_answer_survives_reopening_the_store() {
-    let site = Site::new("");
+    let site = new_site("");
     let id = {
         let state = site.state();
         let r = send(&state, post("avis", &json!({"v": 1, "id": "durable-01", "answers": {"note": "good", "commentaire": "merci"}}))).await;
@@ -727,7 +687,8 @@ fn config_error(text: &str, files: &[(&str, &str)]) -> String {
 
 #[test]
 fn config_errors_name_the_key_or_the_file() {
-    let good = [("avis.toml", FORM)];
+    let form = avis(MAX_LENGTH);
+    let good = [("avis.toml", form.as_str())];
     let e = config_error("forms = [\"avis.toml\"]\ncolour = \"blue\"\n", &good);
     assert!(
         e.contains("colour") && e.contains("voix.toml") && e.contains("line 2"),
@@ -780,14 +741,17 @@ fn config_errors_name_the_key_or_the_file() {
             "translations.de.questions.note: unknown field `type` (expected one of: label, help)",
         ),
     ] {
-        let text = format!("{FORM}{translation}\n");
+        let text = format!("{}{translation}\n", avis(MAX_LENGTH));
         let e = config_error("forms = [\"avis.toml\"]", &[("avis.toml", &text)]);
         assert!(e.contains("avis.toml") && e.contains(message), "{e}");
         assert!(!e.contains('\n'), "one line: {e}");
     }
     let e = config_error(
         "forms = [\"avis.toml\"]",
-        &[("avis.toml", &format!("lang = \"klingon\"\n{FORM}"))],
+        &[(
+            "avis.toml",
+            &format!("lang = \"klingon\"\n{}", avis(MAX_LENGTH)),
+        )],
     );
     assert!(e.contains("lang: unknown language `klingon`"), "{e}");
 
@@ -796,7 +760,10 @@ fn config_errors_name_the_key_or_the_file() {
 
     let e = config_error(
         "forms = [\"avis.toml\", \"copy.toml\"]",
-        &[("avis.toml", FORM), ("copy.toml", FORM)],
+        &[
+            ("avis.toml", &avis(MAX_LENGTH)),
+            ("copy.toml", &avis(MAX_LENGTH)),
+        ],
     );
     assert!(e.contains("`avis`") && e.contains("twice"), "{e}");
 
@@ -831,7 +798,7 @@ fn config_errors_name_the_key_or_the_file() {
 #[test]
 fn a_missing_database_directory_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("avis.toml"), FORM).unwrap();
+    std::fs::write(dir.path().join("avis.toml"), avis(MAX_LENGTH)).unwrap();
     let config = Config::parse(
         "database = \"missing/voix.db\"\nforms = [\"avis.toml\"]",
         &dir.path().join("voix.toml"),
@@ -841,18 +808,10 @@ fn a_missing_database_directory_is_a_clear_error() {
     assert!(e.contains("missing") && e.contains("does not exist"), "{e}");
 }
 
-fn collector() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_voix-collector"))
-}
-
 #[test]
 fn check_command_reports_forms_or_one_error_line() {
-    let site = Site::new("");
-    let out = collector()
-        .args(["check", "--config"])
-        .arg(site.config_path())
-        .output()
-        .unwrap();
+    let site = new_site("");
+    let out = site.run(&["check"]);
     assert!(
         out.status.success(),
         "{}",
@@ -864,11 +823,7 @@ fn check_command_reports_forms_or_one_error_line() {
     );
 
     std::fs::write(site.path().join("forms/avis.toml"), "id = \"avis\"\n").unwrap();
-    let out = collector()
-        .args(["check", "--config"])
-        .arg(site.config_path())
-        .output()
-        .unwrap();
+    let out = site.run(&["check"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -878,7 +833,7 @@ fn check_command_reports_forms_or_one_error_line() {
 
 #[tokio::test]
 async fn export_command_prints_the_stored_answers() {
-    let site = Site::new("");
+    let site = new_site("");
     {
         let state = site.state();
         for body in [
@@ -891,11 +846,7 @@ async fn export_command_prints_the_stored_answers() {
             );
         }
     }
-    let out = collector()
-        .args(["export", "--form", "avis", "--format", "json", "--config"])
-        .arg(site.config_path())
-        .output()
-        .unwrap();
+    let out = site.run(&["export", "--form", "avis", "--format", "json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -918,11 +869,7 @@ async fn export_command_prints_the_stored_answers() {
         );
     }
 
-    let out = collector()
-        .args(["export", "--form", "nope", "--config"])
-        .arg(site.config_path())
-        .output()
-        .unwrap();
+    let out = site.run(&["export", "--form", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
 }
@@ -930,10 +877,9 @@ async fn export_command_prints_the_stored_answers() {
 /// The real binary: announces its address, answers HTTP on it, stops cleanly on SIGTERM.
 #[test]
 fn serve_command_announces_its_address_and_stops_on_sigterm() {
-    let site = Site::new("");
-    let mut child = collector()
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(site.config_path())
+    let site = new_site("");
+    let mut child = site
+        .command(&["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -3,38 +3,30 @@
 //! foreign origins), the thank-you page, HTML error pages, and the page's language (`?lang=`,
 //! `Accept-Language`).
 
-use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-    path::Path,
-};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
     body::Body,
     extract::connect_info::MockConnectInfo,
-    http::{Method, Request, StatusCode, header},
+    http::{HeaderValue, Method, Request, StatusCode, header},
 };
-use voix_collector::{AppState, Config, app, store};
+use voix_collector::{AppState, app, store};
 
 mod common;
-use common::{Reply, send};
+use common::{Reply, Site, avis, send};
 
-// A title and a label holding markup: the page must show it as text.
-const FORM: &str = r#"
-id = "avis"
-title = "Votre avis <script>alert(1)</script>"
-
-[[questions]]
-id = "note"
-type = "smileys"
-label = "Comment ça s'est passé ?"
-required = true
-
-[[questions]]
-id = "commentaire"
-type = "text"
-label = "Un <script>commentaire</script> ?"
-max_length = 10
-"#;
+/// The common `avis` form with a title and a label holding markup: the page must show it as text.
+fn form() -> String {
+    avis(10)
+        .replace(
+            "title = \"Votre avis\"",
+            "title = \"Votre avis <script>alert(1)</script>\"",
+        )
+        .replace(
+            "label = \"Un commentaire ?\"",
+            "label = \"Un <script>commentaire</script> ?\"",
+        )
+}
 
 const ALLOWED: &str = "https://mairie.example";
 const HOST: &str = "voix.example";
@@ -42,47 +34,24 @@ const BODY_LIMIT: usize = 512;
 const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; \
                    frame-ancestors 'self' https://mairie.example";
 
-struct Site {
-    dir: tempfile::TempDir,
-}
-
-impl Site {
-    fn new(allowed_origins: &str) -> Site {
-        Site::with(allowed_origins, "")
-    }
-
-    /// `extra` lines are appended to `voix.toml`.
-    fn with(allowed_origins: &str, extra: &str) -> Site {
-        Site::with_form(FORM, allowed_origins, extra)
-    }
-
-    /// A site whose form `avis` is defined by `form`.
-    fn with_form(form: &str, allowed_origins: &str, extra: &str) -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path();
-        std::fs::create_dir(p.join("forms")).unwrap();
-        std::fs::write(p.join("forms/avis.toml"), form).unwrap();
-        let config = format!(
+/// A collector whose form `avis` is defined by `form`, allowing `allowed_origins` (a TOML list's
+/// items), with `extra` lines in `voix.toml`.
+fn new_site(form: &str, allowed_origins: &str, extra: &str) -> Site {
+    Site::new(
+        &[("forms/avis.toml", form)],
+        &format!(
             r#"
 database = "sqlite://voix.db"
 allowed_origins = [{allowed_origins}]
 max_body_bytes = {BODY_LIMIT}
-forms = ["forms/avis.toml"]
 {extra}
 "#
-        );
-        std::fs::write(p.join("voix.toml"), config).unwrap();
-        Site { dir }
-    }
-
-    fn state(&self) -> AppState {
-        let path: &Path = self.dir.path();
-        AppState::open(Config::load(&path.join("voix.toml")).unwrap()).unwrap()
-    }
+        ),
+    )
 }
 
 fn site() -> Site {
-    Site::new(&format!("\"{ALLOWED}\""))
+    new_site(&form(), &format!("\"{ALLOWED}\""), "")
 }
 
 impl Reply {
@@ -137,11 +106,12 @@ impl Reply {
     }
 }
 
+/// A page, asked for as a browser does: with the `Host` that same-origin checks compare to.
 fn get(path: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::HOST, HOST)
-        .body(Body::empty())
-        .unwrap()
+    let mut req = common::get(path);
+    req.headers_mut()
+        .insert(header::HOST, HeaderValue::from_static(HOST));
+    req
 }
 
 /// What a browser sends from our own page: same origin, urlencoded.
@@ -360,11 +330,11 @@ async fn foreign_origins_are_refused_before_anything_is_stored() {
 
 #[tokio::test]
 async fn framing_follows_the_allowed_origins() {
-    let state = Site::new("\"*\"").state();
+    let state = new_site(&form(), "\"*\"", "").state();
     let r = send(&state, get("/f/avis")).await;
     let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
     assert!(csp.ends_with("; frame-ancestors *"), "{csp}");
-    let state = Site::new("").state();
+    let state = new_site(&form(), "", "").state();
     let r = send(&state, get("/f/avis")).await;
     let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
     assert!(csp.ends_with("; frame-ancestors 'self'"), "{csp}");
@@ -434,7 +404,8 @@ async fn unreadable_posts_get_an_html_page_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn only_answers_about_to_be_stored_are_rate_limited_and_come_back_kept() {
-    let state = Site::with(
+    let state = new_site(
+        &form(),
         &format!("\"{ALLOWED}\""),
         "rate_limit = { per_minute = 1, burst = 1 }",
     )
@@ -641,10 +612,10 @@ async fn the_language_is_kept_to_the_thanks_page_and_back_links() {
     assert!(html.contains("<h1>Form not found</h1>"), "{html}");
 }
 
-/// `FORM` with its own words in German and Arabic (all of them) and in English (some).
+/// `form()` with its own words in German and Arabic (all of them) and in English (some).
 fn translated_site() -> Site {
     let form = format!(
-        r#"{FORM}
+        r#"{}
 [translations.de]
 title = "Ihre Meinung <b>"
 [translations.de.questions.note]
@@ -663,9 +634,10 @@ label = "تعليق؟"
 title = "Your opinion"
 [translations.en.questions.commentaire]
 label = "A comment?"
-"#
+"#,
+        form()
     );
-    Site::with_form(&form, &format!("\"{ALLOWED}\""), "")
+    new_site(&form, &format!("\"{ALLOWED}\""), "")
 }
 
 #[tokio::test]

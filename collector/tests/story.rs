@@ -24,18 +24,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{
-    body::Body,
-    http::{Request, StatusCode, header},
-};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use voix_collector::{
-    AppState, Config, Error, app,
+    AppState, Config, Error,
     store::{self, DatabaseUrl, Inserted, Store, redact},
     time,
 };
 use voix_form::answer::Answers;
+
+mod common;
 
 const PG_ENV: &str = "VOIX_TEST_DATABASE_URL";
 
@@ -236,9 +234,16 @@ async fn insert_then_read_oldest_first(b: &Backend) {
     assert_eq!(rows[0].answers, a);
     assert_eq!(rows[1].answers, answers(&[("note", "bad")]));
     for row in &rows {
-        // RFC 3339 UTC, whole seconds, and the collector's clock (RFC 3339 UTC sorts as text).
-        let t = row.received_at.as_bytes();
-        assert_eq!(t.len(), 20, "{}", row.received_at);
+        // Whole seconds, written RFC 3339 UTC, and the collector's clock.
+        assert_eq!(
+            row.received_at.subsec_nanosecond(),
+            0,
+            "{}",
+            row.received_at
+        );
+        let text = row.received_at.to_string();
+        let t = text.as_bytes();
+        assert_eq!(t.len(), 20, "{text}");
         assert_eq!(
             (t[4], t[7], t[10], t[13], t[16], t[19]),
             (b'-', b'-', b'T', b':', b':', b'Z')
@@ -414,19 +419,19 @@ async fn purge_before_deletes_older_answers_of_that_form(b: &Backend) {
     store.insert("f", None, &a).await.unwrap();
     store.insert("f", Some("keep-me-1"), &a).await.unwrap();
     store.insert("g", None, &a).await.unwrap();
-    let received = store.responses("f").await.unwrap()[0].received_at.clone();
+    let received = store.responses("f").await.unwrap()[0].received_at;
     // Strictly before: nothing was received before 1970, nor before its own time.
     assert_eq!(
         store
-            .purge_before("f", "1970-01-01T00:00:00Z")
+            .purge_before("f", "1970-01-01T00:00:00Z".parse().unwrap())
             .await
             .unwrap(),
         0
     );
-    assert_eq!(store.purge_before("f", &received).await.unwrap(), 0);
+    assert_eq!(store.purge_before("f", received).await.unwrap(), 0);
     assert_eq!(
         store
-            .purge_before("f", "9999-01-01T00:00:00Z")
+            .purge_before("f", "9999-01-01T00:00:00Z".parse().unwrap())
             .await
             .unwrap(),
         2
@@ -554,24 +559,13 @@ async fn a_newer_schema_is_refused(b: &Backend) {
     assert!(e.contains("newer"), "{}: {e}", b.name);
 }
 
-const FORM: &str = r#"
-id = "avis"
-title = "Votre avis"
-
-[[questions]]
-id = "note"
-type = "smileys"
-label = "Comment ça s'est passé ?"
-required = true
-"#;
-
 /// The same story through HTTP, as the widget lives it: 201 once stored, the same id for a
 /// retry, 409 for a reused id, and 500 `server` (which the widget retries) once the store is
 /// closed — never a 201 for an answer that was not stored.
 async fn http_submissions_are_stored_once(b: &Backend) {
     let dir = b.dir.path();
     std::fs::create_dir_all(dir.join("forms")).unwrap();
-    std::fs::write(dir.join("forms/avis.toml"), FORM).unwrap();
+    std::fs::write(dir.join("forms/avis.toml"), common::avis(10)).unwrap();
     let mut config = Config::parse(
         "database = \"sqlite://story-http.db\"\nforms = [\"forms/avis.toml\"]\n",
         &dir.join("voix.toml"),
@@ -581,17 +575,8 @@ async fn http_submissions_are_stored_once(b: &Backend) {
     let store = b.open();
     let state = &AppState::new(config, Arc::clone(&store));
     let post = |body: Value| async move {
-        let req = Request::post("/v1/forms/avis/responses")
-            .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        let res = app(state.clone()).oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let json: Value = serde_json::from_slice(&bytes).unwrap();
-        (status, json)
+        let r = common::send(state, common::post("avis", &body)).await;
+        (r.status, r.json())
     };
 
     let (status, first) =

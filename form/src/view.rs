@@ -168,15 +168,64 @@ pub struct ViewState<'a> {
     pub action: Option<&'a str>,
 }
 
+// Ids and classes are named here, and whoever finds parts of the tree (the collector's no-JS
+// page, tests) uses these names: renaming one is then a compile error there, not a silent miss.
+// The view itself builds ids from the same constants, the way it always has (its wasm does not
+// carry the `*_id` functions below, which only the collector calls).
+
+/// Prefix of every id the view gives: ids share the host page's document.
+pub const ID_PREFIX: &str = "v-";
+/// Suffix of a question's help text id (after its [`field_id`]).
+pub const HELP_SUFFIX: &str = "-help";
+/// Suffix of a question's error message id (after its [`field_id`]).
+pub const ERR_SUFFIX: &str = "-err";
+/// Suffix of a text question's character counter id (after its [`field_id`]).
+pub const COUNT_SUFFIX: &str = "-count";
+
 /// The id of the element that receives focus for question `q` (its box or first radio).
 pub fn field_id(q: &str) -> String {
-    cat(&["v-", q])
+    cat(&[ID_PREFIX, q])
 }
 
+/// The question of a [`field_id`] (`v-note` → `note`).
+pub fn question_of(field_id: &str) -> Option<&str> {
+    field_id.strip_prefix(ID_PREFIX)
+}
+
+/// The id of question `q`'s help text.
+pub fn help_id(q: &str) -> String {
+    cat(&[ID_PREFIX, q, HELP_SUFFIX])
+}
+
+/// The id of text question `q`'s character counter.
+pub fn count_id(q: &str) -> String {
+    cat(&[ID_PREFIX, q, COUNT_SUFFIX])
+}
+
+/// Id of the form's title heading.
+pub const TITLE_ID: &str = "v-title";
 /// Id of the error summary.
 pub const SUMMARY_ID: &str = "v-summary";
+/// Id of the error summary's heading.
+pub const SUMMARY_TITLE_ID: &str = "v-summary-title";
 /// Id of the thank-you heading.
 pub const THANKS_ID: &str = "v-thanks";
+/// The attribute that names the id an element moves focus to (the summary's links).
+pub const FOCUS_ATTR: &str = "data-focus";
+
+/// Classes of the view's elements that code outside the view looks for.
+pub mod class {
+    /// The form's description.
+    pub const DESC: &str = "desc";
+    /// A question's help text.
+    pub const HELP: &str = "help";
+    /// A text question's character counter.
+    pub const COUNT: &str = "count";
+    /// The counter of an answer over its length limit.
+    pub const COUNT_OVER: &str = "count over";
+    /// The alert shown when sending failed.
+    pub const FAIL: &str = "fail";
+}
 
 /// Renders the whole widget: the form (or the thank-you message) and a polite live region.
 pub fn view(form: &Form, st: &ViewState) -> Node {
@@ -212,7 +261,7 @@ pub fn view(form: &Form, st: &ViewState) -> Node {
 }
 
 fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
-    let title_id = "v-title";
+    let title_id = TITLE_ID;
     let mut f = el("form")
         .a("novalidate", "")
         .a("aria-labelledby", title_id);
@@ -224,7 +273,7 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
         .a("class", "title")
         .t(&form.title));
     if let Some(d) = &form.description {
-        f = f.c(el("p").a("class", "desc").t(d));
+        f = f.c(el("p").a("class", class::DESC).t(d));
     }
     if form.questions.iter().any(|q| q.required) {
         f = f.c(el("p").a("class", "note").t(s.required_note));
@@ -235,7 +284,7 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
     f = f.cs(form.questions.iter().map(|q| question(q, st, s)));
     if let Status::Failed(code) = st.status {
         f = f.c(el("div")
-            .a("class", "fail")
+            .a("class", class::FAIL)
             .a("role", "alert")
             .c(el("p").t(s.errors.for_code(code, false)))
             .c(el("p").t(s.kept)));
@@ -269,7 +318,7 @@ fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
         el("li")
             .c(el("a")
                 .a("href", cat(&["#", &target]))
-                .a("data-focus", target)
+                .a(FOCUS_ATTR, target)
                 .t(cat(&[label, " : ", &message(q, e.code, s)])))
             .into()
     });
@@ -277,8 +326,8 @@ fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
         .a("class", "summary")
         .a("id", SUMMARY_ID)
         .a("tabindex", "-1")
-        .a("aria-labelledby", "v-summary-title")
-        .c(el("h3").a("id", "v-summary-title").t(title))
+        .a("aria-labelledby", SUMMARY_TITLE_ID)
+        .c(el("h3").a("id", SUMMARY_TITLE_ID).t(title))
         .c(el("ul").cs(items))
         .into()
 }
@@ -306,8 +355,8 @@ fn spaced(ids: &[String]) -> String {
 
 fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
     let id = field_id(&q.id);
-    let help_id = cat(&[&id, "-help"]);
-    let err_id = cat(&[&id, "-err"]);
+    let help_id = cat(&[&id, HELP_SUFFIX]);
+    let err_id = cat(&[&id, ERR_SUFFIX]);
     let error = st.errors.iter().find(|e| e.field == q.id).map(|e| e.code);
     let value = st.answers.get(&q.id).unwrap_or("");
     let mut described = Vec::new();
@@ -325,10 +374,14 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             b
         }
     };
-    let help = q
-        .help
-        .as_ref()
-        .map(|h| Node::from(el("p").a("class", "help").a("id", help_id.clone()).t(h)));
+    let help = q.help.as_ref().map(|h| {
+        Node::from(
+            el("p")
+                .a("class", class::HELP)
+                .a("id", help_id.clone())
+                .t(h),
+        )
+    });
     let err = error.map(|code| {
         Node::from(
             el("p")
@@ -384,7 +437,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             max_length,
             multiline,
         } => {
-            let count_id = cat(&[&id, "-count"]);
+            let count_id = cat(&[&id, COUNT_SUFFIX]);
             described.push(count_id.clone());
             let used = crate::answer::char_count(value);
             let max = *max_length as usize;
@@ -412,7 +465,14 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .cs(err)
                 .c(input)
                 .c(el("p")
-                    .a("class", if over { "count over" } else { "count" })
+                    .a(
+                        "class",
+                        if over {
+                            class::COUNT_OVER
+                        } else {
+                            class::COUNT
+                        },
+                    )
                     .a("id", count_id)
                     .t(count_text))
                 .into()
@@ -518,6 +578,20 @@ mod tests {
         );
         let fs = v.find(&|e| e.tag == "fieldset").unwrap();
         assert_eq!(fs.attr("aria-describedby"), Some("v-note-err"));
+    }
+
+    #[test]
+    fn the_named_ids_and_classes_are_the_tree_s() {
+        let a = Answers::new();
+        let v = view(&form(), &state(&a, &[], Status::Failed(ErrorCode::Server)));
+        assert_eq!(v.find_id(TITLE_ID).unwrap().tag, "h2");
+        assert_eq!(question_of(&field_id("note")), Some("note"));
+        assert_eq!(v.find_id(&field_id("c")).unwrap().tag, "textarea");
+        let help = v.find_id(&help_id("c")).unwrap();
+        assert_eq!(help.attr("class"), Some(class::HELP));
+        let count = v.find_id(&count_id("c")).unwrap();
+        assert_eq!(count.attr("class"), Some(class::COUNT));
+        assert!(v.find(&|e| e.attr("class") == Some(class::FAIL)).is_some());
     }
 
     #[test]

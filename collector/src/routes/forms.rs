@@ -11,7 +11,6 @@
 //! written. No `Vary`: the choice is in the URL.
 
 use axum::{
-    Router,
     extract::{Path, State, rejection::PathRejection},
     http::{HeaderValue, Uri, header},
     middleware,
@@ -20,13 +19,14 @@ use axum::{
 };
 use voix_form::i18n::Locale;
 
-use super::{method_not_allowed, nojs::query_locale};
+use super::{Routes, method_not_allowed, nojs::query_locale, public};
 use crate::{AppState, error::AppError};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::default()
         .route("/v1/forms/{id}", get(form).fallback(method_not_allowed))
-        .layer(middleware::map_response(public_headers))
+        // On errors too, so that the widget can read a 404's code from another origin.
+        .with(|r| r.layer(middleware::map_response(async |res| public(res))))
 }
 
 async fn form(
@@ -59,15 +59,4 @@ async fn form(
         );
     }
     Ok(res)
-}
-
-// On errors too, so that the widget can read a 404's code from another origin.
-async fn public_headers(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    res
 }

@@ -2,7 +2,7 @@
 //! and `cargo xtask serve` to know the collector can actually store answers, not just listen.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -10,11 +10,11 @@ use axum::{
 };
 use serde_json::json;
 
-use super::method_not_allowed;
+use super::{Routes, method_not_allowed};
 use crate::AppState;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(health).fallback(method_not_allowed))
+pub(super) fn routes() -> Routes {
+    Routes::default().route("/healthz", get(health).fallback(method_not_allowed))
 }
 
 async fn health(State(state): State<AppState>) -> Response {

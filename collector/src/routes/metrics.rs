@@ -1,4 +1,4 @@
-//! `GET /metrics` (Prometheus text format) and the layer that counts and times every request.
+//! `GET /metrics` (the OpenMetrics text format) and the layer that counts and times every request.
 //!
 //! The series are counts, never people (see [`crate::metrics`]). They still tell how many
 //! residents answered a form whose results are not public, so when an admin token is configured
@@ -8,29 +8,27 @@
 use std::time::Instant;
 
 use axum::{
-    Router,
     extract::{MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderValue, header},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
 
-use super::method_not_allowed;
+use super::{Routes, admin_token::AdminToken, method_not_allowed};
 use crate::{AppState, error::AppError, metrics::CONTENT_TYPE};
 
 /// The route label of requests no route matched (widget files, the site, 404s).
 const FALLBACK: &str = "fallback";
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(scrape).fallback(method_not_allowed))
+pub(super) fn routes() -> Routes {
+    Routes::default().route("/metrics", get(scrape).fallback(method_not_allowed))
 }
 
-async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    if let Some(token) = state.admin_token()
-        && !bearer_matches(&headers, token)
-    {
-        return Err(AppError::Unauthorized);
+async fn scrape(State(state): State<AppState>, token: AdminToken) -> Result<Response, AppError> {
+    // Open when no token is configured (see the module docs).
+    if token != AdminToken::Disabled {
+        token.require()?;
     }
     Ok((
         [
@@ -40,23 +38,6 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         state.metrics().render(),
     )
         .into_response())
-}
-
-fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
-    let Some(given) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
-    // Compare every byte whatever the first difference, so timing tells nothing.
-    given.len() == token.len()
-        && given
-            .bytes()
-            .zip(token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
 }
 
 /// Counts the request under its route template (added with `Router::layer`, which runs after
@@ -71,27 +52,4 @@ pub(super) async fn track(State(state): State<AppState>, req: Request, next: Nex
         start.elapsed(),
     );
     res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bearer_tokens() {
-        let mut h = HeaderMap::new();
-        assert!(!bearer_matches(&h, "secret-token"));
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer secret-token"),
-        );
-        assert!(bearer_matches(&h, "secret-token"));
-        assert!(!bearer_matches(&h, "secret-tokeN"));
-        assert!(!bearer_matches(&h, "secret-token2"));
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Basic secret-token"),
-        );
-        assert!(!bearer_matches(&h, "secret-token"));
-    }
 }

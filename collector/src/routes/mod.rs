@@ -22,7 +22,7 @@ use axum::{
     http::{HeaderValue, header},
     middleware,
     response::Response,
-    routing::any,
+    routing::{MethodRouter, any},
 };
 use tower_http::{
     LatencyUnit,
@@ -33,9 +33,11 @@ use tracing::{Level, Span};
 use crate::{AppState, error::AppError};
 
 mod admin;
+mod admin_token;
 mod cors;
 mod forms;
 mod health;
+mod intake;
 mod metrics;
 mod nojs;
 mod openapi;
@@ -45,17 +47,8 @@ mod static_files;
 
 /// The application, ready to serve.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(forms::routes())
-        .merge(responses::routes(&state))
-        .merge(results::routes())
-        .merge(admin::routes())
-        .merge(openapi::routes())
-        .merge(health::routes())
-        .merge(metrics::routes())
-        .merge(nojs::routes(&state))
-        .route("/v1", any(not_found))
-        .route("/v1/{*rest}", any(not_found))
+    routes(&state)
+        .router
         .fallback(static_files::serve)
         .layer(middleware::map_response(security_headers))
         .layer(
@@ -76,12 +69,71 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The path templates [`router`] routes (the fallback, files, aside), as given to it.
+pub fn paths(state: &AppState) -> Vec<&'static str> {
+    routes(state).paths
+}
+
+fn routes(state: &AppState) -> Routes {
+    Routes::default()
+        .merge(forms::routes())
+        .merge(responses::routes(state))
+        .merge(results::routes())
+        .merge(admin::routes())
+        .merge(openapi::routes())
+        .merge(health::routes())
+        .merge(metrics::routes())
+        .merge(nojs::routes(state))
+        .route("/v1", any(not_found))
+        .route("/v1/{*rest}", any(not_found))
+}
+
+/// A router being built, with the path of every route given to it: axum cannot list its routes,
+/// and the tests compare them with the OpenAPI document.
+#[derive(Default)]
+struct Routes {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Routes {
+    fn route(mut self, path: &'static str, methods: MethodRouter<AppState>) -> Routes {
+        self.router = self.router.route(path, methods);
+        self.paths.push(path);
+        self
+    }
+
+    /// `layer` applied to the routes given so far (`Router::layer` and the like).
+    fn with(mut self, layer: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Routes {
+        self.router = layer(self.router);
+        self
+    }
+
+    fn merge(mut self, other: Routes) -> Routes {
+        self.router = self.router.merge(other.router);
+        self.paths.extend(other.paths);
+        self
+    }
+}
+
 async fn not_found() -> AppError {
     AppError::NotFound
 }
 
 async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
+}
+
+/// What anyone may read, from any origin (widgets on other sites read definitions and public
+/// results, and error codes too); `no-cache`, so a change shows on the next read.
+fn public(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
 }
 
 // Nothing we serve should be sniffed into another type (a .txt run as script, say).

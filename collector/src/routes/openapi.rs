@@ -4,20 +4,18 @@
 //! without documentation, or documented without existing, fails the tests.
 
 use axum::{
-    Router,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 
-use super::method_not_allowed;
-use crate::AppState;
+use super::{Routes, method_not_allowed};
 
 /// The document, as served.
 pub(crate) const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route(
+pub(super) fn routes() -> Routes {
+    Routes::default().route(
         "/v1/openapi.json",
         get(openapi).fallback(method_not_allowed),
     )

@@ -8,7 +8,7 @@
 //! before validation and stored normalised.
 
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
     extract::{
         DefaultBodyLimit, Path, State,
@@ -21,36 +21,35 @@ use axum::{
 };
 use serde::Serialize;
 use voix_form::{
-    Form,
-    answer::{Submission, WIRE_VERSION, normalize},
+    answer::{Submission as Wire, WIRE_VERSION},
     i18n::Locale,
-    validate::{SubmissionError, validate_submission},
     view::message,
 };
 
-use super::{cors, method_not_allowed};
+use super::{
+    Routes, cors,
+    intake::{
+        Intake, Limit, Outcome, SUBMISSION_ID_LEN, Submission, SubmissionId, has_content_type,
+    },
+    method_not_allowed,
+};
 use crate::{
     AppState,
     error::{AppError, FieldProblem},
     limit::ClientIp,
-    store::Inserted,
 };
 
-/// Shortest and longest idempotency id accepted. Long enough that random ids do not collide,
-/// short enough to index cheaply.
-const SUBMISSION_ID_LEN: std::ops::RangeInclusive<usize> = 8..=64;
-
-pub(super) fn routes(state: &AppState) -> Router<AppState> {
-    Router::new()
+pub(super) fn routes(state: &AppState) -> Routes {
+    let (limit, origins) = (state.max_body_bytes(), state.clone());
+    Routes::default()
         .route(
             "/v1/forms/{id}/responses",
             post(create).options(preflight).fallback(method_not_allowed),
         )
-        .layer(DefaultBodyLimit::max(state.max_body_bytes()))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            cors::check_origin,
-        ))
+        .with(|r| {
+            r.layer(DefaultBodyLimit::max(limit))
+                .layer(middleware::from_fn_with_state(origins, cors::check_origin))
+        })
 }
 
 #[derive(Serialize)]
@@ -67,98 +66,83 @@ async fn create(
 ) -> Result<(StatusCode, Json<Created>), AppError> {
     let Path(form_id) = id.map_err(|_| AppError::NotFound)?;
     let form = state.form(&form_id).ok_or(AppError::NotFound)?;
-    // Before the body is read: a flood costs a hash and a lock, not a parse.
-    state.limiter().check(&form.id, client.ip())?;
-    let outcome = receive(&state, form, &headers, body).await;
-    match &outcome {
-        Ok(inserted) => state.metrics().answer_stored(&form.id, inserted.duplicate),
-        Err(e) => state.metrics().answer_rejected(&form.id, e.code()),
+    let intake = Intake::new(&state, form);
+    intake.admit(client)?;
+    let mut submission = decode(&headers, body).inspect_err(|e| intake.refused(e.code()))?;
+    match intake.take(&mut submission, Limit::Admitted).await {
+        Outcome::Stored(inserted) => Ok((StatusCode::CREATED, Json(Created { id: inserted.id }))),
+        Outcome::Invalid(errors) => Err(AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldProblem {
+                    // English, like the rest of the API's words.
+                    message: message(form.question(&e.field), e.code, Locale::En.strings()),
+                    field: e.field,
+                    code: e.code,
+                })
+                .collect(),
+        )),
+        Outcome::RateLimited { retry_after_secs } => {
+            Err(AppError::RateLimited { retry_after_secs })
+        }
+        Outcome::Conflict => Err(AppError::Conflict),
+        Outcome::Failed(e) => Err(AppError::Internal(e)),
     }
-    let inserted = outcome?;
-    Ok((StatusCode::CREATED, Json(Created { id: inserted.id })))
 }
 
-async fn receive(
-    state: &AppState,
-    form: &Form,
+/// The body as a submission: accepted content type, within the body limit, the wire format.
+fn decode(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Inserted, AppError> {
-    if !is_accepted_content_type(headers) {
+) -> Result<Submission, AppError> {
+    if !has_content_type(headers, &["text/plain", "application/json"]) {
         return Err(AppError::UnsupportedContentType);
     }
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
         } else {
-            AppError::InvalidJson("the body could not be read".into())
+            AppError::invalid_json("the body could not be read")
         }
     })?;
-    let mut submission = parse(&body)?;
-    if let Some(sid) = &submission.id
-        && !is_valid_submission_id(sid)
-    {
-        return Err(AppError::InvalidJson(format!(
-            "`id` must be {} to {} characters among A-Z a-z 0-9 _ -",
-            SUBMISSION_ID_LEN.start(),
-            SUBMISSION_ID_LEN.end()
-        )));
+    let wire = parse(&body)?;
+    if wire.v != WIRE_VERSION {
+        return Err(AppError::UnsupportedVersion(wire.v.into()));
     }
-    normalize(&mut submission.answers);
-    validate_submission(form, &submission).map_err(|e| match e {
-        SubmissionError::Version(v) => AppError::UnsupportedVersion(v.into()),
-        SubmissionError::Fields(errors) => AppError::Invalid(
-            errors
-                .into_iter()
-                .map(|e| FieldProblem {
-                    message: message(form.question(&e.field), e.code, Locale::Fr.strings()),
-                    field: e.field,
-                    code: e.code,
-                })
-                .collect(),
+    let id = match wire.id {
+        None => None,
+        Some(id) => Some(
+            SubmissionId::parse(id).ok_or_else(|| AppError::InvalidJson {
+                why: format!(
+                    "`id` must be {} to {} characters among A-Z a-z 0-9 _ -",
+                    SUBMISSION_ID_LEN.start(),
+                    SUBMISSION_ID_LEN.end()
+                ),
+                field: Some("id"),
+            })?,
         ),
-    })?;
-    let inserted = state
-        .store()
-        .insert(&form.id, submission.id.as_deref(), &submission.answers)
-        .await?;
-    // Ids only: answers may hold whatever a resident typed, and logs are kept carelessly.
-    tracing::info!(form = %form.id, response = %inserted.id, duplicate = inserted.duplicate, "answer stored");
-    Ok(inserted)
+    };
+    Ok(Submission {
+        answers: wire.answers,
+        id,
+    })
 }
 
 // The version is read before the shape: a future version may add fields, and its senders
 // deserve `unsupported_version`, not `invalid_json`.
-fn parse(body: &[u8]) -> Result<Submission, AppError> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| AppError::InvalidJson("the body is not UTF-8".into()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-    if let Some(v) = value.get("v").and_then(serde_json::Value::as_u64)
+fn parse(body: &[u8]) -> Result<Wire, AppError> {
+    let text =
+        std::str::from_utf8(body).map_err(|_| AppError::invalid_json("the body is not UTF-8"))?;
+    let version = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|body| body.get("v")?.as_u64());
+    if let Some(v) = version
         && v != u64::from(WIRE_VERSION)
     {
         return Err(AppError::UnsupportedVersion(v));
     }
-    // From the text, not the value: a duplicate key is refused, not silently overwritten.
-    Submission::from_json(text).map_err(AppError::InvalidJson)
-}
-
-fn is_accepted_content_type(headers: &HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("text/plain") || essence.eq_ignore_ascii_case("application/json")
-}
-
-pub(super) fn is_valid_submission_id(id: &str) -> bool {
-    SUBMISSION_ID_LEN.contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    // From the text, not a parsed value: a duplicate key is refused, not silently overwritten.
+    Wire::from_json(text).map_err(AppError::invalid_json)
 }
 
 // The widget never needs a preflight (it posts text/plain), but a site calling the endpoint
@@ -188,36 +172,6 @@ async fn preflight() -> Response {
 mod tests {
     use super::*;
 
-    fn ct(v: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(v).unwrap());
-        h
-    }
-
-    #[test]
-    fn content_types() {
-        assert!(is_accepted_content_type(&ct("text/plain;charset=UTF-8")));
-        assert!(is_accepted_content_type(&ct(
-            "Application/JSON ; charset=utf-8"
-        )));
-        assert!(is_accepted_content_type(&ct("text/plain")));
-        assert!(!is_accepted_content_type(&ct(
-            "application/x-www-form-urlencoded"
-        )));
-        assert!(!is_accepted_content_type(&ct("text/plainx")));
-        assert!(!is_accepted_content_type(&HeaderMap::new()));
-    }
-
-    #[test]
-    fn submission_ids() {
-        assert!(is_valid_submission_id("abcd-_12"));
-        assert!(is_valid_submission_id(&"a".repeat(64)));
-        assert!(!is_valid_submission_id("short"));
-        assert!(!is_valid_submission_id(&"a".repeat(65)));
-        assert!(!is_valid_submission_id("abcdefgh!"));
-        assert!(!is_valid_submission_id("abcdéfgh"));
-    }
-
     #[test]
     fn version_before_shape() {
         assert!(matches!(
@@ -226,12 +180,12 @@ mod tests {
         ));
         assert!(matches!(
             parse(br#"{"v":1,"answers":{},"extra":true}"#),
-            Err(AppError::InvalidJson(_))
+            Err(AppError::InvalidJson { .. })
         ));
-        assert!(matches!(parse(b"{"), Err(AppError::InvalidJson(_))));
+        assert!(matches!(parse(b"{"), Err(AppError::InvalidJson { .. })));
         assert!(matches!(
             parse(br#"{"v":1,"answers":{"a":3}}"#),
-            Err(AppError::InvalidJson(_))
+            Err(AppError::InvalidJson { .. })
         ));
         assert!(parse(br#"{"v":1,"answers":{"a":"3"}}"#).is_ok());
     }

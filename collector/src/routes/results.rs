@@ -15,18 +15,18 @@
 //! ```
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State, rejection::PathRejection},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderValue, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 
-use super::{admin::require_admin, method_not_allowed};
+use super::{Routes, admin_token::AdminToken, method_not_allowed, public};
 use crate::{AppState, error::AppError, results};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route(
+pub(super) fn routes() -> Routes {
+    Routes::default().route(
         "/v1/forms/{id}/results",
         get(form_results).fallback(method_not_allowed),
     )
@@ -34,7 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 async fn form_results(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    token: AdminToken,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
     let Ok(Path(id)) = id else {
@@ -46,24 +46,14 @@ async fn form_results(
         return public(AppError::NotFound.into_response());
     };
     let is_public = state.settings(&form.id).public_results;
-    if !is_public && let Err(e) = require_admin(&state, &headers) {
+    if !is_public && let Err(e) = token.require() {
         return private(e.into_response());
     }
     let res = match state.store().responses(&form.id).await {
-        Ok(rows) => Json(results::aggregate(form, &rows, &crate::time::now())).into_response(),
+        Ok(rows) => Json(results::aggregate(form, &rows, crate::time::now())).into_response(),
         Err(e) => AppError::from(e).into_response(),
     };
     if is_public { public(res) } else { private(res) }
-}
-
-fn public(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    res
 }
 
 fn private(mut res: Response) -> Response {

@@ -15,6 +15,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use percent_encoding::percent_decode_str;
 use tower::ServiceExt;
 
 use crate::AppState;
@@ -71,7 +72,7 @@ fn not_found() -> Response {
 }
 
 fn is_private(state: &AppState, path: &str) -> bool {
-    // Undecodable paths are refused rather than guessed at.
+    // Paths that are not UTF-8 once decoded are refused rather than guessed at.
     let Some(decoded) = percent_decode(path) else {
         return true;
     };
@@ -92,22 +93,14 @@ fn is_private(state: &AppState, path: &str) -> bool {
     state.private_paths().contains(&joined)
 }
 
+// Decoded exactly as `ServeDir` decodes the path before opening a file (percent-encoding's
+// decoder, UTF-8 required), so what is checked is the name that would be served: a malformed
+// escape such as `%zz` is a literal part of a file name for both.
 fn percent_decode(path: &str) -> Option<String> {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_decode_str(path)
+        .decode_utf8()
+        .ok()
+        .map(|p| p.into_owned())
 }
 
 #[cfg(test)]
@@ -118,8 +111,8 @@ mod tests {
     fn decoding() {
         assert_eq!(percent_decode("/a%2Eb%20c").as_deref(), Some("/a.b c"));
         assert_eq!(percent_decode("/%C3%A9").as_deref(), Some("/é"));
-        assert_eq!(percent_decode("/%zz"), None);
-        assert_eq!(percent_decode("/%4"), None);
+        assert_eq!(percent_decode("/%zz").as_deref(), Some("/%zz"));
+        assert_eq!(percent_decode("/%4").as_deref(), Some("/%4"));
         assert_eq!(percent_decode("/%FF"), None);
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! Two backends, each with its own migrations applied on open: [`sqlite`] (a file, the default)
 //! and [`postgres`] (`postgres://…` or `postgresql://…`, for several collectors or a managed
-//! database). Both write through one task that commits queued inserts in batches.
+//! database). Both run on [`Worker`]: one thread per database that commits queued inserts in
+//! batches; a backend only says how to do each command on its connection.
 
 use std::{
     fmt::Debug,
@@ -19,6 +20,8 @@ use std::{
     sync::Arc,
 };
 
+use jiff::Timestamp;
+use prometheus_client::registry::Registry;
 use serde::Serialize;
 use voix_form::answer::Answers;
 
@@ -49,8 +52,8 @@ pub struct StoredResponse {
     pub id: String,
     /// The widget's idempotency id, if it sent one.
     pub submission_id: Option<String>,
-    /// When it was committed, RFC 3339 UTC.
-    pub received_at: String,
+    /// When it was committed, to the second (RFC 3339 UTC in JSON and CSV).
+    pub received_at: Timestamp,
     /// The normalised answers.
     pub answers: Answers,
 }
@@ -69,12 +72,21 @@ pub trait Store: Send + Sync + Debug {
     /// Every response to `form_id`, oldest first.
     fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
 
-    /// Deletes the responses to `form_id` received before `cutoff` (RFC 3339 UTC, the format of
-    /// [`StoredResponse::received_at`], which sorts as text); returns how many were deleted.
-    fn purge_before<'a>(&'a self, form_id: &'a str, cutoff: &'a str) -> BoxFuture<'a, Result<u64>>;
+    /// Deletes the responses to `form_id` received before `cutoff` (to the second); returns how
+    /// many were deleted.
+    fn purge_before<'a>(
+        &'a self,
+        form_id: &'a str,
+        cutoff: Timestamp,
+    ) -> BoxFuture<'a, Result<u64>>;
 
     /// Succeeds when the database answers a trivial query.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
+
+    /// Adds the store's own series to the `/metrics` registry (none by default).
+    fn register_metrics(&self, registry: &mut Registry) {
+        let _ = registry;
+    }
 
     /// Stops accepting work and resolves once everything already queued is done: each queued
     /// insert committed (or failed) and answered. Afterwards every call fails with
@@ -236,10 +248,8 @@ fn scheme_len(text: &str) -> usize {
 /// database work on a thread of its own, and this waits for that thread to report the database
 /// ready (PostgreSQL: connected and migrated).
 pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
-    match url {
-        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?.into_worker())),
-        DatabaseUrl::Postgres(url) => {
-            Ok(Arc::new(postgres::PostgresStore::open(url)?.into_worker()))
-        }
-    }
+    Ok(Arc::new(match url {
+        DatabaseUrl::Sqlite(path) => sqlite::open(path)?,
+        DatabaseUrl::Postgres(url) => postgres::open(url)?,
+    }))
 }

@@ -1,6 +1,13 @@
-//! What the HTTP test files share: sending a request to the in-process app and reading the reply.
-//! Each test file adds its own assertions with further `impl Reply` blocks.
+//! What the HTTP test files share: a collector's directory for one test ([`Site`]), the form they
+//! answer ([`avis`]), building requests ([`get`], [`post`]), sending them to the in-process app
+//! and reading the reply. Each test file adds its own assertions with further `impl Reply`
+//! blocks.
 #![allow(dead_code)] // each test crate uses a different part
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
 
 use axum::{
     Router,
@@ -9,7 +16,103 @@ use axum::{
 };
 use serde_json::Value;
 use tower::ServiceExt;
-use voix_collector::{AppState, app};
+use voix_collector::{AppState, Config, app};
+
+/// A collector's directory for one test, removed when dropped: `voix.toml`, the form files,
+/// whatever else the test writes (the database, served files).
+pub struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// `voix.toml` made of a `forms = [...]` line naming `forms` (path, definition), each
+    /// written, and then `config`.
+    pub fn new(forms: &[(&str, &str)], config: &str) -> Site {
+        let site = Site {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let mut paths = Vec::new();
+        for (path, definition) in forms {
+            site.write(path, definition);
+            paths.push(format!("{path:?}"));
+        }
+        let text = format!("forms = [{}]\n{config}\n", paths.join(", "));
+        site.write("voix.toml", &text);
+        site
+    }
+
+    /// Writes `text` to `path` in the directory, creating the directories on the way.
+    pub fn write(&self, path: &str, text: impl AsRef<[u8]>) {
+        let path = self.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path().join("voix.toml")
+    }
+
+    /// The `voix-collector` binary with `args`, then `--config` and this directory's file.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_voix-collector"));
+        command.args(args).arg("--config").arg(self.config_path());
+        command
+    }
+
+    /// [`Site::command`] run to its end.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// The collector of this directory, as `serve` would start it.
+    pub fn state(&self) -> AppState {
+        AppState::open(Config::load(&self.config_path()).unwrap()).unwrap()
+    }
+}
+
+/// The form most tests answer: `avis`, a required smileys question `note` and an optional free
+/// text `commentaire` of at most `max_length` characters.
+pub fn avis(max_length: usize) -> String {
+    format!(
+        r#"
+id = "avis"
+title = "Votre avis"
+
+[[questions]]
+id = "note"
+type = "smileys"
+label = "Comment ça s'est passé ?"
+required = true
+
+[[questions]]
+id = "commentaire"
+type = "text"
+label = "Un commentaire ?"
+max_length = {max_length}
+"#
+    )
+}
+
+pub fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+/// An answer to `form` with `content_type`.
+pub fn post_with(form: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(format!("/v1/forms/{form}/responses"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .unwrap()
+}
+
+/// An answer to `form` as the widget sends it: text/plain holding JSON.
+pub fn post(form: &str, body: &Value) -> Request<Body> {
+    post_with(form, "text/plain;charset=UTF-8", body.to_string())
+}
 
 /// A response, read whole.
 pub struct Reply {

@@ -5,6 +5,10 @@
 //! `Accept-Language`, else French. A choice made in the URL is carried through the whole flow
 //! (form action, redirect, links back to the form): the requests that follow may not say it
 //! again, and a resident who picked a language must not lose it on the first error.
+//!
+//! `Accept-Language` is read here (about 40 lines) rather than by a crate: the choice is among
+//! seven compiled locales, and the `?lang=` override, the regional tags and the French fallback
+//! would be ours anyway.
 
 use axum::http::{HeaderMap, Uri, header};
 use percent_encoding::percent_decode_str;

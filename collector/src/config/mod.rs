@@ -6,6 +6,13 @@
 //! paths resolve against the configuration file's directory, so the collector behaves the same
 //! whatever directory it is started from.
 //!
+//! Two layers, put together by `figment`: the file (read by `toml`, strict, its mistakes named
+//! with line and column), then the `VOIX_*` environment variables, which win (containers and
+//! systemd units set them). A variable is its key in capitals after `VOIX_`
+//! (`VOIX_MAX_BODY_BYTES`, `VOIX_RATE_LIMIT_BURST` for `rate_limit.burst`); lists are
+//! comma-separated; numbers and `true`/`false` (`yes`/`no`, `1`/`0`, `on`/`off`) are read from the
+//! text by figment. Other `VOIX_*` variables are not the collector's and are left alone.
+//!
 //! # Example
 //! ```
 //! use std::path::Path;
@@ -26,10 +33,17 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use voix_form::{Form, translations::Translations};
 
 use crate::{Error, Result, store::DatabaseUrl};
+
+mod env;
+mod origins;
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use origins::AllowedOrigins;
 
 /// Address listened on when the file says nothing.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -116,7 +130,7 @@ impl Config {
 }
 
 // The file as written; `deny_unknown_fields` turns a misspelt key into an error naming it.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     listen: Option<String>,
@@ -136,124 +150,20 @@ struct ConfigFile {
     form: BTreeMap<String, FormFile>,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, Serialize, Clone, Copy)]
 #[serde(deny_unknown_fields)]
 struct RateLimitFile {
     per_minute: Option<u32>,
     burst: Option<u32>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FormFile {
     allowed_origins: Option<Vec<String>>,
     public_results: Option<bool>,
     rate_limit: Option<RateLimitFile>,
     retain_days: Option<u32>,
-}
-
-/// The environment variables read, each overriding the file key of the same name (lower case,
-/// without the prefix). Lists are comma-separated.
-pub const ENV_KEYS: &[&str] = &[
-    "LISTEN",
-    "DATABASE",
-    "STATIC_DIR",
-    "DIST_DIR",
-    "ALLOWED_ORIGINS",
-    "MAX_BODY_BYTES",
-    "ADMIN_TOKEN",
-    "PUBLIC_RESULTS",
-    "RATE_LIMIT_PER_MINUTE",
-    "RATE_LIMIT_BURST",
-    "RETAIN_DAYS",
-    "TRUST_FORWARDED_FOR",
-    "FORMS",
-];
-
-impl ConfigFile {
-    // Environment variables win over the file: containers and systemd units set them.
-    fn apply_env(
-        &mut self,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> std::result::Result<(), String> {
-        let get = |key: &str| env(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.trim().is_empty());
-        let list = |v: String| -> Vec<String> {
-            v.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
-        let number = |key: &str, v: String| -> std::result::Result<u64, String> {
-            v.trim()
-                .parse()
-                .map_err(|_| format!("{ENV_PREFIX}{key}: `{v}` is not a whole number"))
-        };
-        if let Some(v) = get("LISTEN") {
-            self.listen = Some(v);
-        }
-        if let Some(v) = get("DATABASE") {
-            self.database = Some(v);
-        }
-        if let Some(v) = get("STATIC_DIR") {
-            self.static_dir = Some(v.into());
-        }
-        if let Some(v) = get("DIST_DIR") {
-            self.dist_dir = Some(v.into());
-        }
-        if let Some(v) = get("ALLOWED_ORIGINS") {
-            self.allowed_origins = Some(list(v));
-        }
-        if let Some(v) = get("MAX_BODY_BYTES") {
-            self.max_body_bytes = Some(number("MAX_BODY_BYTES", v)?);
-        }
-        if let Some(v) = get("ADMIN_TOKEN") {
-            self.admin_token = Some(v);
-        }
-        if let Some(v) = get("PUBLIC_RESULTS") {
-            self.public_results = Some(match v.trim() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => {
-                    return Err(format!(
-                        "{ENV_PREFIX}PUBLIC_RESULTS: `{v}` is not true or false"
-                    ));
-                }
-            });
-        }
-        let mut rate = self.rate_limit.unwrap_or(RateLimitFile {
-            per_minute: None,
-            burst: None,
-        });
-        if let Some(v) = get("RATE_LIMIT_PER_MINUTE") {
-            rate.per_minute = Some(small(number("RATE_LIMIT_PER_MINUTE", v)?)?);
-        }
-        if let Some(v) = get("RATE_LIMIT_BURST") {
-            rate.burst = Some(small(number("RATE_LIMIT_BURST", v)?)?);
-        }
-        self.rate_limit = Some(rate);
-        if let Some(v) = get("RETAIN_DAYS") {
-            self.retain_days = Some(small(number("RETAIN_DAYS", v)?)?);
-        }
-        if let Some(v) = get("TRUST_FORWARDED_FOR") {
-            self.trust_forwarded_for = Some(match v.trim() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => {
-                    return Err(format!(
-                        "{ENV_PREFIX}TRUST_FORWARDED_FOR: `{v}` is not true or false"
-                    ));
-                }
-            });
-        }
-        if let Some(v) = get("FORMS") {
-            self.forms = list(v).into_iter().map(PathBuf::from).collect();
-        }
-        Ok(())
-    }
-}
-
-fn small(n: u64) -> std::result::Result<u32, String> {
-    u32::try_from(n).map_err(|_| format!("{n} is too large"))
 }
 
 fn rate_limit(
@@ -300,9 +210,8 @@ impl Config {
             path: path.to_owned(),
             message,
         };
-        let mut file: ConfigFile =
-            toml::from_str(text).map_err(|e| fail(toml_message(&e, text)))?;
-        file.apply_env(env).map_err(fail)?;
+        let file: ConfigFile = toml::from_str(text).map_err(|e| fail(toml_message(&e, text)))?;
+        let file = file.with_env(env).map_err(fail)?;
         let base = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
@@ -464,231 +373,4 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     (line, column)
-}
-
-/// The origins allowed to post answers cross-origin.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AllowedOrigins {
-    any: bool,
-    list: Vec<String>,
-}
-
-impl AllowedOrigins {
-    /// Checks and normalises entries: `"*"` or `http(s)://host[:port]`, without a path.
-    ///
-    /// # Example
-    /// ```
-    /// use voix_collector::config::AllowedOrigins;
-    /// let o = AllowedOrigins::parse(&["https://Mairie.example/".into()]).unwrap();
-    /// assert!(o.allows("https://mairie.example"));
-    /// assert!(!o.allows("https://evil.example"));
-    /// assert!(AllowedOrigins::parse(&["mairie.example".into()]).is_err());
-    /// ```
-    pub fn parse(entries: &[String]) -> std::result::Result<AllowedOrigins, String> {
-        let mut out = AllowedOrigins::default();
-        for entry in entries {
-            let e = entry.trim();
-            if e == "*" {
-                out.any = true;
-                continue;
-            }
-            let e = e.strip_suffix('/').unwrap_or(e).to_ascii_lowercase();
-            let rest = e
-                .strip_prefix("https://")
-                .or_else(|| e.strip_prefix("http://"));
-            match rest {
-                Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => {
-                    out.list.push(e)
-                }
-                _ => {
-                    return Err(format!(
-                        "`{entry}` is not an origin like https://example.org (or \"*\")"
-                    ));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Whether a page at `origin` (an `Origin` header value) may post.
-    pub fn allows(&self, origin: &str) -> bool {
-        self.any || self.list.iter().any(|o| o.eq_ignore_ascii_case(origin))
-    }
-
-    /// Whether `"*"` is among the entries (every origin is allowed).
-    pub fn is_any(&self) -> bool {
-        self.any
-    }
-
-    /// The listed origins, normalised (lower case, no trailing `/`); `"*"` is not among them.
-    pub fn listed(&self) -> &[String] {
-        &self.list
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_and_column_of_an_offset() {
-        assert_eq!(line_column("abc", 0), (1, 1));
-        assert_eq!(line_column("abc\nde", 5), (2, 2));
-        assert_eq!(line_column("é\nx", 3), (2, 1));
-    }
-
-    #[test]
-    fn origins() {
-        let o = AllowedOrigins::parse(&["http://a.example:8080".into()]).unwrap();
-        assert!(o.allows("http://a.example:8080"));
-        assert!(!o.allows("http://a.example"));
-        assert!(!o.allows("null"));
-        let any = AllowedOrigins::parse(&["*".into()]).unwrap();
-        assert!(any.allows("https://whatever.example"));
-        assert!(!AllowedOrigins::default().allows("https://a.example"));
-        for bad in ["ftp://a", "https://", "https://a/b", "a.example"] {
-            assert!(AllowedOrigins::parse(&[bad.into()]).is_err(), "{bad}");
-        }
-    }
-
-    fn config(text: &str, env: &[(&str, &str)]) -> std::result::Result<Config, String> {
-        let dir = tempfile::tempdir().unwrap();
-        for id in ["a", "b"] {
-            std::fs::write(
-                dir.path().join(format!("{id}.json")),
-                format!(r#"{{"id":"{id}","title":"T","questions":[{{"id":"q","type":"smileys","label":"L"}}]}}"#),
-            )
-            .unwrap();
-        }
-        let env: BTreeMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::parse_with_env(text, &dir.path().join("voix.toml"), &|k| {
-            env.get(k).cloned()
-        })
-        .map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn form_settings_merge_defaults_and_form_tables() {
-        let c = config(
-            r#"
-            forms = ["a.json", "b.json"]
-            allowed_origins = ["https://site.example"]
-            retain_days = 30
-            rate_limit = { per_minute = 4 }
-            [form.b]
-            public_results = true
-            allowed_origins = ["*"]
-            rate_limit = { burst = 2 }
-            retain_days = 0
-            "#,
-            &[],
-        )
-        .unwrap();
-        let a = c.settings("a");
-        assert!(a.allowed_origins.allows("https://site.example"));
-        assert!(!a.public_results);
-        assert_eq!(a.retain_days, Some(30));
-        assert_eq!(
-            a.rate_limit,
-            RateLimit {
-                per_minute: 4,
-                burst: DEFAULT_RATE_BURST
-            }
-        );
-        let b = c.settings("b");
-        assert!(b.allowed_origins.allows("https://anything.example"));
-        assert!(b.public_results);
-        assert_eq!(b.retain_days, None);
-        assert_eq!(
-            b.rate_limit,
-            RateLimit {
-                per_minute: 4,
-                burst: 2
-            }
-        );
-    }
-
-    #[test]
-    fn form_tables_are_checked() {
-        let e = config(
-            "forms = [\"a.json\"]\n[form.zzz]\npublic_results = true",
-            &[],
-        )
-        .unwrap_err();
-        assert!(
-            e.contains("form.zzz") && e.contains("no form with id"),
-            "{e}"
-        );
-        let e = config("forms = [\"a.json\"]\n[form.a]\npublik = true", &[]).unwrap_err();
-        assert!(e.contains("publik"), "{e}");
-        let e = config("forms = [\"a.json\"]\nadmin_token = \"short\"", &[]).unwrap_err();
-        assert!(e.contains("admin_token"), "{e}");
-        let e = config("forms = [\"a.json\"]\nrate_limit = { burst = 0 }", &[]).unwrap_err();
-        assert!(e.contains("burst"), "{e}");
-    }
-
-    #[test]
-    fn environment_overrides_the_file() {
-        let c = config(
-            "forms = [\"a.json\"]\nlisten = \"127.0.0.1:1\"",
-            &[
-                ("VOIX_LISTEN", "127.0.0.1:2"),
-                ("VOIX_FORMS", "a.json, b.json"),
-                (
-                    "VOIX_ALLOWED_ORIGINS",
-                    "https://x.example,https://y.example",
-                ),
-                ("VOIX_ADMIN_TOKEN", "0123456789abcdef0123"),
-                ("VOIX_RATE_LIMIT_PER_MINUTE", "7"),
-                ("VOIX_RETAIN_DAYS", "90"),
-                ("VOIX_PUBLIC_RESULTS", "yes"),
-                ("VOIX_MAX_BODY_BYTES", "2048"),
-            ],
-        )
-        .unwrap();
-        assert_eq!(c.listen.port(), 2);
-        assert_eq!(c.forms.len(), 2);
-        assert_eq!(c.admin_token.as_deref(), Some("0123456789abcdef0123"));
-        assert_eq!(c.max_body_bytes, 2048);
-        let b = c.settings("b");
-        assert!(b.allowed_origins.allows("https://y.example"));
-        assert_eq!(b.rate_limit.per_minute, 7);
-        assert_eq!(b.retain_days, Some(90));
-        assert!(b.public_results);
-        let e = config("forms = [\"a.json\"]", &[("VOIX_RETAIN_DAYS", "soon")]).unwrap_err();
-        assert!(e.contains("VOIX_RETAIN_DAYS"), "{e}");
-    }
-
-    #[test]
-    fn forwarded_for_is_trusted_only_when_asked() {
-        assert!(
-            !config("forms = [\"a.json\"]", &[])
-                .unwrap()
-                .trust_forwarded_for
-        );
-        let c = config("forms = [\"a.json\"]\ntrust_forwarded_for = true", &[]).unwrap();
-        assert!(c.trust_forwarded_for);
-        let c = config(
-            "forms = [\"a.json\"]\ntrust_forwarded_for = true",
-            &[("VOIX_TRUST_FORWARDED_FOR", "no")],
-        )
-        .unwrap();
-        assert!(!c.trust_forwarded_for);
-        let e = config(
-            "forms = [\"a.json\"]",
-            &[("VOIX_TRUST_FORWARDED_FOR", "maybe")],
-        )
-        .unwrap_err();
-        assert!(e.contains("VOIX_TRUST_FORWARDED_FOR"), "{e}");
-    }
-
-    #[test]
-    fn listen_addresses() {
-        assert_eq!(parse_listen("127.0.0.1:0").unwrap().port(), 0);
-        assert!(parse_listen("[::1]:8080").is_ok());
-        assert!(parse_listen("localhost").is_err());
-    }
 }

@@ -19,25 +19,30 @@
 //! if the map is still full, the buckets touched longest ago are dropped, which hands those
 //! clients a fresh burst rather than refusing residents never seen before.
 //!
+//! Written here rather than with `governor`: its keyed store has no size cap (only
+//! `retain_recent`), and the cap, the daily re-keying that forgets every bucket and the pruning
+//! are what this module is about; the bucket itself ([`Bucket`]) is a few lines of arithmetic.
+//!
 //! Without a known client address (the app served without connect info, as in some tests) no
 //! limit applies: [`crate::launch`] always provides it.
 
 use std::{
     collections::{BTreeMap, HashMap},
-    convert::Infallible,
     hash::Hasher,
-    net::{IpAddr, SocketAddr},
+    net::IpAddr,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::{HeaderMap, request::Parts},
-};
 use siphasher::sip::SipHasher13;
 
-use crate::{AppState, Config, config::RateLimit, error::AppError, metrics::Metrics};
+use crate::{Config, config::RateLimit, error::AppError, metrics::Metrics};
+
+mod bucket;
+mod client;
+
+pub use bucket::{Bucket, retry_after_secs};
+pub use client::{ClientIp, client_ip};
 
 /// Most buckets kept at once (a few MB).
 pub const MAX_KEYS: usize = 100_000;
@@ -45,91 +50,7 @@ pub const MAX_KEYS: usize = 100_000;
 pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// How often full buckets are dropped.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
-/// One token, in bucket units: the level grows by `per_minute` units per millisecond, so a
-/// token takes `60 000 / per_minute` ms to come back — integer arithmetic, exact in tests.
-const TOKEN: u64 = 60_000;
-
-/// A token bucket: up to `burst` tokens, refilled at `per_minute`. Pure: the time is always
-/// given, so tests use explicit instants.
-///
-/// # Example
-/// ```
-/// use std::time::{Duration, Instant};
-/// use voix_collector::{config::RateLimit, limit::Bucket};
-/// let rate = RateLimit { per_minute: 6, burst: 1 };
-/// let t0 = Instant::now();
-/// let mut b = Bucket::full(rate, t0);
-/// assert!(b.take(rate, t0).is_ok());
-/// assert_eq!(b.take(rate, t0), Err(Duration::from_secs(10)));
-/// assert!(b.take(rate, t0 + Duration::from_secs(10)).is_ok());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bucket {
-    // Tokens × TOKEN, at instant `at`.
-    level: u64,
-    at: Instant,
-}
-
-impl Bucket {
-    /// A bucket holding `rate.burst` tokens at `now`.
-    pub fn full(rate: RateLimit, now: Instant) -> Bucket {
-        Bucket {
-            level: capacity(rate),
-            at: now,
-        }
-    }
-
-    /// Takes one token at `now`, or says how long until one is available.
-    pub fn take(&mut self, rate: RateLimit, now: Instant) -> Result<(), Duration> {
-        self.refill(rate, now);
-        if self.level >= TOKEN {
-            self.level -= TOKEN;
-            return Ok(());
-        }
-        if rate.per_minute == 0 {
-            // Unlimited rates never reach a bucket; a zero burst never refills.
-            return Err(KEY_LIFETIME);
-        }
-        let missing = TOKEN - self.level;
-        let ms = missing.div_ceil(u64::from(rate.per_minute));
-        Err(Duration::from_millis(ms))
-    }
-
-    /// Whether the bucket is back to `rate.burst` tokens at `now` (and so can be forgotten).
-    pub fn is_full(&self, rate: RateLimit, now: Instant) -> bool {
-        let mut b = *self;
-        b.refill(rate, now);
-        b.level >= capacity(rate)
-    }
-
-    fn refill(&mut self, rate: RateLimit, now: Instant) {
-        let cap = capacity(rate);
-        let elapsed = now.saturating_duration_since(self.at);
-        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        let gained = ms.saturating_mul(u64::from(rate.per_minute));
-        if gained >= cap.saturating_sub(self.level) {
-            self.level = cap;
-            self.at = self.at.max(now);
-        } else {
-            // Only whole milliseconds are spent, so no fraction of a token is lost.
-            self.level += gained;
-            self.at += Duration::from_millis(ms);
-        }
-    }
-}
-
-fn capacity(rate: RateLimit) -> u64 {
-    u64::from(rate.burst) * TOKEN
-}
-
-/// `wait` as a `Retry-After` value: whole seconds, rounded up, at least 1.
-pub fn retry_after_secs(wait: Duration) -> u64 {
-    wait.as_millis()
-        .div_ceil(1000)
-        .clamp(1, u128::from(u64::MAX)) as u64
-}
-
-/// The rate limiter of an [`AppState`]: rates per form, buckets per (client, form).
+/// The rate limiter of an [`AppState`](crate::AppState): rates per form, buckets per (client, form).
 #[derive(Debug)]
 pub struct Limiter {
     rates: BTreeMap<String, RateLimit>,
@@ -329,165 +250,20 @@ impl Buckets {
     }
 }
 
-/// The client's address as the rate limiter sees it: the TCP peer, or the right-most
-/// `X-Forwarded-For` entry when `trust_forwarded_for` is set. `None` when the app is served
-/// without connect info.
-///
-/// Extract it in a handler and pass it on: `state.limiter().check(&form.id, client.ip())`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl ClientIp {
-    /// The address, if known.
-    pub fn ip(self) -> Option<IpAddr> {
-        self.0
-    }
-}
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
-            .await
-            .ok()
-            .map(|ConnectInfo(addr)| addr.ip());
-        Ok(ClientIp(client_ip(
-            peer,
-            &parts.headers,
-            state.limiter().trusts_forwarded_for(),
-        )))
-    }
-}
-
-/// The client address from the TCP `peer` and, when `trust_forwarded_for`, the last
-/// `X-Forwarded-For` entry — the one our proxy appended; entries left of it were written by
-/// whoever sent the request. An entry that is not an address falls back to the peer.
-pub fn client_ip(
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-    trust_forwarded_for: bool,
-) -> Option<IpAddr> {
-    if !trust_forwarded_for {
-        return peer;
-    }
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .next_back()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .map(str::trim)
-        .and_then(|entry| {
-            entry
-                .parse::<IpAddr>()
-                .ok()
-                .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
-        });
-    forwarded.or(peer)
-}
-
 #[cfg(test)]
 mod tests {
     use std::net::{Ipv4Addr, Ipv6Addr};
 
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    const RATE: RateLimit = RateLimit {
-        per_minute: 10,
-        burst: 3,
-    };
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
     }
 
-    #[test]
-    fn burst_then_one_token_per_interval() {
-        let t0 = Instant::now();
-        let mut b = Bucket::full(RATE, t0);
-        for _ in 0..3 {
-            assert_eq!(b.take(RATE, t0), Ok(()));
-        }
-        // 10 a minute: one token every 6 s.
-        assert_eq!(b.take(RATE, t0), Err(secs(6)));
-        assert_eq!(
-            b.take(RATE, t0 + Duration::from_millis(5_999)),
-            Err(Duration::from_millis(1))
-        );
-        assert_eq!(b.take(RATE, t0 + secs(6)), Ok(()));
-        assert_eq!(b.take(RATE, t0 + secs(6)), Err(secs(6)));
-        // Partial progress is kept: 4 s now, 2 s later.
-        assert_eq!(b.take(RATE, t0 + secs(10)), Err(secs(2)));
-        assert_eq!(b.take(RATE, t0 + secs(12)), Ok(()));
-    }
-
-    #[test]
-    fn refill_stops_at_the_burst() {
-        let t0 = Instant::now();
-        let mut b = Bucket::full(RATE, t0);
-        assert!(b.take(RATE, t0).is_ok());
-        assert!(!b.is_full(RATE, t0 + secs(5)));
-        assert!(b.is_full(RATE, t0 + secs(6)));
-        // An hour idle is still only three tokens.
-        let later = t0 + secs(3600);
-        for _ in 0..3 {
-            assert!(b.take(RATE, later).is_ok());
-        }
-        assert!(b.take(RATE, later).is_err());
-    }
-
-    #[test]
-    fn time_going_backwards_gives_nothing() {
-        let t0 = Instant::now() + secs(100);
-        let mut b = Bucket::full(RATE, t0);
-        for _ in 0..3 {
-            b.take(RATE, t0).unwrap();
-        }
-        assert!(b.take(RATE, t0 - secs(50)).is_err());
-        assert_eq!(b.take(RATE, t0 + secs(6)), Ok(()));
-    }
-
-    #[test]
-    fn slow_rates_and_retry_after() {
-        let slow = RateLimit {
-            per_minute: 1,
-            burst: 1,
-        };
-        let t0 = Instant::now();
-        let mut b = Bucket::full(slow, t0);
-        b.take(slow, t0).unwrap();
-        assert_eq!(b.take(slow, t0), Err(secs(60)));
-        assert_eq!(retry_after_secs(secs(60)), 60);
-        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
-        assert_eq!(retry_after_secs(Duration::ZERO), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(6_001)), 7);
-    }
-
-    fn config(text: &str) -> Config {
-        let dir = tempfile::tempdir().unwrap();
-        for id in ["a", "b"] {
-            std::fs::write(
-                dir.path().join(format!("{id}.json")),
-                format!(r#"{{"id":"{id}","title":"T","questions":[{{"id":"q","type":"smileys","label":"L"}}]}}"#),
-            )
-            .unwrap();
-        }
-        Config::parse(
-            &format!("forms = [\"a.json\", \"b.json\"]\n{text}"),
-            &dir.path().join("voix.toml"),
-        )
-        .unwrap()
-    }
-
     fn limiter(text: &str, max_keys: usize) -> Limiter {
-        let c = config(text);
-        let metrics = Arc::new(Metrics::new(c.forms.iter().map(|f| f.id.clone())));
+        let text = format!("forms = [\"a.json\", \"b.json\"]\n{text}");
+        let c = crate::config::tests::config(&text, &[]).unwrap();
+        let metrics = Arc::new(Metrics::new(c.forms.iter().map(|f| f.id.clone()), |_| {}));
         Limiter::with_capacity(&c, metrics, max_keys)
     }
 
@@ -587,32 +363,5 @@ mod tests {
         assert_eq!(l.len(), 1);
         let inner = l.inner.lock().unwrap();
         assert_ne!((inner.key.k0, inner.key.k1), key_before);
-    }
-
-    #[test]
-    fn forwarded_for_only_when_trusted() {
-        let peer = Some(v4(7));
-        let mut h = HeaderMap::new();
-        h.append(
-            "x-forwarded-for",
-            HeaderValue::from_static("6.6.6.6, 1.2.3.4"),
-        );
-        assert_eq!(client_ip(peer, &h, false), peer);
-        assert_eq!(client_ip(peer, &h, true), Some("1.2.3.4".parse().unwrap()));
-        // Several headers: the last one was appended last.
-        h.append(
-            "x-forwarded-for",
-            HeaderValue::from_static("[2001:db8::1]:443"),
-        );
-        assert_eq!(
-            client_ip(peer, &h, true),
-            Some("2001:db8::1".parse().unwrap())
-        );
-        h.append(
-            "x-forwarded-for",
-            HeaderValue::from_static("1.2.3.4, unknown"),
-        );
-        assert_eq!(client_ip(peer, &h, true), peer);
-        assert_eq!(client_ip(peer, &HeaderMap::new(), true), peer);
     }
 }

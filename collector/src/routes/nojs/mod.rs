@@ -1,0 +1,354 @@
+//! The no-JavaScript form pages, for visitors without wasm and for sites whose CSP forbids it:
+//! `GET /f/{id}` is the form as a plain HTML `<form>`, `POST /f/{id}` takes it back urlencoded,
+//! and `GET /f/{id}/merci` thanks the resident (post/redirect/get, so a reload never posts twice).
+//!
+//! The form is the widget's own view tree ([`voix_form::view::view`]) rendered by
+//! [`voix_form::html::render`]: same labels, ids, error messages and summary links. Only what a
+//! standalone page needs is changed on the tree: headings one level up (the title is the page's
+//! `h1`), a hidden idempotency id, focus on the error summary when the page loads, a static
+//! length hint instead of the live counter no script updates, and the form's own words that are
+//! not in the page's language marked with theirs (`<span lang>` / `<bdi lang>`), all in
+//! [`page`]. `/f/voix.css` is the widget's stylesheet plus a few page rules, served from here so
+//! the page's CSP needs no inline style.
+//!
+//! A post is checked like the JSON endpoint's: same origin rule, same body limit, and then the
+//! same way in ([`super::intake`]): validation, rate limiter, metrics, the store with the same
+//! idempotency (`_id`, drawn from the OS per page view: a double-clicked button is stored once).
+//! The body is read by [`urlencoded`]. Errors are pages,
+//! never JSON: a 422 is the form again with the answers, the summary and `aria-invalid`; a
+//! conflict, a rate limit or a store failure is the form again with an alert and the answers.
+//!
+//! Language: French (the default), English, German, Spanish, Italian, Dutch or Arabic (right to
+//! left), chosen per request from `?lang=`, else `Accept-Language`, else French (see [`lang`]).
+//! The form's own words (title, description, labels, help) come from its definition's
+//! `translations` for that language where it has them, else as written, in the definition's
+//! `lang` (French by default), marked as such. The page's `<title>` cannot mark a part of its
+//! text: it holds the title in whichever language it ended up. A language asked for with
+//! `?lang=` is kept by the form's `action`, the redirect to the thank-you page and the links back
+//! to the form. The widget shares the form's words (`voix_form::i18n`) but ships
+//! French and English only: the other tables are behind voix-form's `locales` feature, which
+//! only the collector turns on, so they cost the widget's wasm nothing.
+//!
+//! Headers of every page ([`headers`]): `Content-Language` and `Vary: Accept-Language` (the page's words
+//! depend on it); `Cache-Control: no-store` (answers are echoed back in 422 pages);
+//! `Referrer-Policy: same-origin`, not `no-referrer`: with `no-referrer`, browsers send
+//! `Origin: null` with the page's own form post, which the origin check must refuse; the
+//! resident's next site still learns nothing. A CSP with no script source at all, and
+//! `frame-ancestors` limited to the collector and the form's `allowed_origins`: the sites trusted
+//! to post answers may also frame the form, other sites may not (a framed poll is a clickjacking
+//! target).
+
+use axum::{
+    body::Bytes,
+    extract::{DefaultBodyLimit, FromRequest, Path, Request, State, rejection::PathRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+    routing::{any, get},
+};
+use voix_form::{
+    ErrorCode, Form,
+    answer::Answers,
+    html::render,
+    translations::Localized,
+    view::{Status, ViewState, view},
+};
+
+use super::{
+    Routes,
+    intake::{Intake, Limit, Outcome, Submission, SubmissionId, has_content_type},
+};
+use crate::{AppState, limit::ClientIp};
+
+mod headers;
+mod lang;
+mod page;
+mod urlencoded;
+
+use headers::{html, not_found, origin_allowed, problem, with_page_headers};
+use lang::Lang;
+pub(super) use lang::from_query as query_locale;
+use page::{FormPage, STYLESHEET_PATH, document, message_document, promote_headings};
+
+// The widget's stylesheet, then the page's rules. The widget's file lives in the `voix` crate
+// (the collector is never packaged on its own, so the path outside the crate is fine).
+const STYLESHEET: &str = concat!(
+    include_str!("../../../../src/web/style.css"),
+    "\n",
+    include_str!("../../nojs.css")
+);
+
+pub(super) fn routes(state: &AppState) -> Routes {
+    let limit = state.max_body_bytes();
+    Routes::default()
+        .route(STYLESHEET_PATH, get(stylesheet))
+        .route(
+            "/f/{id}",
+            get(form_page).post(submit).fallback(method_not_allowed),
+        )
+        // One route for every second segment: a catch-all beside `/f/{id}/merci` is a conflict.
+        .route("/f/{id}/{page}", get(sub_page).fallback(method_not_allowed))
+        .route("/f/{id}/{page}/{*rest}", any(not_found_page))
+        .with(|r| r.layer(DefaultBodyLimit::max(limit)))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            // Revalidated each time, like the widget files: a new release shows at once.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn form_page(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(&uri, &headers);
+    let Some(form) = form_of(&state, id, lang) else {
+        return not_found(&state, lang);
+    };
+    let sid = SubmissionId::fresh();
+    let page = FormPage {
+        answers: &Answers::new(),
+        errors: &[],
+        status: Status::Editing,
+        submission_id: sid.as_ref().map(SubmissionId::as_str),
+        message: None,
+        lang,
+    };
+    page.respond(&state, form, StatusCode::OK)
+}
+
+/// The path segment of the thank-you page, under the form's.
+const THANKS_PAGE: &str = "merci";
+
+async fn sub_page(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(&uri, &headers);
+    let Ok(Path((id, page))) = path else {
+        return not_found(&state, lang);
+    };
+    match state.localized(&id, lang.locale) {
+        Some(form) if page == THANKS_PAGE => thanks_page(&state, &form.form, lang),
+        _ => not_found(&state, lang),
+    }
+}
+
+fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
+    let mut tree = view(
+        form,
+        &ViewState {
+            answers: &Answers::new(),
+            errors: &[],
+            summary: false,
+            status: Status::Sent,
+            locale: lang.locale,
+            action: None,
+        },
+    );
+    promote_headings(&mut tree);
+    let title = format!("{}{}", lang.strings().sent_title_prefix, form.title);
+    html(
+        state,
+        Some(&form.id),
+        lang,
+        StatusCode::OK,
+        document(lang, &title, &render(&tree)),
+    )
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    client: ClientIp,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    // Negotiated like the form page's, so the answer to a post speaks the page's language.
+    let lang = Lang::negotiate(req.uri(), req.headers());
+    let Some(localized) = form_of(&state, id, lang) else {
+        return not_found(&state, lang);
+    };
+    // Ids and rules are the definition's whatever the language; only words are translated.
+    let form = &localized.form;
+    let words = lang.strings();
+    // Before anything is read, as for the JSON endpoint (see `cors`).
+    if !origin_allowed(&state, &form.id, req.headers(), req.uri()) {
+        return problem(
+            &state,
+            form,
+            lang,
+            StatusCode::FORBIDDEN,
+            words.foreign_title,
+            words.foreign_body,
+        );
+    }
+    let intake = Intake::new(&state, form);
+    let mut submission = match read(&state, form, req).await {
+        Ok(s) => s,
+        Err(refused) => {
+            let (code, status, title, body) = match refused {
+                Refused::ContentType => (
+                    ErrorCode::UnsupportedContentType,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    words.unreadable_title,
+                    words.unreadable_body,
+                ),
+                Refused::TooLarge => (
+                    ErrorCode::PayloadTooLarge,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    words.too_large_title,
+                    words.too_large_body,
+                ),
+                Refused::Unreadable => (
+                    ErrorCode::Invalid,
+                    StatusCode::BAD_REQUEST,
+                    words.unreadable_title,
+                    words.unreadable_body,
+                ),
+            };
+            intake.refused(code.as_str());
+            return problem(&state, form, lang, status, title, body);
+        }
+    };
+    let outcome = intake
+        .take(&mut submission, Limit::BeforeStoring(client))
+        .await;
+    // The form again, with the answers as they were sent. A post without `_id` (a script, not
+    // our page) still gets one on the page sent back.
+    let page_id = submission.id.clone().or_else(SubmissionId::fresh);
+    let again = FormPage {
+        answers: &submission.answers,
+        errors: &[],
+        status: Status::Editing,
+        submission_id: page_id.as_ref().map(SubmissionId::as_str),
+        message: None,
+        lang,
+    };
+    match outcome {
+        Outcome::Stored(_) => {
+            let mut res = StatusCode::SEE_OTHER.into_response();
+            let location = lang.link(&format!("/f/{}/{THANKS_PAGE}", form.id));
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            with_page_headers(&state, Some(&form.id), lang, res)
+        }
+        Outcome::Invalid(errors) => FormPage {
+            errors: &errors,
+            ..again
+        }
+        .respond(&state, localized, StatusCode::UNPROCESSABLE_ENTITY),
+        Outcome::RateLimited { retry_after_secs } => {
+            let page = FormPage {
+                status: Status::Failed(ErrorCode::RateLimited),
+                ..again
+            };
+            let mut res = page.respond(&state, localized, StatusCode::TOO_MANY_REQUESTS);
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
+            res
+        }
+        // The same id with other answers: the resident went back and changed them after a
+        // first send. Those are kept; a fresh id lets them send the new version.
+        Outcome::Conflict => {
+            let fresh = SubmissionId::fresh();
+            FormPage {
+                status: Status::Failed(ErrorCode::Conflict),
+                submission_id: fresh.as_ref().map(SubmissionId::as_str),
+                message: Some(words.conflict),
+                ..again
+            }
+            .respond(&state, localized, StatusCode::CONFLICT)
+        }
+        // Nothing is lost: the page comes back with the answers and the same id, so sending
+        // again stores them once even if the first attempt did commit.
+        Outcome::Failed(e) => {
+            tracing::error!(error = %e, form = %form.id, "could not store an answer (no-JS page)");
+            FormPage {
+                status: Status::Failed(ErrorCode::Server),
+                ..again
+            }
+            .respond(&state, localized, StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+/// Why a post was not read.
+enum Refused {
+    ContentType,
+    TooLarge,
+    /// Not a post our page could have sent: undecodable, a repeated name, a malformed `_id`.
+    Unreadable,
+}
+
+/// The post as a submission: an urlencoded body within the body limit, of our form.
+async fn read(state: &AppState, form: &Form, req: Request) -> Result<Submission, Refused> {
+    if !has_content_type(req.headers(), &["application/x-www-form-urlencoded"]) {
+        return Err(Refused::ContentType);
+    }
+    let body = match Bytes::from_request(req, state).await {
+        Ok(b) => b,
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(Refused::TooLarge),
+        Err(_) => return Err(Refused::Unreadable),
+    };
+    let posted = urlencoded::parse(form, &body).map_err(|_| Refused::Unreadable)?;
+    let id = match posted.submission_id {
+        None => None,
+        Some(id) => Some(SubmissionId::parse(id).ok_or(Refused::Unreadable)?),
+    };
+    Ok(Submission {
+        answers: posted.answers,
+        id,
+    })
+}
+
+async fn not_found_page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    not_found(&state, Lang::negotiate(&uri, &headers))
+}
+
+async fn method_not_allowed(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(&uri, &headers);
+    let words = lang.strings();
+    let body = message_document(lang, words.method_title, words.not_found_body, None);
+    html(&state, None, lang, StatusCode::METHOD_NOT_ALLOWED, body)
+}
+
+/// The form of the path, in the page's language.
+fn form_of(
+    state: &AppState,
+    id: Result<Path<String>, PathRejection>,
+    lang: Lang,
+) -> Option<&Localized> {
+    let Path(id) = id.ok()?;
+    state.localized(&id, lang.locale)
+}
+
+/// The form of this module's unit tests: a smileys question and a multi-line text.
+#[cfg(test)]
+fn test_form() -> Form {
+    Form::from_json(
+        r#"{"id":"f","title":"T","questions":[
+            {"id":"note","type":"smileys","label":"Note"},
+            {"id":"c","type":"text","label":"C","multiline":true}]}"#,
+    )
+    .unwrap()
+}
