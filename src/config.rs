@@ -18,6 +18,8 @@ pub const ATTR_ENDPOINT: &str = "data-endpoint";
 pub const ATTR_DEFINITION: &str = "data-definition";
 /// Attribute choosing the language (BCP 47 tag).
 pub const ATTR_LANG: &str = "data-lang";
+/// Attribute naming a built-in template (`jdma`) to use as the definition.
+pub const ATTR_TEMPLATE: &str = "data-template";
 /// Path of a form definition under the endpoint.
 pub const FORMS_PATH: &str = "/v1/forms/";
 
@@ -32,6 +34,8 @@ pub struct Config {
     pub definition: Option<String>,
     /// `data-lang`, if given.
     pub lang: Option<String>,
+    /// `data-template`, if given: a built-in definition instead of a fetched one.
+    pub template: Option<String>,
 }
 
 /// Why a widget could not be configured. Each message tells the webmaster what to change.
@@ -43,6 +47,8 @@ pub enum ConfigError {
     BadFormId(String),
     /// `data-endpoint` is not an absolute http(s) URL.
     BadEndpoint(String),
+    /// `data-template` names no built-in template.
+    UnknownTemplate(String),
     /// No `data-endpoint` and the script's own URL is unknown.
     NoEndpoint,
 }
@@ -63,6 +69,12 @@ impl ConfigError {
                 "data-endpoint \"",
                 e,
                 "\" is not valid: use an absolute URL such as https://avis.example.fr",
+            ]),
+            ConfigError::UnknownTemplate(t) => cat(&[
+                "data-template \"",
+                t,
+                "\" is not a built-in template: use one of ",
+                &voix_form::templates::NAMES.join(", "),
             ]),
             ConfigError::NoEndpoint => "no endpoint: add data-endpoint=\"https://…\" to the \
                 script tag or the placeholder"
@@ -109,11 +121,18 @@ pub fn resolve(
             .map(str::to_owned)
             .ok_or(ConfigError::NoEndpoint)?,
     };
+    let template = pick(ATTR_TEMPLATE);
+    if let Some(t) = &template
+        && !voix_form::templates::NAMES.contains(&t.as_str())
+    {
+        return Err(ConfigError::UnknownTemplate(t.clone()));
+    }
     Ok(Config {
         form,
         endpoint,
         definition: pick(ATTR_DEFINITION),
         lang: pick(ATTR_LANG),
+        template,
     })
 }
 
@@ -121,6 +140,11 @@ impl Config {
     /// URL of the form definition.
     pub fn definition_url(&self) -> String {
         cat(&[&self.endpoint, FORMS_PATH, &self.form])
+    }
+
+    /// URL of the form's published results.
+    pub fn results_url(&self) -> String {
+        cat(&[&self.endpoint, FORMS_PATH, &self.form, "/results"])
     }
 
     /// URL answers are posted to.
@@ -244,6 +268,24 @@ mod tests {
             run(&[("data-voix-form", "a")], &[], None),
             Err(ConfigError::NoEndpoint)
         );
+        assert_eq!(
+            run(
+                &[("data-voix-form", "a"), ("data-template", "jdmaa")],
+                &[],
+                Some("https://a.fr")
+            ),
+            Err(ConfigError::UnknownTemplate("jdmaa".into()))
+        );
+        let msg = ConfigError::UnknownTemplate("jdmaa".into()).to_string();
+        assert!(msg.contains("jdma"), "{msg}");
+        let c = run(
+            &[("data-voix-form", "a"), ("data-template", "jdma")],
+            &[],
+            Some("https://a.fr"),
+        )
+        .unwrap();
+        assert_eq!(c.template.as_deref(), Some("jdma"));
+        assert_eq!(c.results_url(), "https://a.fr/v1/forms/a/results");
         let msg = ConfigError::MissingForm.to_string();
         assert!(msg.contains("data-voix-form"), "{msg}");
     }

@@ -1,18 +1,24 @@
 //! The widget's state machine: `update(&mut Widget, Msg) -> Vec<Effect>`.
 //!
 //! Pure: no DOM, no network, no clock. The web layer turns DOM events and network results into
-//! [`Msg`]s and carries out the returned [`Effect`]s. Every user-visible behaviour — validation on
-//! submit, error summary and focus, "sending" state, retry after a failure, the thank-you — is
+//! [`Msg`]s and carries out the returned [`Effect`]s. Every user-visible behaviour — steps and
+//! conditions, validation per step and on submit, the error summary and focus, "sending",
+//! retry after a failure, the thank-you, a poll's results and its one vote per browser — is
 //! decided here and tested natively. What happens to an answer after it is sent (kept, retried,
 //! dropped) is [`crate::outbox`]'s; this machine only hears the outcome.
 
 use crate::outbox::{Verdict, verdict};
 use voix_form::{
-    ErrorBody, ErrorCode, Form,
-    answer::{Answers, Submission, normalize},
+    ErrorBody, ErrorCode, Form, QuestionKind,
+    answer::{Answer, Answers, Submission, normalize},
     i18n::Locale,
-    validate::{FieldError, check_one, validate},
-    view::{self, Node, SUMMARY_ID, Status, THANKS_ID, ViewState},
+    results::FormResults,
+    schema::{PollState, ResultsShown},
+    validate::{FieldError, check_question, validate, validate_step},
+    view::{
+        self, Node, POLL_ID, PollView, ResultsView, STEP_ID, SUMMARY_ID, Status, THANKS_ID,
+        ViewState,
+    },
 };
 
 /// One mounted form.
@@ -32,24 +38,56 @@ pub struct Widget {
     pub status: Status,
     /// Idempotency id of the current answers; kept across retries, dropped when answers change.
     pub submission_id: Option<String>,
+    /// The step shown (a step number, see [`Form::steps`]).
+    pub step: u32,
+    /// A poll's state when the widget started (open, not yet, closed).
+    pub poll_state: PollState,
+    /// This browser voted in this poll already (its one-vote flag was set).
+    pub voted: bool,
+    /// A poll's results, as far as they are known.
+    pub results: Results,
+}
+
+/// A poll's results, as far as the widget knows them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Results {
+    /// Not asked for.
+    None,
+    /// Asked for.
+    Loading,
+    /// Could not be read.
+    Failed,
+    /// Read.
+    Shown(FormResults),
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
-    /// The resident changed question `field` to `value`.
+    /// The resident changed question `field` (or `id.other`) to `value` (a text, a radio's value).
     Input {
-        /// Question id.
+        /// Question id, or `id.other`.
         field: String,
-        /// New value (a choice key or the text).
+        /// New value.
         value: String,
     },
-    /// The resident pressed submit. `id` is a fresh random idempotency id, used only if the
-    /// current answers do not have one yet.
+    /// The resident ticked (`on`) or unticked a checkbox of question `field`.
+    Toggle {
+        /// Question id.
+        field: String,
+        /// The checkbox's value (a choice id, or `yes` for consent).
+        value: String,
+        /// Whether it is now ticked.
+        on: bool,
+    },
+    /// The resident pressed the form's main button (next step, or send). `id` is a fresh random
+    /// idempotency id, used only if the current answers do not have one yet.
     Submit {
         /// A fresh random id.
         id: String,
     },
+    /// The resident went back one step.
+    Previous,
     /// The endpoint stored the answers.
     Delivered,
     /// Not delivered yet but kept in the outbox: it will be retried on its own.
@@ -58,6 +96,8 @@ pub enum Msg {
     Rejected(Vec<FieldError>),
     /// Sending failed for this reason and the answers are not queued: the resident decides.
     Failed(ErrorCode),
+    /// A poll's results arrived (`None`: they could not be read).
+    Results(Option<FormResults>),
 }
 
 /// What the web layer must do.
@@ -69,11 +109,28 @@ pub enum Effect {
     Focus(&'static str),
     /// Put this submission in the outbox under its id and POST it to the responses URL.
     Post(Submission),
+    /// Fetch the form's results (`GET /v1/forms/{id}/results`) and hand them back as
+    /// [`Msg::Results`].
+    FetchResults,
+    /// Remember in this browser that the poll was answered (its one-vote flag: no identifier).
+    RememberVote,
 }
 
 impl Widget {
-    /// A fresh widget for `form`.
+    /// A fresh widget for `form`. For a poll, `now_ms` (the clock, ms since the epoch) says
+    /// whether it is open, and `voted` whether this browser's one-vote flag is set.
     pub fn new(form: Form, locale: Locale) -> Widget {
+        Widget::at(form, locale, 0, false)
+    }
+
+    /// [`Widget::new`] at `now_ms`, with this browser's one-vote flag.
+    pub fn at(form: Form, locale: Locale, now_ms: i64, voted: bool) -> Widget {
+        let poll_state = form
+            .poll
+            .as_ref()
+            .map_or(PollState::Open, |p| p.state(now_ms));
+        let one_vote = form.poll.as_ref().is_some_and(|p| p.one_vote);
+        let step = form.steps().first().copied().unwrap_or(1);
         Widget {
             form,
             locale,
@@ -82,11 +139,43 @@ impl Widget {
             summary: false,
             status: Status::Editing,
             submission_id: None,
+            step,
+            poll_state,
+            voted: voted && one_vote,
+            results: Results::None,
+        }
+    }
+
+    /// What to do once mounted: a poll that shows its results now (closed, voted, or results
+    /// always shown) fetches them.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let Some(poll) = &self.form.poll else {
+            return Vec::new();
+        };
+        let now = match self.poll_state {
+            PollState::NotOpen => false,
+            PollState::Closed => poll.results != ResultsShown::Never,
+            PollState::Open => {
+                poll.results == ResultsShown::Always
+                    || (self.voted && poll.results != ResultsShown::Never)
+            }
+        };
+        if now {
+            self.results = Results::Loading;
+            vec![Effect::FetchResults]
+        } else {
+            Vec::new()
         }
     }
 
     /// The view tree of the current state.
     pub fn view(&self) -> Node {
+        let results = match &self.results {
+            Results::None => ResultsView::None,
+            Results::Loading => ResultsView::Loading,
+            Results::Failed => ResultsView::Failed,
+            Results::Shown(r) => ResultsView::Shown(r),
+        };
         view::view(
             &self.form,
             &ViewState {
@@ -96,6 +185,12 @@ impl Widget {
                 status: self.status,
                 locale: self.locale,
                 action: None,
+                step: self.step,
+                poll: self.form.poll.as_ref().map(|_| PollView {
+                    state: self.poll_state,
+                    voted: self.voted,
+                    results,
+                }),
             },
         )
     }
@@ -104,14 +199,35 @@ impl Widget {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Input { field, value } => self.input(field, value),
+            Msg::Toggle { field, value, on } => self.toggle(field, value, on),
             Msg::Submit { id } => self.submit(id),
+            Msg::Previous => self.previous(),
+            Msg::Results(r) => {
+                self.results = r.map_or(Results::Failed, Results::Shown);
+                vec![Effect::Render]
+            }
             // Results only count while an answer is on its way (a late one is ignored).
             _ if !matches!(self.status, Status::Sending | Status::Queued) => Vec::new(),
             Msg::Delivered => {
                 // Straight from "sending" the thank-you takes focus; from "queued" the heading
                 // the resident may be on is patched in place and the live region speaks.
-                let fx = self.settle(Status::Sent);
+                let from_sending = self.status == Status::Sending;
+                let mut fx = self.settle(Status::Sent);
                 self.errors.clear();
+                if let Some(poll) = &self.form.poll {
+                    if poll.one_vote {
+                        fx.push(Effect::RememberVote);
+                    }
+                    if poll.results != ResultsShown::Never {
+                        self.results = Results::Loading;
+                        fx.push(Effect::FetchResults);
+                    }
+                    if from_sending {
+                        // A poll's thank-you is its state heading (with the results under it).
+                        fx.retain(|e| *e != Effect::Focus(THANKS_ID));
+                        fx.push(Effect::Focus(POLL_ID));
+                    }
+                }
                 fx
             }
             Msg::Queued if self.status == Status::Sending => {
@@ -122,6 +238,10 @@ impl Widget {
             Msg::Rejected(errors) => {
                 self.status = Status::Editing;
                 self.summary = true;
+                // Back to the first step with an error, so the resident sees it.
+                if let Some(step) = self.step_of_first(&errors) {
+                    self.step = step;
+                }
                 self.errors = errors;
                 vec![Effect::Render, Effect::Focus(SUMMARY_ID)]
             }
@@ -137,44 +257,137 @@ impl Widget {
         }
     }
 
+    fn editable(&self) -> bool {
+        !matches!(self.status, Status::Sending | Status::Sent | Status::Queued)
+    }
+
     fn input(&mut self, field: String, value: String) -> Vec<Effect> {
-        // While a request is in flight the answers on screen must stay those being sent.
-        let Some(q) = self.form.question(&field) else {
+        // The question, or the question whose "other" text this is.
+        let own = field.strip_suffix(".other").unwrap_or(&field).to_owned();
+        let Some(q) = self.form.question(&own) else {
             return Vec::new();
         };
-        if matches!(self.status, Status::Sending | Status::Sent | Status::Queued) {
-            return vec![Effect::Render];
-        }
-        if self.answers.get(&field) == Some(value.as_str()) {
+        if own != field && !q.kind.has_other() {
             return Vec::new();
         }
-        // A shown error disappears as soon as it is fixed; new errors wait for the next submit.
-        if self.errors.iter().any(|e| e.field == field)
-            && check_one(&q.kind, q.required, Some(&value)).is_none()
-        {
-            self.errors.retain(|e| e.field != field);
-            self.summary &= !self.errors.is_empty();
+        // While a request is in flight the answers on screen must stay those being sent.
+        if !self.editable() {
+            return vec![Effect::Render];
+        }
+        if self.answers.text(&field) == Some(value.as_str()) {
+            return Vec::new();
         }
         if value.is_empty() {
             self.answers.remove(&field);
         } else {
             self.answers.insert(field, value);
         }
+        self.changed(&own)
+    }
+
+    fn toggle(&mut self, field: String, value: String, on: bool) -> Vec<Effect> {
+        let Some(q) = self.form.question(&field) else {
+            return Vec::new();
+        };
+        if !self.editable() {
+            return vec![Effect::Render];
+        }
+        match &q.kind {
+            QuestionKind::Consent => {
+                if on {
+                    self.answers.insert(field.clone(), "yes");
+                } else {
+                    self.answers.remove(&field);
+                }
+            }
+            QuestionKind::Multiple { choices, .. } => {
+                let mut chosen: Vec<String> = self
+                    .answers
+                    .get(&field)
+                    .map(|a| a.values().map(str::to_owned).collect())
+                    .unwrap_or_default();
+                let exclusive = |v: &str| choices.iter().any(|c| c.exclusive && c.id == v);
+                chosen.retain(|v| *v != value);
+                if on {
+                    // An exclusive choice ("I did not need help") stands alone.
+                    if exclusive(&value) {
+                        chosen.clear();
+                    } else {
+                        chosen.retain(|v| !exclusive(v));
+                    }
+                    chosen.push(value);
+                }
+                if chosen.is_empty() {
+                    self.answers.remove(&field);
+                } else {
+                    self.answers.insert(field.clone(), Answer::Many(chosen));
+                }
+            }
+            _ => return Vec::new(),
+        }
+        self.changed(&field)
+    }
+
+    /// After question `id` changed: a shown error disappears as soon as it is fixed (new errors
+    /// wait for the next submit); a question whose condition now fails loses its error; the
+    /// answers are a new submission.
+    fn changed(&mut self, id: &str) -> Vec<Effect> {
+        let mine = |f: &str| f == id || f.strip_suffix(".other") == Some(id);
+        if let Some(q) = self.form.question(id)
+            && self.errors.iter().any(|e| mine(&e.field))
+            && check_question(q, &self.answers).is_none()
+        {
+            self.errors.retain(|e| !mine(&e.field));
+        }
+        let form = &self.form;
+        let answers = &self.answers;
+        self.errors.retain(|e| {
+            let own = e.field.strip_suffix(".other").unwrap_or(&e.field);
+            form.questions
+                .iter()
+                .position(|q| q.id == own)
+                .is_none_or(|i| form.is_shown(i, answers))
+        });
+        self.summary &= !self.errors.is_empty();
         self.submission_id = None;
         vec![Effect::Render]
     }
 
-    fn submit(&mut self, fresh_id: String) -> Vec<Effect> {
-        if matches!(self.status, Status::Sending | Status::Sent | Status::Queued) {
-            return Vec::new();
-        }
+    /// The answers as they will be sent: trimmed of blanks, of hidden questions and of "other"
+    /// texts whose choice is not chosen.
+    fn to_send(&self) -> Answers {
         let mut answers = self.answers.clone();
         normalize(&mut answers);
+        self.form.prune(&mut answers);
+        answers
+    }
+
+    fn submit(&mut self, fresh_id: String) -> Vec<Effect> {
+        if !self.editable() {
+            return Vec::new();
+        }
+        let shown = self.form.shown_steps(&self.answers);
+        let at = shown.iter().position(|&s| s == self.step);
+        // Not on the last step: check this one and go on.
+        if let Some(at) = at
+            && at + 1 < shown.len()
+        {
+            let mut answers = self.answers.clone();
+            normalize(&mut answers);
+            if let Err(errors) = validate_step(&self.form, &answers, self.step) {
+                return self.show_errors(errors);
+            }
+            self.errors.clear();
+            self.summary = false;
+            self.step = shown[at + 1];
+            return vec![Effect::Render, Effect::Focus(STEP_ID)];
+        }
+        let answers = self.to_send();
         if let Err(errors) = validate(&self.form, &answers) {
-            self.errors = errors;
-            self.summary = true;
-            self.status = Status::Editing;
-            return vec![Effect::Render, Effect::Focus(SUMMARY_ID)];
+            if let Some(step) = self.step_of_first(&errors) {
+                self.step = step;
+            }
+            return self.show_errors(errors);
         }
         self.errors.clear();
         self.summary = false;
@@ -183,6 +396,40 @@ impl Widget {
         let mut submission = Submission::new(answers);
         submission.id = Some(id);
         vec![Effect::Render, Effect::Post(submission)]
+    }
+
+    fn show_errors(&mut self, errors: Vec<FieldError>) -> Vec<Effect> {
+        self.errors = errors;
+        self.summary = true;
+        self.status = Status::Editing;
+        vec![Effect::Render, Effect::Focus(SUMMARY_ID)]
+    }
+
+    fn previous(&mut self) -> Vec<Effect> {
+        if !self.editable() {
+            return Vec::new();
+        }
+        let shown = self.form.shown_steps(&self.answers);
+        match shown.iter().position(|&s| s == self.step) {
+            Some(at) if at > 0 => {
+                self.step = shown[at - 1];
+                // Errors belong to the step they were found on.
+                self.errors.clear();
+                self.summary = false;
+                vec![Effect::Render, Effect::Focus(STEP_ID)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The step of the first question named in `errors`.
+    fn step_of_first(&self, errors: &[FieldError]) -> Option<u32> {
+        let steps = self.form.steps();
+        errors.iter().find_map(|e| {
+            let own = e.field.strip_suffix(".other").unwrap_or(&e.field);
+            let i = self.form.questions.iter().position(|q| q.id == own)?;
+            Some(steps[i])
+        })
     }
 }
 

@@ -55,11 +55,20 @@ pub fn csv(form: &Form, responses: &[StoredResponse]) -> String {
     write_record(&mut out, header);
     for r in responses {
         let received_at = r.received_at.to_string();
-        let cells = [r.id.as_str(), received_at.as_str()].into_iter().chain(
-            form.questions
-                .iter()
-                .map(|q| r.answers.get(&q.id).unwrap_or("")),
-        );
+        // A multiple-choice answer is one cell, its choices separated by "; ".
+        let values: Vec<String> = form
+            .questions
+            .iter()
+            .map(|q| {
+                r.answers
+                    .get(&q.id)
+                    .map(|a| a.joined("; "))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let cells = [r.id.as_str(), received_at.as_str()]
+            .into_iter()
+            .chain(values.iter().map(String::as_str));
         write_record(&mut out, cells);
     }
     out

@@ -227,7 +227,7 @@ async fn a_valid_answer_is_stored_normalised_then_acknowledged() {
     assert_eq!(rows[0].submission_id, None);
     // The blank comment is no answer: it is not stored.
     assert_eq!(rows[0].answers.len(), 1);
-    assert_eq!(rows[0].answers.get("note"), Some("good"));
+    assert_eq!(rows[0].answers.text("note"), Some("good"));
     assert_eq!(
         rows[0].received_at.to_string().len(),
         "2026-01-01T00:00:00Z".len()
@@ -430,7 +430,7 @@ async fn a_submission_id_reused_with_other_answers_conflicts() {
         .error(StatusCode::CONFLICT, "conflict");
     let rows = stored(&state).await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].answers.get("note"), Some("good"));
+    assert_eq!(rows[0].answers.text("note"), Some("good"));
 }
 
 #[tokio::test]
@@ -669,7 +669,7 @@ async fn a_committed_answer_survives_reopening_the_store() {
     let rows = stored(&state).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].id, id);
-    assert_eq!(rows[0].answers.get("commentaire"), Some("merci"));
+    assert_eq!(rows[0].answers.text("commentaire"), Some("merci"));
     // The idempotency record survived too.
     let again = send(&state, post("avis", &json!({"v": 1, "id": "durable-01", "answers": {"note": "good", "commentaire": "merci"}}))).await;
     assert_eq!(again.json()["id"], id.as_str());
@@ -738,7 +738,8 @@ fn config_errors_name_the_key_or_the_file() {
         ),
         (
             "[translations.de.questions.note]\ntype = \"text\"",
-            "translations.de.questions.note: unknown field `type` (expected one of: label, help)",
+            "translations.de.questions.note: unknown field `type` (expected one of: label, help, \
+             choices, min_label, max_label)",
         ),
     ] {
         let text = format!("{}{translation}\n", avis(MAX_LENGTH));

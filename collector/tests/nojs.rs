@@ -200,8 +200,8 @@ async fn a_valid_post_is_stored_then_redirected_to_the_thanks_page() {
     let rows = stored(&state).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].submission_id.as_deref(), Some(SID));
-    assert_eq!(rows[0].answers.get("note"), Some("good"));
-    assert_eq!(rows[0].answers.get("commentaire"), Some("Très bien"));
+    assert_eq!(rows[0].answers.text("note"), Some("good"));
+    assert_eq!(rows[0].answers.text("commentaire"), Some("Très bien"));
     assert_eq!(rows[0].answers.len(), 2);
 
     let r = send(&state, get("/f/avis/merci")).await;
@@ -229,7 +229,7 @@ async fn decoding_plus_percent_and_line_ends() {
     let r = send(&state, post("avis", "note=average&commentaire=+++")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let rows = stored(&state).await;
-    assert_eq!(rows[0].answers.get("commentaire"), Some("é +\na"));
+    assert_eq!(rows[0].answers.text("commentaire"), Some("é +\na"));
     assert_eq!(rows[0].submission_id, None);
     assert_eq!(rows[1].answers.len(), 1);
 }

@@ -36,11 +36,23 @@ pub enum ErrorCode {
     Conflict,
     /// The page's origin may not post to this collector.
     OriginNotAllowed,
+    /// An email answer does not look like an address.
+    InvalidEmail,
+    /// A multiple-choice answer has fewer choices than the question asks.
+    TooFewChoices,
+    /// A multiple-choice answer has more choices than the question allows.
+    TooManyChoices,
+    /// A multiple-choice answer combines an exclusive choice with others.
+    ExclusiveChoice,
+    /// The poll is closed.
+    PollClosed,
+    /// The poll is not open yet.
+    PollNotOpen,
 }
 
 impl ErrorCode {
     /// Every code, for look-ups and tests.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 21] = [
         Self::Required,
         Self::TooLong,
         Self::UnknownChoice,
@@ -56,6 +68,12 @@ impl ErrorCode {
         Self::RateLimited,
         Self::Conflict,
         Self::OriginNotAllowed,
+        Self::InvalidEmail,
+        Self::TooFewChoices,
+        Self::TooManyChoices,
+        Self::ExclusiveChoice,
+        Self::PollClosed,
+        Self::PollNotOpen,
     ];
 
     /// The code written `s` on the wire.
@@ -81,6 +99,12 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::Conflict => "conflict",
             Self::OriginNotAllowed => "origin_not_allowed",
+            Self::InvalidEmail => "invalid_email",
+            Self::TooFewChoices => "too_few_choices",
+            Self::TooManyChoices => "too_many_choices",
+            Self::ExclusiveChoice => "exclusive_choice",
+            Self::PollClosed => "poll_closed",
+            Self::PollNotOpen => "poll_not_open",
         }
     }
 }

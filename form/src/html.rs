@@ -116,6 +116,8 @@ mod tests {
                 status: Status::Editing,
                 locale: Locale::Fr,
                 action: Some("/f/x"),
+                step: 1,
+                poll: None,
             },
         ))
     }
@@ -139,7 +141,7 @@ mod tests {
     #[test]
     fn textarea_value_is_escaped_content() {
         let mut a = Answers::new();
-        a.insert("q".into(), "</textarea><script>x</script>".into());
+        a.insert("q".into(), "</textarea><script>x</script>");
         let html = render_form(
             r#"{"id":"x","title":"T","questions":[{"id":"q","type":"text","label":"L","multiline":true}]}"#,
             &a,
@@ -154,7 +156,7 @@ mod tests {
     #[test]
     fn snapshot_of_a_small_form() {
         let mut a = Answers::new();
-        a.insert("note".into(), "good".into());
+        a.insert("note".into(), "good");
         let html = render_form(
             r#"{"id":"x","title":"Avis","questions":[{"id":"note","type":"smileys","label":"Note","required":true}]}"#,
             &a,

@@ -134,8 +134,9 @@ pub struct Strings {
     pub required: &'static str,
     /// Sentence explaining the marker.
     pub required_note: &'static str,
-    /// Labels of the three smileys, worst first.
-    pub smileys: [&'static str; 3],
+    /// Labels of the smileys, worst first: very bad, bad, average, fine, good (three smileys
+    /// use bad, average, good; see [`Strings::smiley`]).
+    pub smileys: [&'static str; 5],
     /// Submit button.
     pub submit: &'static str,
     /// Submit button after a failure.
@@ -160,6 +161,60 @@ pub struct Strings {
     pub chars_over: &'static str,
     /// Sentence under a failure message: nothing typed is lost.
     pub kept: &'static str,
+    /// Name of one star radio; `{n}` stars.
+    pub star_one: &'static str,
+    /// Name of a star radio; `{n}` stars.
+    pub star_many: &'static str,
+    /// NPS: what 0 means.
+    pub nps_min: &'static str,
+    /// NPS: what 10 means.
+    pub nps_max: &'static str,
+    /// Yes/no: yes.
+    pub yes: &'static str,
+    /// Yes/no: no.
+    pub no: &'static str,
+    /// The "Other" choice.
+    pub other: &'static str,
+    /// Label of the text box of the "Other" choice.
+    pub other_specify: &'static str,
+    /// Multiple choice hint; `{n}` the minimum.
+    pub choose_min: &'static str,
+    /// Multiple choice hint; `{n}` the maximum.
+    pub choose_max: &'static str,
+    /// Multiple choice hint without limits.
+    pub choose_many: &'static str,
+    /// The warning under a text box that asks not to type personal data.
+    pub personal_data: &'static str,
+    /// Step indicator; `{n}` the step, `{m}` how many.
+    pub step: &'static str,
+    /// Button to the next step.
+    pub next: &'static str,
+    /// Button to the previous step.
+    pub previous: &'static str,
+    /// A poll's submit button.
+    pub vote: &'static str,
+    /// Heading of a poll's results.
+    pub results_title: &'static str,
+    /// Votes count; `{n}` is 1.
+    pub votes_one: &'static str,
+    /// Votes count; `{n}` votes.
+    pub votes_many: &'static str,
+    /// Marks the resident's own choice in the results.
+    pub your_choice: &'static str,
+    /// Heading once a vote is delivered.
+    pub voted_title: &'static str,
+    /// Said instead of the question once this browser has voted.
+    pub voted_already: &'static str,
+    /// Said by a closed poll.
+    pub poll_closed: &'static str,
+    /// Said by a poll not open yet.
+    pub poll_not_open: &'static str,
+    /// While a poll's results load.
+    pub results_loading: &'static str,
+    /// When a poll's results cannot be read.
+    pub results_failed: &'static str,
+    /// A percentage; `{n}` the number (with the locale's spacing and sign).
+    pub percent: &'static str,
     /// Messages per error code (`{n}` is a limit where one applies).
     pub errors: ErrorStrings,
 }
@@ -185,16 +240,69 @@ pub struct ErrorStrings {
     pub rate_limited: &'static str,
     /// [`ErrorCode::NotFound`].
     pub not_found: &'static str,
+    /// [`ErrorCode::Required`] for a consent checkbox.
+    pub required_consent: &'static str,
+    /// [`ErrorCode::Required`] for the text of an "Other" choice.
+    pub required_other: &'static str,
+    /// [`ErrorCode::InvalidEmail`].
+    pub invalid_email: &'static str,
+    /// [`ErrorCode::TooFewChoices`]; `{n}` the minimum.
+    pub too_few: &'static str,
+    /// [`ErrorCode::TooManyChoices`]; `{n}` the maximum.
+    pub too_many: &'static str,
+    /// [`ErrorCode::ExclusiveChoice`].
+    pub exclusive: &'static str,
+    /// [`ErrorCode::PollClosed`].
+    pub poll_closed: &'static str,
+    /// [`ErrorCode::PollNotOpen`].
+    pub poll_not_open: &'static str,
+}
+
+/// What a message is about, where the words differ ("Choose an answer" / "Write an answer").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A question answered by choosing (smileys, stars, scales, choices, yes/no).
+    Choice,
+    /// A text box (text, email).
+    Text,
+    /// A consent checkbox.
+    Consent,
+    /// The text of an "Other" choice.
+    Other,
+}
+
+impl Strings {
+    /// The label of `smiley`.
+    pub fn smiley(&self, smiley: crate::schema::Smiley) -> &'static str {
+        use crate::schema::Smiley;
+        match smiley {
+            Smiley::VeryBad => self.smileys[0],
+            Smiley::Bad => self.smileys[1],
+            Smiley::Average => self.smileys[2],
+            Smiley::Fine => self.smileys[3],
+            Smiley::Good => self.smileys[4],
+        }
+    }
 }
 
 impl ErrorStrings {
-    /// The message template for `code`; `text` says whether the question is a text box.
-    pub fn for_code(&self, code: ErrorCode, text: bool) -> &'static str {
+    /// The message template for `code` about `subject`.
+    pub fn for_code(&self, code: ErrorCode, subject: Subject) -> &'static str {
         match code {
-            ErrorCode::Required if text => self.required_text,
-            ErrorCode::Required => self.required_choice,
+            ErrorCode::Required => match subject {
+                Subject::Choice => self.required_choice,
+                Subject::Text => self.required_text,
+                Subject::Consent => self.required_consent,
+                Subject::Other => self.required_other,
+            },
             ErrorCode::TooLong => self.too_long,
             ErrorCode::UnknownChoice => self.unknown_choice,
+            ErrorCode::InvalidEmail => self.invalid_email,
+            ErrorCode::TooFewChoices => self.too_few,
+            ErrorCode::TooManyChoices => self.too_many,
+            ErrorCode::ExclusiveChoice => self.exclusive,
+            ErrorCode::PollClosed => self.poll_closed,
+            ErrorCode::PollNotOpen => self.poll_not_open,
             ErrorCode::Network => self.network,
             ErrorCode::RateLimited => self.rate_limited,
             ErrorCode::NotFound => self.not_found,
@@ -230,6 +338,25 @@ pub fn fill(template: &str, n: usize) -> String {
     out
 }
 
+/// Replaces `{n}` with `n` and `{m}` with `m` in `template`.
+///
+/// # Example
+/// ```
+/// assert_eq!(voix_form::i18n::fill2("Étape {n} sur {m}", 2, 3), "Étape 2 sur 3");
+/// ```
+pub fn fill2(template: &str, n: usize, m: usize) -> String {
+    let once = fill(template, n);
+    let mut out = String::new();
+    let mut rest = once.as_str();
+    while let Some(i) = rest.as_bytes().windows(3).position(|w| w == b"{m}") {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        push_decimal(&mut out, m as u64);
+        rest = rest.get(i + 3..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `n` in decimal.
 pub fn itoa(n: usize) -> String {
     let mut out = String::new();
@@ -248,7 +375,7 @@ pub fn push_decimal(out: &mut String, n: u64) {
 static FR: Strings = Strings {
     required: "(obligatoire)",
     required_note: "Les questions marquées « obligatoire » demandent une réponse.",
-    smileys: ["Pas bien", "Moyen", "Très bien"],
+    smileys: ["Très mal", "Pas bien", "Moyen", "Bien", "Très bien"],
     submit: "Envoyer",
     retry: "Réessayer l’envoi",
     sending: "Envoi en cours…",
@@ -261,6 +388,33 @@ static FR: Strings = Strings {
     chars_left: "Il vous reste {n} caractères.",
     chars_over: "{n} caractères de trop.",
     kept: "Vos réponses sont conservées : vous pouvez réessayer.",
+    star_one: "{n} étoile sur 5",
+    star_many: "{n} étoiles sur 5",
+    nps_min: "Pas du tout probable",
+    nps_max: "Très probable",
+    yes: "Oui",
+    no: "Non",
+    other: "Autre",
+    other_specify: "Précisez votre réponse « Autre »",
+    choose_min: "Choisissez au moins {n} réponses.",
+    choose_max: "Choisissez au plus {n} réponses.",
+    choose_many: "Plusieurs réponses possibles.",
+    personal_data: "N’indiquez pas de données personnelles (nom, adresse, numéro de téléphone…).",
+    step: "Étape {n} sur {m}",
+    next: "Suivant",
+    previous: "Précédent",
+    vote: "Voter",
+    results_title: "Résultats",
+    votes_one: "{n} vote",
+    votes_many: "{n} votes",
+    your_choice: "votre choix",
+    voted_title: "Merci pour votre vote !",
+    voted_already: "Vous avez déjà voté depuis ce navigateur.",
+    poll_closed: "Ce sondage est clos.",
+    poll_not_open: "Ce sondage n’est pas encore ouvert.",
+    results_loading: "Chargement des résultats…",
+    results_failed: "Les résultats ne sont pas disponibles pour le moment.",
+    percent: "{n} %",
     errors: ErrorStrings {
         required_choice: "Choisissez une réponse.",
         required_text: "Écrivez une réponse.",
@@ -271,13 +425,21 @@ static FR: Strings = Strings {
         server: "L’envoi a échoué : le service ne répond pas correctement.",
         rate_limited: "Trop d’envois en peu de temps : réessayez dans une minute.",
         not_found: "Ce formulaire n’existe plus.",
+        required_consent: "Cochez la case pour continuer.",
+        required_other: "Précisez votre réponse.",
+        invalid_email: "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.",
+        too_few: "Choisissez au moins {n} réponses.",
+        too_many: "Choisissez au plus {n} réponses.",
+        exclusive: "Cette réponse ne peut pas être combinée avec les autres.",
+        poll_closed: "Ce sondage est clos : votre vote n’a pas été enregistré.",
+        poll_not_open: "Ce sondage n’est pas encore ouvert : votre vote n’a pas été enregistré.",
     },
 };
 
 static EN: Strings = Strings {
     required: "(required)",
     required_note: "Questions marked “required” need an answer.",
-    smileys: ["Not good", "Average", "Very good"],
+    smileys: ["Very bad", "Not good", "Average", "Good", "Very good"],
     submit: "Send",
     retry: "Try sending again",
     sending: "Sending…",
@@ -290,6 +452,33 @@ static EN: Strings = Strings {
     chars_left: "You have {n} characters left.",
     chars_over: "{n} characters too many.",
     kept: "Your answers are kept: you can try again.",
+    star_one: "{n} star out of 5",
+    star_many: "{n} stars out of 5",
+    nps_min: "Not at all likely",
+    nps_max: "Extremely likely",
+    yes: "Yes",
+    no: "No",
+    other: "Other",
+    other_specify: "Please specify your “Other” answer",
+    choose_min: "Choose at least {n} answers.",
+    choose_max: "Choose at most {n} answers.",
+    choose_many: "You may choose several answers.",
+    personal_data: "Do not type personal data (name, address, phone number…).",
+    step: "Step {n} of {m}",
+    next: "Next",
+    previous: "Previous",
+    vote: "Vote",
+    results_title: "Results",
+    votes_one: "{n} vote",
+    votes_many: "{n} votes",
+    your_choice: "your choice",
+    voted_title: "Thank you for voting!",
+    voted_already: "You have already voted from this browser.",
+    poll_closed: "This poll is closed.",
+    poll_not_open: "This poll is not open yet.",
+    results_loading: "Loading the results…",
+    results_failed: "The results are not available at the moment.",
+    percent: "{n}%",
     errors: ErrorStrings {
         required_choice: "Choose an answer.",
         required_text: "Write an answer.",
@@ -300,6 +489,14 @@ static EN: Strings = Strings {
         server: "Sending failed: the service is not answering properly.",
         rate_limited: "Too many answers in a short time: try again in a minute.",
         not_found: "This form no longer exists.",
+        required_consent: "Tick the box to continue.",
+        required_other: "Please specify your answer.",
+        invalid_email: "Enter a valid email address, for example name@example.org.",
+        too_few: "Choose at least {n} answers.",
+        too_many: "Choose at most {n} answers.",
+        exclusive: "This answer cannot be combined with the others.",
+        poll_closed: "This poll is closed: your vote was not recorded.",
+        poll_not_open: "This poll is not open yet: your vote was not recorded.",
     },
 };
 
@@ -311,7 +508,7 @@ static EN: Strings = Strings {
 static DE: Strings = Strings {
     required: "(erforderlich)",
     required_note: "Fragen mit dem Hinweis „erforderlich“ müssen beantwortet werden.",
-    smileys: ["Nicht gut", "Mittel", "Sehr gut"],
+    smileys: ["Sehr schlecht", "Nicht gut", "Mittel", "Gut", "Sehr gut"],
     submit: "Absenden",
     retry: "Erneut senden",
     sending: "Wird gesendet…",
@@ -324,6 +521,33 @@ static DE: Strings = Strings {
     chars_left: "Sie können noch {n} Zeichen eingeben.",
     chars_over: "{n} Zeichen zu viel.",
     kept: "Ihre Antworten bleiben erhalten: Sie können es erneut versuchen.",
+    star_one: "{n} von 5 Sternen",
+    star_many: "{n} von 5 Sternen",
+    nps_min: "Überhaupt nicht wahrscheinlich",
+    nps_max: "Äußerst wahrscheinlich",
+    yes: "Ja",
+    no: "Nein",
+    other: "Sonstiges",
+    other_specify: "Bitte geben Sie Ihre Antwort „Sonstiges“ an",
+    choose_min: "Wählen Sie mindestens {n} Antworten.",
+    choose_max: "Wählen Sie höchstens {n} Antworten.",
+    choose_many: "Mehrere Antworten möglich.",
+    personal_data: "Geben Sie keine personenbezogenen Daten ein (Name, Adresse, Telefonnummer…).",
+    step: "Schritt {n} von {m}",
+    next: "Weiter",
+    previous: "Zurück",
+    vote: "Abstimmen",
+    results_title: "Ergebnisse",
+    votes_one: "{n} Stimme",
+    votes_many: "{n} Stimmen",
+    your_choice: "Ihre Wahl",
+    voted_title: "Vielen Dank für Ihre Stimme!",
+    voted_already: "Sie haben mit diesem Browser bereits abgestimmt.",
+    poll_closed: "Diese Umfrage ist beendet.",
+    poll_not_open: "Diese Umfrage ist noch nicht geöffnet.",
+    results_loading: "Die Ergebnisse werden geladen…",
+    results_failed: "Die Ergebnisse sind im Moment nicht verfügbar.",
+    percent: "{n} %",
     errors: ErrorStrings {
         required_choice: "Bitte wählen Sie eine Antwort.",
         required_text: "Bitte geben Sie eine Antwort ein.",
@@ -336,6 +560,14 @@ static DE: Strings = Strings {
         rate_limited: "Zu viele Antworten in kurzer Zeit: Bitte versuchen Sie es in einer \
                        Minute erneut.",
         not_found: "Dieses Formular gibt es nicht mehr.",
+        required_consent: "Bitte setzen Sie das Häkchen, um fortzufahren.",
+        required_other: "Bitte präzisieren Sie Ihre Antwort.",
+        invalid_email: "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de.",
+        too_few: "Bitte wählen Sie mindestens {n} Antworten.",
+        too_many: "Bitte wählen Sie höchstens {n} Antworten.",
+        exclusive: "Diese Antwort kann nicht mit den anderen kombiniert werden.",
+        poll_closed: "Diese Umfrage ist beendet: Ihre Stimme wurde nicht gezählt.",
+        poll_not_open: "Diese Umfrage ist noch nicht geöffnet: Ihre Stimme wurde nicht gezählt.",
     },
 };
 
@@ -343,7 +575,7 @@ static DE: Strings = Strings {
 static ES: Strings = Strings {
     required: "(obligatorio)",
     required_note: "Las preguntas marcadas con «obligatorio» necesitan una respuesta.",
-    smileys: ["Mal", "Regular", "Muy bien"],
+    smileys: ["Muy mal", "Mal", "Regular", "Bien", "Muy bien"],
     submit: "Enviar",
     retry: "Reintentar el envío",
     sending: "Enviando…",
@@ -356,6 +588,33 @@ static ES: Strings = Strings {
     chars_left: "Le quedan {n} caracteres.",
     chars_over: "{n} caracteres de más.",
     kept: "Sus respuestas se conservan: puede volver a intentarlo.",
+    star_one: "{n} estrella de 5",
+    star_many: "{n} estrellas de 5",
+    nps_min: "Nada probable",
+    nps_max: "Muy probable",
+    yes: "Sí",
+    no: "No",
+    other: "Otro",
+    other_specify: "Precise su respuesta «Otro»",
+    choose_min: "Elija al menos {n} respuestas.",
+    choose_max: "Elija como máximo {n} respuestas.",
+    choose_many: "Puede elegir varias respuestas.",
+    personal_data: "No escriba datos personales (nombre, dirección, número de teléfono…).",
+    step: "Paso {n} de {m}",
+    next: "Siguiente",
+    previous: "Anterior",
+    vote: "Votar",
+    results_title: "Resultados",
+    votes_one: "{n} voto",
+    votes_many: "{n} votos",
+    your_choice: "su elección",
+    voted_title: "¡Gracias por su voto!",
+    voted_already: "Ya ha votado desde este navegador.",
+    poll_closed: "Esta encuesta está cerrada.",
+    poll_not_open: "Esta encuesta aún no está abierta.",
+    results_loading: "Cargando los resultados…",
+    results_failed: "Los resultados no están disponibles en este momento.",
+    percent: "{n} %",
     errors: ErrorStrings {
         required_choice: "Elija una respuesta.",
         required_text: "Escriba una respuesta.",
@@ -367,6 +626,14 @@ static ES: Strings = Strings {
         rate_limited: "Demasiados envíos en poco tiempo: vuelva a intentarlo dentro de un \
                        minuto.",
         not_found: "Este formulario ya no existe.",
+        required_consent: "Marque la casilla para continuar.",
+        required_other: "Precise su respuesta.",
+        invalid_email: "Escriba una dirección de correo válida, por ejemplo nombre@ejemplo.es.",
+        too_few: "Elija al menos {n} respuestas.",
+        too_many: "Elija como máximo {n} respuestas.",
+        exclusive: "Esta respuesta no se puede combinar con las demás.",
+        poll_closed: "Esta encuesta está cerrada: su voto no se ha registrado.",
+        poll_not_open: "Esta encuesta aún no está abierta: su voto no se ha registrado.",
     },
 };
 
@@ -374,7 +641,7 @@ static ES: Strings = Strings {
 static IT: Strings = Strings {
     required: "(obbligatorio)",
     required_note: "Le domande contrassegnate con «obbligatorio» richiedono una risposta.",
-    smileys: ["Non bene", "Così così", "Molto bene"],
+    smileys: ["Molto male", "Non bene", "Così così", "Bene", "Molto bene"],
     submit: "Invia",
     retry: "Riprova l’invio",
     sending: "Invio in corso…",
@@ -387,6 +654,33 @@ static IT: Strings = Strings {
     chars_left: "Le restano {n} caratteri.",
     chars_over: "{n} caratteri di troppo.",
     kept: "Le sue risposte sono state conservate: può riprovare.",
+    star_one: "{n} stella su 5",
+    star_many: "{n} stelle su 5",
+    nps_min: "Per niente probabile",
+    nps_max: "Estremamente probabile",
+    yes: "Sì",
+    no: "No",
+    other: "Altro",
+    other_specify: "Specifichi la sua risposta «Altro»",
+    choose_min: "Scelga almeno {n} risposte.",
+    choose_max: "Scelga al massimo {n} risposte.",
+    choose_many: "Sono possibili più risposte.",
+    personal_data: "Non inserisca dati personali (nome, indirizzo, numero di telefono…).",
+    step: "Passo {n} di {m}",
+    next: "Avanti",
+    previous: "Indietro",
+    vote: "Vota",
+    results_title: "Risultati",
+    votes_one: "{n} voto",
+    votes_many: "{n} voti",
+    your_choice: "la sua scelta",
+    voted_title: "Grazie per il suo voto!",
+    voted_already: "Ha già votato da questo browser.",
+    poll_closed: "Questo sondaggio è chiuso.",
+    poll_not_open: "Questo sondaggio non è ancora aperto.",
+    results_loading: "Caricamento dei risultati…",
+    results_failed: "I risultati non sono disponibili al momento.",
+    percent: "{n}%",
     errors: ErrorStrings {
         required_choice: "Scelga una risposta.",
         required_text: "Scriva una risposta.",
@@ -397,6 +691,14 @@ static IT: Strings = Strings {
         server: "Invio non riuscito: il servizio non risponde correttamente.",
         rate_limited: "Troppi invii in poco tempo: riprovi tra un minuto.",
         not_found: "Questo modulo non esiste più.",
+        required_consent: "Selezioni la casella per continuare.",
+        required_other: "Specifichi la sua risposta.",
+        invalid_email: "Inserisca un indirizzo email valido, per esempio nome@esempio.it.",
+        too_few: "Scelga almeno {n} risposte.",
+        too_many: "Scelga al massimo {n} risposte.",
+        exclusive: "Questa risposta non può essere combinata con le altre.",
+        poll_closed: "Questo sondaggio è chiuso: il suo voto non è stato registrato.",
+        poll_not_open: "Questo sondaggio non è ancora aperto: il suo voto non è stato registrato.",
     },
 };
 
@@ -404,7 +706,7 @@ static IT: Strings = Strings {
 static NL: Strings = Strings {
     required: "(verplicht)",
     required_note: "Vragen met de vermelding ‘verplicht’ moet u beantwoorden.",
-    smileys: ["Niet goed", "Gemiddeld", "Heel goed"],
+    smileys: ["Heel slecht", "Niet goed", "Gemiddeld", "Goed", "Heel goed"],
     submit: "Versturen",
     retry: "Opnieuw versturen",
     sending: "Bezig met versturen…",
@@ -417,6 +719,33 @@ static NL: Strings = Strings {
     chars_left: "U hebt nog {n} tekens over.",
     chars_over: "{n} tekens te veel.",
     kept: "Uw antwoorden zijn bewaard: u kunt het opnieuw proberen.",
+    star_one: "{n} ster van 5",
+    star_many: "{n} sterren van 5",
+    nps_min: "Helemaal niet waarschijnlijk",
+    nps_max: "Zeer waarschijnlijk",
+    yes: "Ja",
+    no: "Nee",
+    other: "Anders",
+    other_specify: "Licht uw antwoord ‘Anders’ toe",
+    choose_min: "Kies minstens {n} antwoorden.",
+    choose_max: "Kies hoogstens {n} antwoorden.",
+    choose_many: "Meerdere antwoorden mogelijk.",
+    personal_data: "Vul geen persoonsgegevens in (naam, adres, telefoonnummer…).",
+    step: "Stap {n} van {m}",
+    next: "Volgende",
+    previous: "Vorige",
+    vote: "Stemmen",
+    results_title: "Resultaten",
+    votes_one: "{n} stem",
+    votes_many: "{n} stemmen",
+    your_choice: "uw keuze",
+    voted_title: "Bedankt voor uw stem!",
+    voted_already: "U hebt met deze browser al gestemd.",
+    poll_closed: "Deze peiling is gesloten.",
+    poll_not_open: "Deze peiling is nog niet geopend.",
+    results_loading: "De resultaten worden geladen…",
+    results_failed: "De resultaten zijn op dit moment niet beschikbaar.",
+    percent: "{n}%",
     errors: ErrorStrings {
         required_choice: "Kies een antwoord.",
         required_text: "Vul een antwoord in.",
@@ -428,6 +757,14 @@ static NL: Strings = Strings {
         server: "Versturen mislukt: de dienst reageert niet goed.",
         rate_limited: "Te veel antwoorden in korte tijd: probeer het over een minuut opnieuw.",
         not_found: "Dit formulier bestaat niet meer.",
+        required_consent: "Vink het vakje aan om verder te gaan.",
+        required_other: "Licht uw antwoord toe.",
+        invalid_email: "Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.",
+        too_few: "Kies minstens {n} antwoorden.",
+        too_many: "Kies hoogstens {n} antwoorden.",
+        exclusive: "Dit antwoord kan niet met de andere worden gecombineerd.",
+        poll_closed: "Deze peiling is gesloten: uw stem is niet geteld.",
+        poll_not_open: "Deze peiling is nog niet geopend: uw stem is niet geteld.",
     },
 };
 
@@ -435,7 +772,7 @@ static NL: Strings = Strings {
 static AR: Strings = Strings {
     required: "(مطلوب)",
     required_note: "يجب الإجابة عن الأسئلة المشار إليها بكلمة «مطلوب».",
-    smileys: ["ليس جيدًا", "متوسط", "جيد جدًا"],
+    smileys: ["سيئ جدًا", "ليس جيدًا", "متوسط", "جيد", "جيد جدًا"],
     submit: "إرسال",
     retry: "إعادة محاولة الإرسال",
     sending: "جارٍ الإرسال…",
@@ -448,6 +785,33 @@ static AR: Strings = Strings {
     chars_left: "عدد الأحرف المتبقية: {n}.",
     chars_over: "عدد الأحرف الزائدة: {n}.",
     kept: "تم الاحتفاظ بإجاباتك: يمكنك المحاولة مرة أخرى.",
+    star_one: "عدد النجوم: {n} من 5",
+    star_many: "عدد النجوم: {n} من 5",
+    nps_min: "غير محتمل إطلاقًا",
+    nps_max: "محتمل جدًا",
+    yes: "نعم",
+    no: "لا",
+    other: "غير ذلك",
+    other_specify: "يرجى توضيح إجابتك «غير ذلك»",
+    choose_min: "يرجى اختيار {n} إجابات على الأقل.",
+    choose_max: "يرجى اختيار {n} إجابات على الأكثر.",
+    choose_many: "يمكنك اختيار أكثر من إجابة.",
+    personal_data: "لا تكتب بيانات شخصية (الاسم، العنوان، رقم الهاتف…).",
+    step: "الخطوة {n} من {m}",
+    next: "التالي",
+    previous: "السابق",
+    vote: "تصويت",
+    results_title: "النتائج",
+    votes_one: "عدد الأصوات: {n}",
+    votes_many: "عدد الأصوات: {n}",
+    your_choice: "اختيارك",
+    voted_title: "شكرًا على تصويتك!",
+    voted_already: "لقد صوّتّ من هذا المتصفح من قبل.",
+    poll_closed: "هذا الاستطلاع مغلق.",
+    poll_not_open: "هذا الاستطلاع لم يُفتح بعد.",
+    results_loading: "جارٍ تحميل النتائج…",
+    results_failed: "النتائج غير متاحة حاليًا.",
+    percent: "{n}٪",
     errors: ErrorStrings {
         required_choice: "يرجى اختيار إجابة.",
         required_text: "يرجى كتابة إجابة.",
@@ -458,6 +822,14 @@ static AR: Strings = Strings {
         server: "تعذّر الإرسال: الخدمة لا تستجيب بشكل صحيح.",
         rate_limited: "إرسالات كثيرة في وقت قصير: يرجى إعادة المحاولة بعد دقيقة.",
         not_found: "هذا النموذج لم يعد موجودًا.",
+        required_consent: "يرجى تحديد المربع للمتابعة.",
+        required_other: "يرجى توضيح إجابتك.",
+        invalid_email: "يرجى إدخال عنوان بريد إلكتروني صالح، مثل name@example.org.",
+        too_few: "يرجى اختيار {n} إجابات على الأقل.",
+        too_many: "يرجى اختيار {n} إجابات على الأكثر.",
+        exclusive: "لا يمكن الجمع بين هذه الإجابة والإجابات الأخرى.",
+        poll_closed: "هذا الاستطلاع مغلق: لم يُسجَّل صوتك.",
+        poll_not_open: "هذا الاستطلاع لم يُفتح بعد: لم يُسجَّل صوتك.",
     },
 };
 
@@ -545,6 +917,8 @@ mod tests {
             ("smileys[0]", s.smileys[0]),
             ("smileys[1]", s.smileys[1]),
             ("smileys[2]", s.smileys[2]),
+            ("smileys[3]", s.smileys[3]),
+            ("smileys[4]", s.smileys[4]),
             ("submit", s.submit),
             ("retry", s.retry),
             ("sending", s.sending),
@@ -557,6 +931,33 @@ mod tests {
             ("chars_left", s.chars_left),
             ("chars_over", s.chars_over),
             ("kept", s.kept),
+            ("star_one", s.star_one),
+            ("star_many", s.star_many),
+            ("nps_min", s.nps_min),
+            ("nps_max", s.nps_max),
+            ("yes", s.yes),
+            ("no", s.no),
+            ("other", s.other),
+            ("other_specify", s.other_specify),
+            ("choose_min", s.choose_min),
+            ("choose_max", s.choose_max),
+            ("choose_many", s.choose_many),
+            ("personal_data", s.personal_data),
+            ("step", s.step),
+            ("next", s.next),
+            ("previous", s.previous),
+            ("vote", s.vote),
+            ("results_title", s.results_title),
+            ("votes_one", s.votes_one),
+            ("votes_many", s.votes_many),
+            ("your_choice", s.your_choice),
+            ("voted_title", s.voted_title),
+            ("voted_already", s.voted_already),
+            ("poll_closed", s.poll_closed),
+            ("poll_not_open", s.poll_not_open),
+            ("results_loading", s.results_loading),
+            ("results_failed", s.results_failed),
+            ("percent", s.percent),
             ("errors.required_choice", e.required_choice),
             ("errors.required_text", e.required_text),
             ("errors.too_long", e.too_long),
@@ -566,6 +967,14 @@ mod tests {
             ("errors.server", e.server),
             ("errors.rate_limited", e.rate_limited),
             ("errors.not_found", e.not_found),
+            ("errors.required_consent", e.required_consent),
+            ("errors.required_other", e.required_other),
+            ("errors.invalid_email", e.invalid_email),
+            ("errors.too_few", e.too_few),
+            ("errors.too_many", e.too_many),
+            ("errors.exclusive", e.exclusive),
+            ("errors.poll_closed", e.poll_closed),
+            ("errors.poll_not_open", e.poll_not_open),
         ]
     }
 
@@ -587,13 +996,15 @@ mod tests {
             for ((name, french), (_, t)) in fr.iter().zip(all_strings(l.strings())) {
                 let want = french.matches("{n}").count();
                 assert_eq!(t.matches("{n}").count(), want, "{l:?} {name}: {t:?}");
+                let m = french.matches("{m}").count();
+                assert_eq!(t.matches("{m}").count(), m, "{l:?} {name}: {t:?}");
                 // No other brace: a typo such as `{N}` would be shown as is.
-                assert_eq!(t.matches('{').count(), want, "{l:?} {name}: {t:?}");
+                assert_eq!(t.matches('{').count(), want + m, "{l:?} {name}: {t:?}");
             }
         }
         assert_eq!(
             fr.iter().filter(|(_, t)| t.contains("{n}")).count(),
-            5,
+            15,
             "the test knows every template"
         );
     }

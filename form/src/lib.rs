@@ -20,7 +20,7 @@
 //! }"#).unwrap();
 //! let mut answers = Answers::new();
 //! assert!(validate(&form, &answers).is_err());
-//! answers.insert("note".into(), "good".into());
+//! answers.insert("note".into(), "good");
 //! assert!(validate(&form, &answers).is_ok());
 //! ```
 
@@ -28,8 +28,11 @@ pub mod answer;
 pub mod code;
 pub mod html;
 pub mod i18n;
+pub mod results;
 pub mod schema;
 pub mod shape;
+pub mod templates;
+pub mod time;
 pub mod translations;
 pub mod validate;
 pub mod view;

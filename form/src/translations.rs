@@ -22,7 +22,7 @@ use serde::{
     de::{MapAccess, Visitor},
 };
 
-use crate::{Form, answer::is_blank, i18n::Locale, shape::Shape};
+use crate::{Form, QuestionKind, answer::is_blank, i18n::Locale, shape::Shape};
 
 /// The language of a definition without `lang`.
 pub const DEFAULT_LANG: &str = "fr";
@@ -38,11 +38,24 @@ pub const SHAPE: Shape = Shape::Object(&[
 ]);
 
 /// The members of one question's translation.
-pub const QUESTION_SHAPE: Shape = Shape::Object(&[("label", Shape::Leaf), ("help", Shape::Leaf)]);
+pub const QUESTION_SHAPE: Shape = Shape::Object(&[
+    ("label", Shape::Leaf),
+    ("help", Shape::Leaf),
+    ("choices", Shape::Map(&Shape::Leaf)),
+    ("min_label", Shape::Leaf),
+    ("max_label", Shape::Leaf),
+]);
 
 /// An object read with its keys in the order written (a definition's languages, question ids).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderedMap<V>(pub Vec<(String, V)>);
+
+impl<V> OrderedMap<V> {
+    /// Whether it has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 impl<V> Default for OrderedMap<V> {
     fn default() -> Self {
@@ -108,7 +121,10 @@ pub struct Translation {
 
 /// The words of one question in one other language.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table of label, help")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of label, help, choices, min_label, max_label"
+)]
 pub struct QuestionText {
     /// The label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +132,15 @@ pub struct QuestionText {
     /// The help (only if the question has one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Choice labels by choice id (choice questions).
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub choices: OrderedMap<String>,
+    /// A scale's or NPS's low end label (only if the question has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_label: Option<String>,
+    /// A scale's or NPS's high end label (only if the question has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_label: Option<String>,
 }
 
 /// A form's words in one language, and which of them are actually in it.
@@ -127,11 +152,8 @@ pub struct Localized {
     pub locale: Locale,
     /// The language the definition is written in: that of every text not translated.
     pub base: Locale,
-    title: bool,
-    description: bool,
-    // Per question, in the form's order: whether its label / help were translated.
-    labels: Vec<bool>,
-    helps: Vec<bool>,
+    // The texts that were translated, as `Text::key`s.
+    translated: Vec<String>,
 }
 
 /// One of a form's own texts, for [`Localized::lang_of`].
@@ -145,45 +167,92 @@ pub enum Text<'a> {
     Label(&'a str),
     /// The help of the question with this id.
     Help(&'a str),
+    /// The label of a choice: question id, choice id.
+    Choice(&'a str, &'a str),
+    /// The low end label of the scale or NPS with this id.
+    MinLabel(&'a str),
+    /// The high end label of the scale or NPS with this id.
+    MaxLabel(&'a str),
+}
+
+impl Text<'_> {
+    fn key(&self) -> String {
+        match self {
+            Text::Title => "title".into(),
+            Text::Description => "description".into(),
+            Text::Label(q) => format!("label:{q}"),
+            Text::Help(q) => format!("help:{q}"),
+            Text::Choice(q, c) => format!("choice:{q}:{c}"),
+            Text::MinLabel(q) => format!("min:{q}"),
+            Text::MaxLabel(q) => format!("max:{q}"),
+        }
+    }
 }
 
 impl Form {
     /// This form in `locale`: its words replaced where `translations` (read with this form)
     /// has them. Texts it does not translate stay as written, in `translations`' base language.
     pub fn localized(&self, translations: &Translations, locale: Locale) -> Localized {
-        let n = self.questions.len();
         let mut out = Localized {
             form: self.clone(),
             locale,
             base: translations.base,
-            title: false,
-            description: false,
-            labels: vec![false; n],
-            helps: vec![false; n],
+            translated: Vec::new(),
         };
         let Some(t) = translations.get(locale) else {
             return out;
         };
+        let done = &mut out.translated;
         let form = &mut out.form;
         if let Some(title) = &t.title {
             form.title.clone_from(title);
-            out.title = true;
+            done.push(Text::Title.key());
         }
         if let (Some(d), Some(own)) = (&t.description, &mut form.description) {
             own.clone_from(d);
-            out.description = true;
+            done.push(Text::Description.key());
         }
-        for (i, q) in form.questions.iter_mut().enumerate() {
+        for q in &mut form.questions {
             let Some((_, qt)) = t.questions.0.iter().find(|(id, _)| *id == q.id) else {
                 continue;
             };
             if let Some(label) = &qt.label {
                 q.label.clone_from(label);
-                out.labels[i] = true;
+                done.push(Text::Label(&q.id).key());
             }
             if let (Some(h), Some(own)) = (&qt.help, &mut q.help) {
                 own.clone_from(h);
-                out.helps[i] = true;
+                done.push(Text::Help(&q.id).key());
+            }
+            let id = q.id.clone();
+            match &mut q.kind {
+                QuestionKind::Choice { choices, .. } | QuestionKind::Multiple { choices, .. } => {
+                    for (cid, label) in &qt.choices.0 {
+                        if let Some(c) = choices.iter_mut().find(|c| c.id == *cid) {
+                            c.label.clone_from(label);
+                            done.push(Text::Choice(&id, cid).key());
+                        }
+                    }
+                }
+                QuestionKind::Scale {
+                    min_label,
+                    max_label,
+                    ..
+                }
+                | QuestionKind::Nps {
+                    min_label,
+                    max_label,
+                } => {
+                    if let (Some(l), Some(own)) = (&qt.min_label, min_label) {
+                        own.clone_from(l);
+                        done.push(Text::MinLabel(&id).key());
+                    }
+                    if let (Some(l), Some(own)) = (&qt.max_label, max_label) {
+                        own.clone_from(l);
+                        done.push(Text::MaxLabel(&id).key());
+                    }
+                }
+                _ => {}
             }
         }
         out
@@ -260,6 +329,37 @@ fn check(form: &Form, t: &Translation, path: &str) -> Result<(), String> {
                 "{at}.help: question `{id}` has no help to translate"
             ));
         }
+        for (cid, label) in &qt.choices.0 {
+            if q.kind.choice(cid).is_none() {
+                return Err(format!(
+                    "{at}.choices.{cid}: question `{id}` has no choice with this id"
+                ));
+            }
+            not_blank(&Some(label.clone()), &format!("{at}.choices"), cid)?;
+        }
+        let (min, max) = match &q.kind {
+            QuestionKind::Scale {
+                min_label,
+                max_label,
+                ..
+            }
+            | QuestionKind::Nps {
+                min_label,
+                max_label,
+            } => (min_label.is_some(), max_label.is_some()),
+            _ => (false, false),
+        };
+        for (key, value, has) in [
+            ("min_label", &qt.min_label, min),
+            ("max_label", &qt.max_label, max),
+        ] {
+            not_blank(value, &at, key)?;
+            if value.is_some() && !has {
+                return Err(format!(
+                    "{at}.{key}: question `{id}` has no {key} to translate"
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -275,22 +375,21 @@ impl Localized {
     /// The language `text` is shown in: the one asked for if it was translated, else the
     /// definition's own.
     pub fn lang_of(&self, text: Text<'_>) -> Locale {
-        let index = |id: &str| self.form.questions.iter().position(|q| q.id == id);
-        let translated = match text {
-            Text::Title => self.title,
-            Text::Description => self.description,
-            Text::Label(id) => index(id).is_some_and(|i| self.labels[i]),
-            Text::Help(id) => index(id).is_some_and(|i| self.helps[i]),
-        };
-        if translated { self.locale } else { self.base }
+        if self.translated.contains(&text.key()) {
+            self.locale
+        } else {
+            self.base
+        }
     }
 
     /// The language of the served definition: the one asked for if anything was translated
     /// into it, else the definition's own.
     pub fn lang(&self) -> Locale {
-        let any =
-            self.title || self.description || self.labels.iter().chain(&self.helps).any(|&t| t);
-        if any { self.locale } else { self.base }
+        if self.translated.is_empty() {
+            self.base
+        } else {
+            self.locale
+        }
     }
 
     /// The form as compact JSON for the widget: no `translations`, and a `lang` member unless it
@@ -541,7 +640,7 @@ mod tests {
             (
                 r#", "translations": { "en": { "questions": { "note": { "type": "text" } } } }"#,
                 "translations.en.questions.note: unknown field `type` \
-                 (expected one of: label, help)",
+                 (expected one of: label, help, choices, min_label, max_label)",
             ),
             (
                 r#", "translations": { "en": { "questions": { "note": { "label": "" } } } }"#,
@@ -583,7 +682,7 @@ mod tests {
         assert!(
             e.contains(
                 "unknown field `titel` (expected one of: id, lang, title, description, \
-                 questions, translations)"
+                 questions, poll, translations)"
             ),
             "{e}"
         );

@@ -6,16 +6,22 @@
 //!
 //! Conventions the DOM renderer relies on: an attribute `value` on `input`/`textarea` is the
 //! current value (a property, not only an attribute); `checked` present means checked; an element
-//! with `data-focus="ID"` moves focus to `ID` when activated (links of the error summary).
+//! with `data-focus="ID"` moves focus to `ID` when activated (links of the error summary); a
+//! button with `data-action="previous"` goes back one step.
+//!
+//! Every question is a native control: radio groups (smileys, stars, scales, NPS, yes/no,
+//! single choice) get the browser's own roving focus and arrow keys; checkboxes for multiple
+//! choice and consent; `fieldset`/`legend` around every group (RGAA 11.5–11.7).
 
 use std::borrow::Cow;
 
 use crate::{
     ErrorCode, Form, Question, QuestionKind,
-    answer::Answers,
+    answer::{Answers, OTHER, other_key},
     cat,
-    i18n::{Locale, Strings, fill},
-    schema::Smiley,
+    i18n::{Locale, Strings, Subject, fill, fill2, itoa},
+    results::FormResults,
+    schema::{PollState, ResultsShown, Smiley},
     validate::FieldError,
 };
 
@@ -151,6 +157,30 @@ pub enum Status {
     Failed(ErrorCode),
 }
 
+/// A poll's own state, as the view needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollView<'a> {
+    /// Open, not open yet, closed.
+    pub state: PollState,
+    /// This browser has voted already (the one-vote flag).
+    pub voted: bool,
+    /// The results, as far as they are known.
+    pub results: ResultsView<'a>,
+}
+
+/// A poll's results, as far as the page knows them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ResultsView<'a> {
+    /// Not asked for (not shown in this state).
+    None,
+    /// Being fetched.
+    Loading,
+    /// Could not be fetched.
+    Failed,
+    /// Fetched.
+    Shown(&'a FormResults),
+}
+
 /// What the view needs besides the form.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewState<'a> {
@@ -164,14 +194,33 @@ pub struct ViewState<'a> {
     pub status: Status,
     /// Display language.
     pub locale: Locale,
-    /// For the no-JS page: the URL the `<form>` posts to. `None` in the widget.
+    /// For the no-JS page: the URL the `<form>` posts to, and every step on one page. `None`
+    /// in the widget.
     pub action: Option<&'a str>,
+    /// The step shown (its number, see [`Form::steps`]); the widget's current step.
+    pub step: u32,
+    /// For a poll: its state and results.
+    pub poll: Option<PollView<'a>>,
+}
+
+impl<'a> ViewState<'a> {
+    /// The state of a form being filled in, with nothing else to say.
+    pub fn new(answers: &'a Answers, locale: Locale) -> ViewState<'a> {
+        ViewState {
+            answers,
+            errors: &[],
+            summary: false,
+            status: Status::Editing,
+            locale,
+            action: None,
+            step: 1,
+            poll: None,
+        }
+    }
 }
 
 // Ids and classes are named here, and whoever finds parts of the tree (the collector's no-JS
 // page, tests) uses these names: renaming one is then a compile error there, not a silent miss.
-// The view itself builds ids from the same constants, the way it always has (its wasm does not
-// carry the `*_id` functions below, which only the collector calls).
 
 /// Prefix of every id the view gives: ids share the host page's document.
 pub const ID_PREFIX: &str = "v-";
@@ -182,7 +231,8 @@ pub const ERR_SUFFIX: &str = "-err";
 /// Suffix of a text question's character counter id (after its [`field_id`]).
 pub const COUNT_SUFFIX: &str = "-count";
 
-/// The id of the element that receives focus for question `q` (its box or first radio).
+/// The id of the element that receives focus for question `q` (its box or first radio), or,
+/// for `q.other`, the text box of its "other" choice.
 pub fn field_id(q: &str) -> String {
     cat(&[ID_PREFIX, q])
 }
@@ -202,14 +252,10 @@ pub fn count_id(q: &str) -> String {
     cat(&[ID_PREFIX, q, COUNT_SUFFIX])
 }
 
-/// Id of the form's title heading.
+/// Id of the form's heading.
 pub const TITLE_ID: &str = "v-title";
-/// Id of the error summary.
-pub const SUMMARY_ID: &str = "v-summary";
 /// Id of the error summary's heading.
 pub const SUMMARY_TITLE_ID: &str = "v-summary-title";
-/// Id of the thank-you heading.
-pub const THANKS_ID: &str = "v-thanks";
 /// The attribute that names the id an element moves focus to (the summary's links).
 pub const FOCUS_ATTR: &str = "data-focus";
 
@@ -227,30 +273,22 @@ pub mod class {
     pub const FAIL: &str = "fail";
 }
 
-/// Renders the whole widget: the form (or the thank-you message) and a polite live region.
+/// Id of the error summary.
+pub const SUMMARY_ID: &str = "v-summary";
+/// Id of the thank-you heading.
+pub const THANKS_ID: &str = "v-thanks";
+/// Id of the step heading ("Étape 2 sur 3"), focused when the step changes.
+pub const STEP_ID: &str = "v-step";
+/// Id of a poll's state heading (closed, voted…), focused when it appears.
+pub const POLL_ID: &str = "v-poll";
+/// Id of a poll's results heading.
+pub const RESULTS_ID: &str = "v-results";
+
+/// Renders the whole widget: the form (or the thank-you message, or a poll's state and results)
+/// and a polite live region.
 pub fn view(form: &Form, st: &ViewState) -> Node {
     let s = st.locale.strings();
-    // Sent and queued share one shape, so when a queued answer is delivered the heading the
-    // resident may be on is patched in place rather than replaced.
-    let done = match st.status {
-        Status::Sent => Some(("thanks", s.thanks_title, s.thanks_body)),
-        Status::Queued => Some(("thanks queued", s.queued_title, s.queued_body)),
-        _ => None,
-    };
-    let body: Node = if let Some((class, title, text)) = done {
-        el("div")
-            .a("class", class)
-            .c(el("h2").a("id", THANKS_ID).a("tabindex", "-1").t(title))
-            .c(el("p").t(text))
-            .into()
-    } else {
-        form_view(form, st, s)
-    };
-    let live = match (st.status, done) {
-        (Status::Sending, _) => s.sending,
-        (_, Some((_, _, text))) => text,
-        _ => "",
-    };
+    let (body, live) = body(form, st, s);
     el("div")
         .a("class", "voix")
         .a("lang", st.locale.tag())
@@ -260,45 +298,141 @@ pub fn view(form: &Form, st: &ViewState) -> Node {
         .into()
 }
 
+/// The widget's content and what its live region says.
+fn body(form: &Form, st: &ViewState, s: &Strings) -> (Node, String) {
+    let voted_now = st.status == Status::Sent;
+    if let Some(p) = st.poll {
+        let shown = form
+            .poll
+            .as_ref()
+            .map_or(ResultsShown::AfterVote, |poll| poll.results);
+        let said = match p.state {
+            PollState::NotOpen => Some(s.poll_not_open),
+            PollState::Closed => Some(s.poll_closed),
+            PollState::Open if voted_now => Some(s.voted_title),
+            PollState::Open if p.voted && st.status == Status::Editing => Some(s.voted_already),
+            PollState::Open => None,
+        };
+        if let Some(said) = said {
+            let with_results = shown != ResultsShown::Never && p.state != PollState::NotOpen;
+            let mut b = el("div").a("class", "poll-state").c(el("h2")
+                .a("id", POLL_ID)
+                .a("class", "title")
+                .a("tabindex", "-1")
+                .t(&form.title));
+            b = b.c(el("p").a("class", "said").t(said));
+            let mut live = said.to_owned();
+            if with_results {
+                let (node, summary) = results(form, p.results, st.answers, s);
+                b = b.c(node);
+                if voted_now && !summary.is_empty() {
+                    live = cat(&[said, " ", &summary]);
+                }
+            }
+            return (b.into(), live);
+        }
+    }
+    // Sent and queued share one shape, so when a queued answer is delivered the heading the
+    // resident may be on is patched in place rather than replaced.
+    let done = match st.status {
+        Status::Sent => Some(("thanks", s.thanks_title, s.thanks_body)),
+        Status::Queued => Some(("thanks queued", s.queued_title, s.queued_body)),
+        _ => None,
+    };
+    if let Some((class, title, text)) = done {
+        let b = el("div")
+            .a("class", class)
+            .c(el("h2").a("id", THANKS_ID).a("tabindex", "-1").t(title))
+            .c(el("p").t(text));
+        return (b.into(), text.to_owned());
+    }
+    let live = if st.status == Status::Sending {
+        s.sending
+    } else {
+        ""
+    };
+    let mut f = form_view(form, st, s);
+    // A poll showing its results before the vote (`always`).
+    if let Some(p) = st.poll
+        && form
+            .poll
+            .as_ref()
+            .is_some_and(|poll| poll.results == ResultsShown::Always)
+    {
+        f = el("div")
+            .c(f)
+            .c(results(form, p.results, st.answers, s).0)
+            .into();
+    }
+    (f, live.to_owned())
+}
+
 fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
-    let title_id = TITLE_ID;
+    let nojs = st.action.is_some();
     let mut f = el("form")
         .a("novalidate", "")
-        .a("aria-labelledby", title_id);
+        .a("aria-labelledby", TITLE_ID);
     if let Some(action) = st.action {
         f = f.a("method", "post").a("action", action.to_owned());
     }
     f = f.c(el("h2")
-        .a("id", title_id)
+        .a("id", TITLE_ID)
         .a("class", "title")
         .t(&form.title));
     if let Some(d) = &form.description {
         f = f.c(el("p").a("class", class::DESC).t(d));
     }
-    if form.questions.iter().any(|q| q.required) {
+    // The steps that have a question shown; where this one is among them.
+    let shown_steps = form.shown_steps(st.answers);
+    let at = shown_steps.iter().position(|&x| x == st.step).unwrap_or(0);
+    let stepped = !nojs && shown_steps.len() > 1;
+    if stepped {
+        f = f.c(el("h3")
+            .a("id", STEP_ID)
+            .a("class", "step")
+            .a("tabindex", "-1")
+            .t(fill2(s.step, at + 1, shown_steps.len())));
+    }
+    let steps = form.steps();
+    let here: Vec<usize> = (0..form.questions.len())
+        .filter(|&i| nojs || form.is_shown(i, st.answers))
+        .filter(|&i| !stepped || steps[i] == st.step)
+        .collect();
+    if here.iter().any(|&i| form.questions[i].required) {
         f = f.c(el("p").a("class", "note").t(s.required_note));
     }
     if st.summary && !st.errors.is_empty() {
         f = f.c(summary(form, st, s));
     }
-    f = f.cs(form.questions.iter().map(|q| question(q, st, s)));
+    f = f.cs(here.iter().map(|&i| question(&form.questions[i], st, s)));
     if let Status::Failed(code) = st.status {
         f = f.c(el("div")
             .a("class", class::FAIL)
             .a("role", "alert")
-            .c(el("p").t(s.errors.for_code(code, false)))
+            .c(el("p").t(s.errors.for_code(code, Subject::Choice)))
             .c(el("p").t(s.kept)));
     }
+    let last = !stepped || at + 1 == shown_steps.len();
     let label = match st.status {
         Status::Failed(_) => s.retry,
         Status::Sending => s.sending,
+        _ if !last => s.next,
+        _ if form.poll.is_some() => s.vote,
         _ => s.submit,
     };
-    f.c(el("div").a("class", "actions").c(el("button")
+    let mut actions = el("div").a("class", "actions");
+    if stepped && at > 0 {
+        actions = actions.c(el("button")
+            .a("type", "button")
+            .a("class", "secondary")
+            .a("data-action", "previous")
+            .t(s.previous));
+    }
+    actions = actions.c(el("button")
         .a("type", "submit")
         .a_if(st.status == Status::Sending, "aria-disabled", "true")
-        .t(label)))
-        .into()
+        .t(label));
+    f.c(actions).into()
 }
 
 fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
@@ -312,14 +446,20 @@ fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
         n,
     );
     let items = st.errors.iter().map(|e| {
-        let q = form.question(&e.field);
-        let label = q.map_or(e.field.as_str(), |q| q.label.as_str());
+        let own = e.field.strip_suffix(".other").unwrap_or(&e.field);
+        let label = form
+            .question(own)
+            .map_or(e.field.as_str(), |q| q.label.as_str());
         let target = field_id(&e.field);
         el("li")
             .c(el("a")
                 .a("href", cat(&["#", &target]))
                 .a(FOCUS_ATTR, target)
-                .t(cat(&[label, " : ", &message(q, e.code, s)])))
+                .t(cat(&[
+                    label,
+                    " : ",
+                    &field_message(form, &e.field, e.code, s),
+                ])))
             .into()
     });
     el("div")
@@ -334,11 +474,36 @@ fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
 
 /// The message shown for `code` on question `q`.
 pub fn message(q: Option<&Question>, code: ErrorCode, s: &Strings) -> String {
-    let (text, max) = match q.map(|q| &q.kind) {
-        Some(QuestionKind::Text { max_length, .. }) => (true, *max_length as usize),
-        _ => (false, 0),
+    let (subject, n) = match q.map(|q| &q.kind) {
+        Some(QuestionKind::Text { max_length, .. }) => (Subject::Text, *max_length),
+        Some(QuestionKind::Email) => (Subject::Text, 0),
+        Some(QuestionKind::Consent) => (Subject::Consent, 0),
+        Some(QuestionKind::Multiple {
+            min_selected,
+            max_selected,
+            ..
+        }) => {
+            let n = match code {
+                ErrorCode::TooFewChoices => min_selected.unwrap_or(0),
+                _ => max_selected.unwrap_or(0),
+            };
+            (Subject::Choice, n)
+        }
+        _ => (Subject::Choice, 0),
     };
-    fill(s.errors.for_code(code, text), max)
+    fill(s.errors.for_code(code, subject), n as usize)
+}
+
+/// The message shown for `code` on `field`: a question id, or `id.other` for the text of its
+/// "other" choice.
+pub fn field_message(form: &Form, field: &str, code: ErrorCode, s: &Strings) -> String {
+    match field.strip_suffix(".other") {
+        Some(_) => fill(
+            s.errors.for_code(code, Subject::Other),
+            crate::schema::OTHER_MAX_LENGTH as usize,
+        ),
+        None => message(form.question(field), code, s),
+    }
 }
 
 // `[a, b].join(" ")` without the generic join machinery (smaller wasm).
@@ -353,12 +518,29 @@ fn spaced(ids: &[String]) -> String {
     out
 }
 
+/// One option of a radio or checkbox group, as drawn.
+struct Opt<'a> {
+    value: Cow<'static, str>,
+    label: Cow<'a, str>,
+    /// Decoration before the label (a smiley face, a star), hidden from assistive technology.
+    deco: Option<&'static str>,
+    /// The text of the label is only for assistive technology (stars: the star is the visual).
+    hidden_label: bool,
+}
+
 fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
     let id = field_id(&q.id);
     let help_id = cat(&[&id, HELP_SUFFIX]);
     let err_id = cat(&[&id, ERR_SUFFIX]);
+    let other_field = other_key(&q.id);
     let error = st.errors.iter().find(|e| e.field == q.id).map(|e| e.code);
-    let value = st.answers.get(&q.id).unwrap_or("");
+    let other_error = st
+        .errors
+        .iter()
+        .find(|e| e.field == other_field)
+        .map(|e| e.code);
+    let answer = st.answers.get(&q.id);
+    let value = answer.and_then(|a| a.as_one()).unwrap_or("");
     let mut described = Vec::new();
     if q.help.is_some() {
         described.push(help_id.clone());
@@ -390,53 +572,293 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .t(message(Some(q), code, s)),
         )
     });
-    let class = if error.is_some() { "q invalid" } else { "q" };
+    let class = if error.is_some() || other_error.is_some() {
+        "q invalid"
+    } else {
+        "q"
+    };
+    // A radio or checkbox group in a fieldset; `extra` goes after the options (end labels,
+    // the "other" box).
+    let group = |kind: &'static str,
+                 item: (&'static str, &'static str),
+                 multiple: bool,
+                 opts: Vec<Opt>,
+                 hint: Option<Node>,
+                 extra: Vec<Node>| {
+        let mut described = described.clone();
+        let hint_id = cat(&[&id, "-hint"]);
+        if hint.is_some() {
+            described.push(hint_id.clone());
+        }
+        let input_type = if multiple { "checkbox" } else { "radio" };
+        let items = opts.into_iter().enumerate().map(|(i, o)| {
+            let on = answer.is_some_and(|a| a.contains(&o.value));
+            let rid = if i == 0 {
+                id.clone()
+            } else {
+                cat(&[&id, "-", &o.value])
+            };
+            let mut lbl = el("label")
+                .a("class", if on { item.1 } else { item.0 })
+                .c(el("input")
+                    .a("type", input_type)
+                    .a("id", rid)
+                    .a("name", q.id.clone())
+                    .a("value", o.value.clone())
+                    .a_if(on, "checked", ""));
+            if let Some(deco) = o.deco {
+                lbl = lbl.c(el("span").a("class", deco).a("aria-hidden", "true"));
+            }
+            let text = o.label.into_owned();
+            lbl.c(el("span")
+                .a("class", if o.hidden_label { "lbl sr-only" } else { "lbl" })
+                .t(text))
+                .into()
+        });
+        el("fieldset")
+            .a("class", class)
+            .a_if(
+                !described.is_empty(),
+                "aria-describedby",
+                spaced(&described),
+            )
+            .c(label_text(el("legend")))
+            .cs(help.clone())
+            .cs(hint.map(|h| Node::from(el("p").a("class", "help").a("id", hint_id).c(h))))
+            .cs(err.clone())
+            .c(el("div").a("class", kind).cs(items))
+            .cs(extra)
+            .into()
+    };
+    let numbers = |from: u8, to: u8| -> Vec<Opt> {
+        (from..=to)
+            .map(|n| Opt {
+                value: itoa(n.into()).into(),
+                label: itoa(n.into()).into(),
+                deco: None,
+                hidden_label: false,
+            })
+            .collect()
+    };
+    let ends = |lo: u8, hi: u8, min: Option<&str>, max: Option<&str>| -> Vec<Node> {
+        if min.is_none() && max.is_none() {
+            return Vec::new();
+        }
+        let end = |n: u8, text: Option<&str>| {
+            text.map(|t| Node::from(el("span").t(cat(&[&itoa(n.into()), " : ", t]))))
+        };
+        vec![
+            el("p")
+                .a("class", "ends")
+                .a("aria-hidden", "true")
+                .cs(end(lo, min))
+                .cs(end(hi, max))
+                .into(),
+        ]
+    };
     match &q.kind {
-        QuestionKind::Smileys => {
-            let choices = Smiley::ALL.into_iter().zip(s.smileys).map(|(sm, label)| {
-                let rid = if sm == Smiley::Bad {
-                    id.clone()
-                } else {
-                    cat(&[&id, "-", sm.key()])
-                };
-                el("label")
-                    .a(
-                        "class",
-                        if value == sm.key() {
-                            "smiley on"
-                        } else {
-                            "smiley"
-                        },
-                    )
-                    .c(el("input")
-                        .a("type", "radio")
-                        .a("id", rid)
-                        .a("name", q.id.clone())
-                        .a("value", sm.key())
-                        .a_if(value == sm.key(), "checked", ""))
-                    .c(el("span")
-                        .a("class", sm.face_class())
-                        .a("aria-hidden", "true"))
-                    .c(el("span").a("class", "lbl").t(label))
-                    .into()
+        QuestionKind::Smileys { count } => {
+            let opts = Smiley::of(*count)
+                .iter()
+                .map(|&sm| Opt {
+                    value: sm.key().into(),
+                    label: s.smiley(sm).into(),
+                    deco: Some(sm.face_class()),
+                    hidden_label: false,
+                })
+                .collect();
+            group(
+                "smileys",
+                ("smiley", "smiley on"),
+                false,
+                opts,
+                None,
+                Vec::new(),
+            )
+        }
+        QuestionKind::Stars => {
+            let chosen: u8 = value.parse().unwrap_or(0);
+            let opts = (1..=5u8)
+                .map(|n| Opt {
+                    value: itoa(n.into()).into(),
+                    label: fill(if n == 1 { s.star_one } else { s.star_many }, n.into()).into(),
+                    deco: Some(if n <= chosen { "star lit" } else { "star" }),
+                    hidden_label: true,
+                })
+                .collect();
+            group(
+                "stars",
+                ("starbox", "starbox on"),
+                false,
+                opts,
+                None,
+                Vec::new(),
+            )
+        }
+        QuestionKind::Scale {
+            min,
+            max,
+            min_label,
+            max_label,
+        } => {
+            // The end labels read as a hint ("1: not at all … 5: completely").
+            let hint = (min_label.is_some() || max_label.is_some()).then(|| {
+                let mut parts = Vec::new();
+                if let Some(l) = min_label {
+                    parts.push(cat(&[&itoa((*min).into()), " : ", l]));
+                }
+                if let Some(l) = max_label {
+                    parts.push(cat(&[&itoa((*max).into()), " : ", l]));
+                }
+                Node::Text(parts.join(" — "))
             });
-            el("fieldset")
+            let extra = ends(*min, *max, min_label.as_deref(), max_label.as_deref());
+            group(
+                "scale",
+                ("num", "num on"),
+                false,
+                numbers(*min, *max),
+                hint,
+                extra,
+            )
+        }
+        QuestionKind::Nps {
+            min_label,
+            max_label,
+        } => {
+            let lo = min_label.as_deref().unwrap_or(s.nps_min);
+            let hi = max_label.as_deref().unwrap_or(s.nps_max);
+            let hint = Node::Text(cat(&["0 : ", lo, " — 10 : ", hi]));
+            group(
+                "scale nps",
+                ("num", "num on"),
+                false,
+                numbers(0, 10),
+                Some(hint),
+                ends(0, 10, Some(lo), Some(hi)),
+            )
+        }
+        QuestionKind::YesNo => {
+            let opts = [("yes", s.yes), ("no", s.no)]
+                .into_iter()
+                .map(|(v, l)| Opt {
+                    value: v.into(),
+                    label: l.into(),
+                    deco: None,
+                    hidden_label: false,
+                })
+                .collect();
+            group("yesno", ("yn", "yn on"), false, opts, None, Vec::new())
+        }
+        QuestionKind::Choice { choices, other } | QuestionKind::Multiple { choices, other, .. } => {
+            let multiple = q.kind.is_multiple();
+            let mut opts: Vec<Opt> = choices
+                .iter()
+                .map(|c| Opt {
+                    value: c.id.clone().into(),
+                    label: c.label.as_str().into(),
+                    deco: None,
+                    hidden_label: false,
+                })
+                .collect();
+            if *other {
+                opts.push(Opt {
+                    value: OTHER.into(),
+                    label: s.other.into(),
+                    deco: None,
+                    hidden_label: false,
+                });
+            }
+            let hint = match &q.kind {
+                QuestionKind::Multiple {
+                    min_selected,
+                    max_selected,
+                    ..
+                } => {
+                    let mut parts = vec![s.choose_many.to_owned()];
+                    if let Some(n) = min_selected.filter(|&n| n > 1) {
+                        parts.push(fill(s.choose_min, n as usize));
+                    }
+                    if let Some(n) = max_selected {
+                        parts.push(fill(s.choose_max, *n as usize));
+                    }
+                    Some(Node::Text(parts.join(" ")))
+                }
+                _ => None,
+            };
+            let mut extra = Vec::new();
+            // The "other" box, while "other" is chosen (always on the no-JS page, where it
+            // cannot appear on its own).
+            let chosen = answer.is_some_and(|a| a.contains(OTHER));
+            if *other && (chosen || st.action.is_some()) {
+                let oid = field_id(&other_field);
+                let oerr = cat(&[&oid, "-err"]);
+                let mut box_ = el("div").a("class", "other");
+                box_ = box_.c(el("label").a("for", oid.clone()).t(s.other_specify));
+                if let Some(code) = other_error {
+                    box_ = box_.c(el("p")
+                        .a("class", "err")
+                        .a("id", oerr.clone())
+                        .t(field_message_other(code, s)));
+                }
+                box_ = box_.c(el("input")
+                    .a("type", "text")
+                    .a("id", oid)
+                    .a("name", other_field.clone())
+                    .a("maxlength", itoa(crate::schema::OTHER_MAX_LENGTH as usize))
+                    .a_if(other_error.is_some(), "aria-invalid", "true")
+                    .a_if(other_error.is_some(), "aria-describedby", oerr)
+                    .a(
+                        "value",
+                        st.answers.text(&other_field).unwrap_or("").to_owned(),
+                    ));
+                extra.push(box_.into());
+            }
+            group(
+                if multiple {
+                    "choices multiple"
+                } else {
+                    "choices"
+                },
+                ("choice", "choice on"),
+                multiple,
+                opts,
+                hint,
+                extra,
+            )
+        }
+        QuestionKind::Consent => {
+            let on = value == "yes";
+            el("div")
                 .a("class", class)
-                .a_if(
-                    !described.is_empty(),
-                    "aria-describedby",
-                    spaced(&described),
-                )
-                .c(label_text(el("legend")))
+                .c(el("div")
+                    .a("class", "consent")
+                    .c(el("input")
+                        .a("type", "checkbox")
+                        .a("id", id.clone())
+                        .a("name", q.id.clone())
+                        .a("value", "yes")
+                        .a_if(q.required, "required", "")
+                        .a_if(error.is_some(), "aria-invalid", "true")
+                        .a_if(
+                            !described.is_empty(),
+                            "aria-describedby",
+                            spaced(&described),
+                        )
+                        .a_if(on, "checked", ""))
+                    .c(label_text(el("label").a("for", id.clone()))))
                 .cs(help)
                 .cs(err)
-                .c(el("div").a("class", "smileys").cs(choices))
                 .into()
         }
         QuestionKind::Text {
             max_length,
             multiline,
+            personal_data_warning,
         } => {
+            if *personal_data_warning {
+                described.push(cat(&[&id, "-warn"]));
+            }
             let count_id = cat(&[&id, COUNT_SUFFIX]);
             described.push(count_id.clone());
             let used = crate::answer::char_count(value);
@@ -458,10 +880,19 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .a_if(error.is_some(), "aria-invalid", "true")
                 .a("aria-describedby", spaced(&described))
                 .a("value", value.to_owned());
+            let warn = personal_data_warning.then(|| {
+                Node::from(
+                    el("p")
+                        .a("class", "warn")
+                        .a("id", cat(&[&id, "-warn"]))
+                        .t(s.personal_data),
+                )
+            });
             el("div")
                 .a("class", class)
                 .c(label_text(el("label").a("for", id.clone())))
                 .cs(help)
+                .cs(warn)
                 .cs(err)
                 .c(input)
                 .c(el("p")
@@ -477,7 +908,116 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                     .t(count_text))
                 .into()
         }
+        QuestionKind::Email => {
+            let input = el("input")
+                .a("type", "email")
+                .a("id", id.clone())
+                .a("name", q.id.clone())
+                .a("autocomplete", "email")
+                .a("inputmode", "email")
+                .a("spellcheck", "false")
+                .a_if(q.required, "required", "")
+                .a_if(error.is_some(), "aria-invalid", "true")
+                .a_if(
+                    !described.is_empty(),
+                    "aria-describedby",
+                    spaced(&described),
+                )
+                .a("value", value.to_owned());
+            el("div")
+                .a("class", class)
+                .c(label_text(el("label").a("for", id.clone())))
+                .cs(help)
+                .cs(err)
+                .c(input)
+                .into()
+        }
     }
+}
+
+fn field_message_other(code: ErrorCode, s: &Strings) -> String {
+    fill(
+        s.errors.for_code(code, Subject::Other),
+        crate::schema::OTHER_MAX_LENGTH as usize,
+    )
+}
+
+/// A poll's results: a bar per option with its percentage and count, the total, the resident's
+/// own choice marked — all as text too — and a one-sentence summary for the live region.
+fn results(form: &Form, r: ResultsView, answers: &Answers, s: &Strings) -> (Node, String) {
+    let section = el("section")
+        .a("class", "results")
+        .a("aria-labelledby", RESULTS_ID);
+    let (q, data) = match (form.questions.first(), r) {
+        (Some(q), ResultsView::Shown(data)) => (q, data),
+        (_, ResultsView::Loading) => {
+            return (
+                section
+                    .c(el("h3").a("id", RESULTS_ID).t(s.results_title))
+                    .c(el("p").a("class", "help").t(s.results_loading))
+                    .into(),
+                String::new(),
+            );
+        }
+        (_, ResultsView::Failed) => {
+            return (
+                section
+                    .c(el("h3").a("id", RESULTS_ID).t(s.results_title))
+                    .c(el("p").a("class", "help").t(s.results_failed))
+                    .into(),
+                String::new(),
+            );
+        }
+        _ => return (el("div").a("hidden", "").into(), String::new()),
+    };
+    let Some(qr) = data.questions.iter().find(|r| r.id == q.id) else {
+        return (el("div").a("hidden", "").into(), String::new());
+    };
+    let total = qr.total.unwrap_or(0);
+    let votes = |n: u64| fill(if n == 1 { s.votes_one } else { s.votes_many }, n as usize);
+    let mine = answers.get(&q.id);
+    let mut said = Vec::new();
+    let items = qr.options.iter().map(|o| {
+        let label = if o.value == OTHER {
+            s.other.to_owned()
+        } else {
+            q.kind
+                .choice(&o.value)
+                .map_or(o.label.clone(), |c| c.label.clone())
+        };
+        let own = mine.is_some_and(|m| m.contains(&o.value));
+        let pct = fill(s.percent, o.percent as usize);
+        said.push(cat(&[&label, " ", &pct]));
+        let mut name = el("span").a("class", "opt-label").t(label);
+        if own {
+            name = name.c(el("span")
+                .a("class", "mine")
+                .t(cat(&[" — ", s.your_choice])));
+        }
+        el("li")
+            .a("class", if own { "result own" } else { "result" })
+            .c(name)
+            .c(el("meter")
+                .a("min", "0")
+                .a("max", "100")
+                .a("value", itoa(o.percent as usize))
+                .a("aria-hidden", "true"))
+            .c(el("span")
+                .a("class", "pct")
+                .t(cat(&[&pct, " (", &votes(o.count), ")"])))
+            .into()
+    });
+    let node = section
+        .c(el("h3").a("id", RESULTS_ID).a("tabindex", "-1").t(cat(&[
+            s.results_title,
+            " (",
+            &votes(total),
+            ")",
+        ])))
+        .c(el("ul").cs(items))
+        .into();
+    let summary = cat(&[s.results_title, " : ", &said.join(", "), "."]);
+    (node, summary)
 }
 
 #[cfg(test)]
@@ -503,6 +1043,8 @@ mod tests {
             status,
             locale: Locale::Fr,
             action: None,
+            step: 1,
+            poll: None,
         }
     }
 
@@ -531,8 +1073,8 @@ mod tests {
     #[test]
     fn answers_are_reflected() {
         let mut a = Answers::new();
-        a.insert("note".into(), "average".into());
-        a.insert("c".into(), "Merci".into());
+        a.insert("note".into(), "average");
+        a.insert("c".into(), "Merci");
         let v = view(&form(), &state(&a, &[], Status::Editing));
         assert!(
             v.find_id("v-note-average")
@@ -610,7 +1152,7 @@ mod tests {
     #[test]
     fn failure_keeps_answers_and_offers_retry() {
         let mut a = Answers::new();
-        a.insert("c".into(), "Merci".into());
+        a.insert("c".into(), "Merci");
         let v = view(&form(), &state(&a, &[], Status::Failed(ErrorCode::Network)));
         let alert = Node::Element(
             v.find(&|e| e.attr("role") == Some("alert"))

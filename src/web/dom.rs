@@ -96,8 +96,12 @@ fn try_mount(
         }
     };
     style::apply(&doc, &root, nonce);
+    // A poll knows the clock (open? closed?) and this browser's one-vote flag.
+    let voted = form.poll.is_some() && super::done::get(&form.id).as_deref() == Some("answered");
+    let mut widget = Widget::at(form, locale, js_sys::Date::now() as i64, voted);
+    let start = widget.start();
     let app: App = Rc::new(RefCell::new(Mount {
-        widget: Widget::new(form, locale),
+        widget,
         cfg,
         doc,
         root: root.clone(),
@@ -123,6 +127,7 @@ fn try_mount(
     }
     app.borrow_mut().listeners = listeners;
     render(&app)?;
+    run(&app, start);
     Ok(Handle { app })
 }
 
@@ -144,21 +149,34 @@ fn on_event(app: &App, ev: &Event) {
                 if let Some(id) = link.get_attribute("data-focus") {
                     focus(&app.borrow().root, &id);
                 }
-            }
-            return;
-        }
-        _ => {
-            // An input or a textarea (any other target has no `name`); a radio counts when it
-            // becomes checked.
-            let name = prop(&target, "name");
-            let unchecked_radio =
-                prop(&target, "type") == "radio" && get(&target, "checked").as_bool() != Some(true);
-            if name.is_empty() || unchecked_radio {
                 return;
             }
-            Msg::Input {
-                field: name,
-                value: prop(&target, "value"),
+            if let Ok(Some(_)) = target.closest("[data-action=previous]") {
+                Msg::Previous
+            } else {
+                return;
+            }
+        }
+        ty => {
+            // An input or a textarea (any other target has no `name`); a radio counts when it
+            // becomes checked; a checkbox on `change` only (it fires `input` too).
+            let name = prop(&target, "name");
+            let kind = prop(&target, "type");
+            if name.is_empty() {
+                return;
+            }
+            match kind.as_str() {
+                "checkbox" if ty == "change" => Msg::Toggle {
+                    field: name,
+                    value: prop(&target, "value"),
+                    on: get(&target, "checked").as_bool() == Some(true),
+                },
+                "checkbox" => return,
+                "radio" if get(&target, "checked").as_bool() != Some(true) => return,
+                _ => Msg::Input {
+                    field: name,
+                    value: prop(&target, "value"),
+                },
             }
         }
     };
@@ -167,6 +185,11 @@ fn on_event(app: &App, ev: &Event) {
 
 fn dispatch(app: &App, msg: Msg) {
     let effects = app.borrow_mut().widget.update(msg);
+    run(app, effects);
+}
+
+/// Carries out `effects`, in order.
+fn run(app: &App, effects: Vec<Effect>) {
     for effect in effects {
         match effect {
             Effect::Render => {
@@ -194,6 +217,25 @@ fn dispatch(app: &App, msg: Msg) {
                 });
                 courier.submit(id, &url, &body, waiter);
             }
+            Effect::FetchResults => {
+                let url = app.borrow().cfg.results_url();
+                let owner: Weak<RefCell<Mount>> = Rc::downgrade(app);
+                effects::request(
+                    "GET",
+                    &url,
+                    None,
+                    Box::new(move |reply| {
+                        let results = reply
+                            .filter(|r| r.status == 200)
+                            .and_then(|r| r.json)
+                            .and_then(|j| js::from_js(j).ok());
+                        if let Some(app) = owner.upgrade() {
+                            dispatch(&app, Msg::Results(results));
+                        }
+                    }),
+                );
+            }
+            Effect::RememberVote => super::done::set(&app.borrow().widget.form.id, "answered"),
         }
     }
 }

@@ -147,6 +147,14 @@ fn load_definition(cfg: Config, then: impl FnOnce(Config, Result<Form, String>) 
     };
     let invalid = |e: voix_form::Error| cat(&[": invalid form definition: ", &e.detail()]);
     let read = |value: JsValue| js::read_definition(value).map(|(form, _)| form);
+    // A built-in template (config checked the name) needs nothing from the network.
+    if let Some((form, _)) = cfg
+        .template
+        .as_deref()
+        .and_then(|name| voix_form::templates::template(name, &cfg.form))
+    {
+        return then(cfg, Ok(form));
+    }
     if let Some(def) = &cfg.definition {
         let found = super::window()
             .document()

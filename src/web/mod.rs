@@ -7,6 +7,7 @@
 
 mod courier;
 mod dom;
+pub mod done;
 mod effects;
 pub mod entry;
 pub mod js;

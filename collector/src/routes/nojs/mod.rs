@@ -157,6 +157,8 @@ fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
             status: Status::Sent,
             locale: lang.locale,
             action: None,
+            step: 1,
+            poll: None,
         },
     );
     promote_headings(&mut tree);

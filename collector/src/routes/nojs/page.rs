@@ -67,6 +67,8 @@ impl FormPage<'_> {
                 status: self.status,
                 locale: self.lang.locale,
                 action: Some(&action),
+                step: 1,
+                poll: None,
             },
         );
         adapt(&mut tree, localized, self);
