@@ -95,6 +95,14 @@ impl Locale {
         }
     }
 
+    /// Whether `n` takes the singular ("1 vote"; in French "0 vote" too).
+    pub fn singular(self, n: u64) -> bool {
+        match self {
+            Locale::Fr => n <= 1,
+            _ => n == 1,
+        }
+    }
+
     /// Whether the locale is written right to left (`dir="rtl"`): Arabic only.
     #[cfg(feature = "locales")]
     pub fn rtl(self) -> bool {

@@ -323,7 +323,7 @@ fn body(form: &Form, st: &ViewState, s: &Strings) -> (Node, String) {
             b = b.c(el("p").a("class", "said").t(said));
             let mut live = said.to_owned();
             if with_results {
-                let (node, summary) = results(form, p.results, st.answers, s);
+                let (node, summary) = results(form, p.results, st.answers, st.locale, s);
                 b = b.c(node);
                 if voted_now && !summary.is_empty() {
                     live = cat(&[said, " ", &summary]);
@@ -361,7 +361,7 @@ fn body(form: &Form, st: &ViewState, s: &Strings) -> (Node, String) {
     {
         f = el("div")
             .c(f)
-            .c(results(form, p.results, st.answers, s).0)
+            .c(results(form, p.results, st.answers, st.locale, s).0)
             .into();
     }
     (f, live.to_owned())
@@ -398,7 +398,8 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
         .filter(|&i| nojs || form.is_shown(i, st.answers))
         .filter(|&i| !stepped || steps[i] == st.step)
         .collect();
-    if here.iter().any(|&i| form.questions[i].required) {
+    // A poll's one question needs no note about the marker.
+    if form.poll.is_none() && here.iter().any(|&i| form.questions[i].required) {
         f = f.c(el("p").a("class", "note").t(s.required_note));
     }
     if st.summary && !st.errors.is_empty() {
@@ -580,6 +581,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
     // A radio or checkbox group in a fieldset; `extra` goes after the options (end labels,
     // the "other" box).
     let group = |kind: &'static str,
+                 hint_class: &'static str,
                  item: (&'static str, &'static str),
                  multiple: bool,
                  opts: Vec<Opt>,
@@ -624,7 +626,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             )
             .c(label_text(el("legend")))
             .cs(help.clone())
-            .cs(hint.map(|h| Node::from(el("p").a("class", "help").a("id", hint_id).c(h))))
+            .cs(hint.map(|h| Node::from(el("p").a("class", hint_class).a("id", hint_id).c(h))))
             .cs(err.clone())
             .c(el("div").a("class", kind).cs(items))
             .cs(extra)
@@ -669,6 +671,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .collect();
             group(
                 "smileys",
+                "help",
                 ("smiley", "smiley on"),
                 false,
                 opts,
@@ -688,6 +691,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .collect();
             group(
                 "stars",
+                "help",
                 ("starbox", "starbox on"),
                 false,
                 opts,
@@ -713,8 +717,11 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 Node::Text(parts.join(" — "))
             });
             let extra = ends(*min, *max, min_label.as_deref(), max_label.as_deref());
+            // The end labels are shown beside the numbers; the same words, in one sentence, are
+            // what assistive technology reads with the group.
             group(
                 "scale",
+                "sr-only",
                 ("num", "num on"),
                 false,
                 numbers(*min, *max),
@@ -731,6 +738,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             let hint = Node::Text(cat(&["0 : ", lo, " — 10 : ", hi]));
             group(
                 "scale nps",
+                "sr-only",
                 ("num", "num on"),
                 false,
                 numbers(0, 10),
@@ -748,7 +756,15 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                     hidden_label: false,
                 })
                 .collect();
-            group("yesno", ("yn", "yn on"), false, opts, None, Vec::new())
+            group(
+                "yesno",
+                "help",
+                ("yn", "yn on"),
+                false,
+                opts,
+                None,
+                Vec::new(),
+            )
         }
         QuestionKind::Choice { choices, other } | QuestionKind::Multiple { choices, other, .. } => {
             let multiple = q.kind.is_multiple();
@@ -820,6 +836,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 } else {
                     "choices"
                 },
+                "help",
                 ("choice", "choice on"),
                 multiple,
                 opts,
@@ -944,7 +961,13 @@ fn field_message_other(code: ErrorCode, s: &Strings) -> String {
 
 /// A poll's results: a bar per option with its percentage and count, the total, the resident's
 /// own choice marked — all as text too — and a one-sentence summary for the live region.
-fn results(form: &Form, r: ResultsView, answers: &Answers, s: &Strings) -> (Node, String) {
+fn results(
+    form: &Form,
+    r: ResultsView,
+    answers: &Answers,
+    locale: Locale,
+    s: &Strings,
+) -> (Node, String) {
     let section = el("section")
         .a("class", "results")
         .a("aria-labelledby", RESULTS_ID);
@@ -974,7 +997,10 @@ fn results(form: &Form, r: ResultsView, answers: &Answers, s: &Strings) -> (Node
         return (el("div").a("hidden", "").into(), String::new());
     };
     let total = qr.total.unwrap_or(0);
-    let votes = |n: u64| fill(if n == 1 { s.votes_one } else { s.votes_many }, n as usize);
+    let votes = |n: u64| {
+        let one = locale.singular(n);
+        fill(if one { s.votes_one } else { s.votes_many }, n as usize)
+    };
     let mine = answers.get(&q.id);
     let mut said = Vec::new();
     let items = qr.options.iter().map(|o| {
