@@ -11,13 +11,14 @@ use crate::outbox::{Verdict, verdict};
 use voix_form::{
     ErrorBody, ErrorCode, Form, QuestionKind,
     answer::{Answer, Answers, Submission, normalize},
-    i18n::Locale,
+    i18n::{Locale, Strings},
     results::FormResults,
     schema::{PollState, ResultsShown},
+    translations::{Localized, Translations},
     validate::{FieldError, check_question, validate, validate_step},
     view::{
-        self, Node, POLL_ID, PollView, ResultsView, STEP_ID, SUMMARY_ID, Status, THANKS_ID,
-        ViewState,
+        self, Node, Numbers, POLL_ID, PollView, ResultsView, STEP_ID, SUMMARY_ID, Status,
+        THANKS_ID, ViewState,
     },
 };
 
@@ -46,6 +47,10 @@ pub struct Widget {
     pub voted: bool,
     /// A poll's results, as far as they are known.
     pub results: Results,
+    /// The widget's words (the locale's, with a site's overrides applied).
+    pub strings: &'static Strings,
+    /// Which language each of the form's words is in, once its translations are applied.
+    pub langs: Option<Localized>,
 }
 
 /// A poll's results, as far as the widget knows them.
@@ -143,7 +148,24 @@ impl Widget {
             poll_state,
             voted: voted && one_vote,
             results: Results::None,
+            strings: locale.strings(),
+            langs: None,
         }
+    }
+
+    /// Uses `strings` (a site's overrides applied) instead of the locale's.
+    pub fn with_strings(mut self, strings: &'static Strings) -> Widget {
+        self.strings = strings;
+        self
+    }
+
+    /// Shows the form in the widget's language where `translations` have its words, marking
+    /// those left in another language.
+    pub fn with_translations(mut self, translations: &Translations) -> Widget {
+        let localized = self.form.localized(translations, self.locale);
+        self.form = localized.form.clone();
+        self.langs = Some(localized);
+        self
     }
 
     /// What to do once mounted: a poll that shows its results now (closed, voted, or results
@@ -170,6 +192,11 @@ impl Widget {
 
     /// The view tree of the current state.
     pub fn view(&self) -> Node {
+        self.view_with(None)
+    }
+
+    /// The view tree, numbers and dates written by `numbers` (the browser's `Intl`).
+    pub fn view_with(&self, numbers: Option<&dyn Numbers>) -> Node {
         let results = match &self.results {
             Results::None => ResultsView::None,
             Results::Loading => ResultsView::Loading,
@@ -191,6 +218,9 @@ impl Widget {
                     voted: self.voted,
                     results,
                 }),
+                strings: Some(self.strings),
+                langs: self.langs.as_ref(),
+                numbers,
             },
         )
     }

@@ -118,6 +118,9 @@ mod tests {
                 action: Some("/f/x"),
                 step: 1,
                 poll: None,
+                strings: None,
+                langs: None,
+                numbers: None,
             },
         ))
     }

@@ -159,6 +159,9 @@ fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
             action: None,
             step: 1,
             poll: None,
+            strings: None,
+            langs: None,
+            numbers: None,
         },
     );
     promote_headings(&mut tree);

@@ -69,6 +69,9 @@ impl FormPage<'_> {
                 action: Some(&action),
                 step: 1,
                 poll: None,
+                strings: None,
+                langs: None,
+                numbers: None,
             },
         );
         adapt(&mut tree, localized, self);
