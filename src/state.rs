@@ -51,6 +51,8 @@ pub struct Widget {
     pub strings: &'static Strings,
     /// Which language each of the form's words is in, once its translations are applied.
     pub langs: Option<Localized>,
+    /// The widget's own colours (`light`, `dark`, `auto`); `None`: light.
+    pub theme: Option<String>,
 }
 
 /// A poll's results, as far as the widget knows them.
@@ -150,6 +152,7 @@ impl Widget {
             results: Results::None,
             strings: locale.strings(),
             langs: None,
+            theme: None,
         }
     }
 
@@ -221,6 +224,7 @@ impl Widget {
                 strings: Some(self.strings),
                 langs: self.langs.as_ref(),
                 numbers,
+                theme: self.theme.as_deref(),
             },
         )
     }

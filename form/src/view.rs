@@ -238,6 +238,8 @@ pub struct ViewState<'a> {
     pub langs: Option<&'a Localized>,
     /// How numbers and dates are written; `None`: [`Plain`].
     pub numbers: Option<&'a dyn Numbers>,
+    /// The widget's own colours: `light` (also when `None`), `dark`, or `auto` (the device's).
+    pub theme: Option<&'a str>,
 }
 
 impl<'a> ViewState<'a> {
@@ -255,6 +257,7 @@ impl<'a> ViewState<'a> {
             strings: None,
             langs: None,
             numbers: None,
+            theme: None,
         }
     }
 
@@ -350,6 +353,11 @@ pub fn view(form: &Form, st: &ViewState) -> Node {
         .a("class", "voix")
         .a("lang", st.locale.tag())
         .a_if(st.locale.rtl(), "dir", "rtl")
+        .a_if(
+            st.theme.is_some(),
+            "data-theme",
+            st.theme.unwrap_or_default().to_owned(),
+        )
         .c(body)
         .c(el("p").a("class", "sr-only").a("role", "status").t(live))
         .into()
@@ -497,12 +505,14 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
     if stepped && at > 0 {
         actions = actions.c(el("button")
             .a("type", "button")
+            .a("part", "button secondary")
             .a("class", "secondary")
             .a("data-action", "previous")
             .t(s.previous));
     }
     actions = actions.c(el("button")
         .a("type", "submit")
+        .a("part", "button")
         .a_if(st.status == Status::Sending, "aria-disabled", "true")
         .t(label));
     f.c(actions).into()
@@ -893,6 +903,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 }
                 box_ = box_.c(el("input")
                     .a("type", "text")
+                    .a("part", "field")
                     .a("id", oid)
                     .a("name", other_field.clone())
                     .a("maxlength", itoa(crate::schema::OTHER_MAX_LENGTH as usize))
@@ -971,6 +982,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 el("input").a("type", "text")
             };
             let input = input
+                .a("part", "field")
                 .a("id", id.clone())
                 .a("name", q.id.clone())
                 .a_if(q.required, "required", "")
@@ -1008,6 +1020,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
         QuestionKind::Email => {
             let input = el("input")
                 .a("type", "email")
+                .a("part", "field")
                 .a("id", id.clone())
                 .a("name", q.id.clone())
                 .a("autocomplete", "email")
@@ -1110,6 +1123,7 @@ fn results(form: &Form, r: ResultsView, st: &ViewState, s: &Strings) -> (Node, S
             .a("class", if own { "result own" } else { "result" })
             .c(name)
             .c(el("meter")
+                .a("part", "bar")
                 .a("min", "0")
                 .a("max", "100")
                 .a("value", itoa(o.percent as usize))
@@ -1160,6 +1174,7 @@ mod tests {
             strings: None,
             langs: None,
             numbers: None,
+            theme: None,
         }
     }
 

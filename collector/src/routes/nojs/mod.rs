@@ -162,6 +162,7 @@ fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
             strings: None,
             langs: None,
             numbers: None,
+            theme: None,
         },
     );
     promote_headings(&mut tree);

@@ -72,6 +72,7 @@ impl FormPage<'_> {
                 strings: None,
                 langs: None,
                 numbers: None,
+                theme: None,
             },
         );
         adapt(&mut tree, localized, self);
