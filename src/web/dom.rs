@@ -166,7 +166,14 @@ fn on_event(app: &App, ev: &Event) {
 }
 
 fn dispatch(app: &App, msg: Msg) {
+    let before = app.borrow().widget.status;
     let effects = app.borrow_mut().widget.update(msg);
+    // What the page hears (voix:submit, voix:success, voix:error), once the effects are done
+    // and nothing is borrowed: a listener may call back into the widget.
+    let event = {
+        let m = app.borrow();
+        crate::events::after_update(before, &m.widget, &effects).map(|e| (m.root.host(), e))
+    };
     for effect in effects {
         match effect {
             Effect::Render => {
@@ -195,6 +202,9 @@ fn dispatch(app: &App, msg: Msg) {
                 courier.submit(id, &url, &body, waiter);
             }
         }
+    }
+    if let Some((host, event)) = event {
+        super::events::emit(&host, event);
     }
 }
 

@@ -7,6 +7,7 @@ use voix_form::{Form, shape::Tree, translations::Translations};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{get, prop};
+use crate::config::{ConfigError, Options, unknown_options};
 
 /// Plain objects (not ES `Map`s) and `null` for `None`, so `JSON.stringify` keeps everything.
 const SERIALIZER: serde_wasm_bindgen::Serializer =
@@ -40,6 +41,33 @@ pub fn read_definition(value: JsValue) -> voix_form::Result<(Form, Translations)
         &JsTree(value.clone()),
         serde_wasm_bindgen::Deserializer::from(value),
     )
+}
+
+/// The options object of the JS API (`undefined` or `null`: none): unknown names refused first
+/// (serde-wasm-bindgen only looks up the declared ones), then the typed read. A `definition`
+/// that is an object (a form definition, not an element id) is taken out of a copy before the
+/// read and returned beside, to be read as a form definition.
+pub fn read_options(value: &JsValue) -> Result<(Options, Option<JsValue>), ConfigError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok((Options::default(), None));
+    }
+    let keys = JsTree(value.clone())
+        .keys()
+        .ok_or_else(|| ConfigError::BadOptions("expected an object".into()))?;
+    let unknown = unknown_options(&keys);
+    if !unknown.is_empty() {
+        return Err(ConfigError::UnknownOptions(unknown));
+    }
+    let mut value = value.clone();
+    let definition = get(&value, "definition");
+    let definition = definition.is_object().then(|| {
+        let copy = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
+        let _ = js_sys::Reflect::delete_property(&copy, &"definition".into());
+        value = copy.into();
+        definition
+    });
+    let options = from_js(value).map_err(ConfigError::BadOptions)?;
+    Ok((options, definition))
 }
 
 /// A JS value walked for [`voix_form::shape`]: plain objects by their own keys, arrays by item.
