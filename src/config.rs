@@ -120,11 +120,7 @@ impl ConfigError {
                 msg.push_str(" (the options are form, endpoint, lang, definition)");
                 msg
             }
-            ConfigError::BadOptions(why) => cat(&[
-                "options: ",
-                why,
-                " (each option is a string; definition may also be a form definition object)",
-            ]),
+            ConfigError::BadOptions(why) => cat(&["options: ", why]),
         }
     }
 }
@@ -402,6 +398,10 @@ mod tests {
             "unknown option \"x\" (the options are form, endpoint, lang, definition)"
         );
         assert!(unknown_options(&OPTION_NAMES.map(String::from)).is_empty());
+        assert_eq!(
+            ConfigError::BadOptions("not an object".into()).message(),
+            "options: not an object"
+        );
         // The message's list is the list.
         let msg = ConfigError::UnknownOptions(vec!["x".into()]).message();
         assert!(msg.ends_with(&format!("(the options are {})", OPTION_NAMES.join(", "))));

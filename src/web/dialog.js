@@ -15,13 +15,13 @@ const d = document;
 // "Close", "loading", and the link to the form's page that works without JavaScript, in the
 // widget's languages.
 const WORDS = {
-  fr: ["Fermer", "Chargement du questionnaire…", "Répondre au questionnaire (version sans JavaScript)"],
-  en: ["Close", "Loading the questionnaire…", "Answer the questionnaire (version without JavaScript)"],
-  de: ["Schließen", "Der Fragebogen wird geladen…", "Den Fragebogen beantworten (Version ohne JavaScript)"],
-  es: ["Cerrar", "Cargando el cuestionario…", "Responder al cuestionario (versión sin JavaScript)"],
-  it: ["Chiudi", "Caricamento del questionario…", "Rispondi al questionario (versione senza JavaScript)"],
-  nl: ["Sluiten", "De vragenlijst wordt geladen…", "Vul de vragenlijst in (versie zonder JavaScript)"],
-  ar: ["إغلاق", "جارٍ تحميل الاستبيان…", "أجب عن الاستبيان (نسخة بدون JavaScript)"],
+  fr: ["Fermer", "Chargement…", "Répondre au questionnaire (version sans JavaScript)"],
+  en: ["Close", "Loading…", "Answer the questionnaire (version without JavaScript)"],
+  de: ["Schließen", "Wird geladen…", "Den Fragebogen beantworten (Version ohne JavaScript)"],
+  es: ["Cerrar", "Cargando…", "Responder al cuestionario (versión sin JavaScript)"],
+  it: ["Chiudi", "Caricamento…", "Rispondi al questionario (versione senza JavaScript)"],
+  nl: ["Sluiten", "Laden…", "Vul de vragenlijst in (versie zonder JavaScript)"],
+  ar: ["إغلاق", "جارٍ التحميل…", "أجب عن الاستبيان (نسخة بدون JavaScript)"],
 };
 
 // The host element gets `all: initial`, so nothing the page's body passes down (font, colour,
@@ -87,7 +87,9 @@ export function dialogs(glue) {
     wait.textContent = w[1];
     dialog.append(x, host, wait);
     root.append(dialog);
-    d.body.append(outer);
+    // A call replayed before the page's <body> was parsed: the dialog is in the top layer
+    // wherever its host is.
+    (d.body || d.documentElement).append(outer);
     x.addEventListener("click", () => close("button"));
     dialog.addEventListener("cancel", () => (r.reason = "escape"));
     dialog.addEventListener("close", () => closed(r));

@@ -179,16 +179,16 @@ import { core, language, ID } from "./core.js";
       if (text == null) return null;
       const n = text.trim() ? +text : NaN;
       if (n >= 0 && n <= max) return n;
-      throw name + '="' + text + '" is not valid: use a number from 0 to ' + max;
+      throw name + '="' + text + '": use a number from 0 to ' + max;
     };
     let seconds, scroll, sample;
     try {
-      if (!ID.test(id)) throw "data-button / data-modal: give the form id, e.g. data-button=\"satisfaction\"";
+      if (!ID.test(id)) throw 'data-button, data-modal: give the form id, as in data-button="satisfaction"';
       seconds = number("data-after-seconds", 86400);
       scroll = number("data-after-scroll", 100);
       sample = number("data-sample", 100);
       if (modal != null && seconds == null && scroll == null && option("data-exit-intent") == null) {
-        throw "data-modal opens the form by itself only on a trigger: add data-after-seconds, data-after-scroll or data-exit-intent";
+        throw "data-modal needs a trigger: data-after-seconds, data-after-scroll or data-exit-intent";
       }
     } catch (e) {
       return console.error("[voix] " + e);
@@ -298,8 +298,14 @@ import { core, language, ID } from "./core.js";
   d.addEventListener("focusin", (e) => opener(e) && v.load());
   d.addEventListener("pointerover", (e) => opener(e) && v.load());
 
-  // The JS API, and the calls queued before it existed, in order.
+  // The JS API, and the calls queued before it existed, in order, now: a call made from here on
+  // comes after them.
   w.Voix = v.api;
+  if (stub) {
+    stub.q.forEach(([name, args]) =>
+      v.api[name] ? v.api[name](...args) : console.error("[voix] Voix." + name + " is not a function of the API"),
+    );
+  }
 
   function start() {
     if (!scan(d) && option("data-form") && option("data-button") == null && option("data-modal") == null) {
@@ -314,11 +320,6 @@ import { core, language, ID } from "./core.js";
       found.forEach((_, el) => el.isConnected || drop(el));
     }).observe(d.documentElement, { childList: true, subtree: true });
     offer();
-    if (stub) {
-      stub.q.forEach(([name, args]) =>
-        v.api[name] ? v.api[name](...args) : console.error("[voix] Voix." + name + " is not a function of the API"),
-      );
-    }
   }
 
   // Answers an earlier page could not deliver go now, whether or not a form is in view.
