@@ -57,6 +57,7 @@ import { core, language, ID } from "./core.js";
   // placeholder links to the collector's page of the same form, which needs no script. Upgraded
   // links were never taken away.
   function fallback() {
+    broken = true;
     d.querySelectorAll("[data-voix-form],voix-form").forEach((p) => {
       const id = p.getAttribute("data-voix-form") || p.getAttribute("form") || option("data-form");
       const base = p.getAttribute("data-endpoint") || p.getAttribute("endpoint") || endpoint;
@@ -68,6 +69,10 @@ import { core, language, ID } from "./core.js";
       p.appendChild(a);
     });
   }
+
+  // Once the widget has failed, data-voix-open links are left to the browser: they lead to the
+  // no-JS page.
+  let broken;
 
   // Elements waiting for, or holding, a form found on the page (not the API's): element → options.
   const found = new Map();
@@ -291,7 +296,7 @@ import { core, language, ID } from "./core.js";
   const opener = (e) => e.target.closest && e.target.closest("[data-voix-open]");
   d.addEventListener("click", (e) => {
     const o = opener(e);
-    if (!o || e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    if (!o || broken || e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
     v.open(o.getAttribute("data-voix-open"), undefined, o);
   });

@@ -210,6 +210,32 @@ test('an element with data-voix-open opens its form; a link keeps its page for a
   await context.close();
 });
 
+test('a form the dialog cannot show: it says so with the no-JS link; once the wasm has failed, links are links', async () => {
+  const { page, context, errors } = await open(hostPage('<p><a href="/f/satisfaction" data-voix-open="satisfaction">Avis</a></p>'));
+  await page.waitForFunction(() => window.Voix?.version);
+  await page.evaluate(() => Voix.open('nexiste-pas'));
+  const link = page.locator('dialog[open] p[role=status] a');
+  await link.waitFor();
+  assert.equal(await link.textContent(), 'Répondre au questionnaire (version sans JavaScript)');
+  assert.equal(new URL(await link.getAttribute('href')).pathname, '/f/nexiste-pas');
+  assert.deepEqual(
+    errors.filter((e) => e.startsWith('[voix]')),
+    [`[voix] form "nexiste-pas" does not exist at ${collector.url}`],
+  );
+  await page.keyboard.press('Escape');
+  await context.close();
+  // The wasm blocked: the dialog offers the no-JS page, and the next click simply follows the link.
+  const blocked = await open(hostPage('<p><a href="/f/satisfaction" data-voix-open="satisfaction">Avis</a></p>'), {
+    before: (p) => p.route('**/voix_bg.wasm', (route) => route.abort('blockedbyclient')),
+  });
+  await blocked.page.locator('a[data-voix-open]').click();
+  await blocked.page.locator('dialog[open] p[role=status] a').waitFor();
+  await blocked.page.keyboard.press('Escape');
+  await blocked.page.locator('a[data-voix-open]').click();
+  await blocked.page.waitForURL('**/f/satisfaction');
+  await blocked.context.close();
+});
+
 test('link upgrade: the link to the no-JS page becomes the form once it is ready', async () => {
   for (const colorScheme of ['light', 'dark']) {
     const { page, context, errors } = await open('/lien.html', { context: { colorScheme } });
