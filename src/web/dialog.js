@@ -10,6 +10,8 @@
 // between openings. Each close dispatches `voix:close` { form, reason, answered } from the form's
 // element (bubbling, composed).
 
+import { adopt } from "./sheet.js";
+
 const d = document;
 
 // "Close", "loading", and the link to the form's page that works without JavaScript, in the
@@ -63,17 +65,7 @@ export function dialogs(glue) {
     const lang = how.lang;
     const w = WORDS[lang];
     const r = { id, dialog, host, outer, answered: false };
-    try {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(CSS);
-      root.adoptedStyleSheets = [sheet];
-    } catch (e) {
-      // No constructable sheets: a <style>, which a strict CSP allows with the script's nonce.
-      const s = d.createElement("style");
-      if (how.nonce) s.setAttribute("nonce", how.nonce);
-      s.textContent = CSS;
-      root.append(s);
-    }
+    adopt(root, CSS, how.nonce);
     dialog.lang = lang;
     if (lang == "ar") dialog.dir = "rtl";
     // Named by the form's title once it is known (voix:ready); until then by what opened it.

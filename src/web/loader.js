@@ -15,6 +15,7 @@
 // An answer from an earlier page still in the outbox makes it fetch the widget at once.
 // `cargo xtask dist` fills in the version and file names, bundles core.js and minifies it.
 import { core, language, ID } from "./core.js";
+import { adopt } from "./sheet.js";
 
 (function () {
   "use strict";
@@ -259,16 +260,7 @@ import { core, language, ID } from "./core.js";
       // outline shows on any page behind it.
       "button:focus-visible{outline:3px solid var(--voix-focus,var(--voix-accent,#1f4e79));outline-offset:2px;" +
       "box-shadow:0 0 0 2px var(--voix-bg,#fff)}";
-    try {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(css);
-      root.adoptedStyleSheets = [sheet];
-    } catch (e) {
-      const s = d.createElement("style");
-      if (option("data-nonce")) s.setAttribute("nonce", option("data-nonce"));
-      s.textContent = css;
-      root.append(s);
-    }
+    adopt(root, css, option("data-nonce"));
     b.type = "button";
     b.textContent = option("data-button-label") || LABELS[language(option("data-lang"))];
     b.setAttribute("aria-haspopup", "dialog");

@@ -334,9 +334,10 @@ fn short(name: &str) -> String {
 }
 
 /// Where the JS sources live, relative to the root, and their names: the loader's entry, the
-/// ES module's entry, the core both bundle, and the dialog the glue module bundles.
+/// ES module's entry, the core both bundle, the dialog the glue module bundles, and the
+/// stylesheet helper of the loader and the dialog.
 const JS_DIR: &str = "src/web";
-const JS_SOURCES: [&str; 4] = ["loader.js", "voix.mjs", "core.js", "dialog.js"];
+const JS_SOURCES: [&str; 5] = ["loader.js", "voix.mjs", "core.js", "dialog.js", "sheet.js"];
 
 /// The glue module's entry: everything wasm-bindgen's glue exports, and the page's dialogs
 /// bound to its `mount` and `unmount`.
