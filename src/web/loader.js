@@ -232,13 +232,14 @@ import { adopt } from "./sheet.js";
     }
     if (scroll != null) {
       // Scrolled through `scroll` % of what there is to scroll; a page that does not scroll is
-      // seen whole.
+      // seen whole — once it has loaded, as images may still make it longer.
       const check = () => {
         const room = d.documentElement.scrollHeight - innerHeight;
         if (room <= 0 || (scrollY / room) * 100 >= scroll) fire();
       };
       listen(w, "scroll", check);
-      check();
+      if (d.readyState == "complete") check();
+      else listen(w, "load", check);
     }
     if (seconds == null && scroll == null && !exit) fire();
   }

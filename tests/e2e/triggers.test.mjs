@@ -74,6 +74,10 @@ test('after N % of scroll: the button once half the page is read; a dialog too w
   assert.equal(await fab(modal.page).count(), 0, 'data-modal alone shows no button');
   assert.deepEqual([...errors, ...modal.errors], []);
   await modal.context.close();
+  // A page too short to scroll is read whole: the button shows once it has loaded.
+  const short = await open(hostPage('<p>Court.</p>', 'data-button="satisfaction" data-after-scroll="50"'));
+  await fab(short.page).waitFor();
+  await short.context.close();
 });
 
 test('exit intent: the dialog opens when the pointer leaves through the top, on a desktop only', async () => {
