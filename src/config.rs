@@ -1,11 +1,15 @@
 //! Configuration of one widget: which form, which endpoint, which language.
 //!
 //! Precedence, lowest first: built-in defaults < the script tag's `data-*` attributes < the
-//! placeholder's `data-*` attributes. The endpoint defaults to the origin the script was loaded
-//! from, so `<script src="https://avis.mairie.fr/voix.js">` posts to `https://avis.mairie.fr`.
+//! placeholder's `data-*` attributes < the [`Options`] object of the JS API
+//! (`Voix.mount(element, options)`, `Voix.open(formId, options)`, the ES module's `mount`), which
+//! the loader also uses for `<voix-form form endpoint lang>` and upgraded links. The endpoint
+//! defaults to the origin the script was loaded from, so
+//! `<script src="https://avis.mairie.fr/voix.js">` posts to `https://avis.mairie.fr`.
 //! This module is pure: the web layer passes attribute look-ups in, and URL parsing too — the
 //! browser's own URL parser is the authority on what a URL means, and it costs no wasm.
 
+use serde::Deserialize;
 use voix_form::{cat, i18n::Locale, schema::is_valid_id};
 
 /// Attribute on a placeholder naming its form (may be empty to use the script's `data-form`).
@@ -22,6 +26,38 @@ pub const ATTR_LANG: &str = "data-lang";
 pub const ATTR_TEMPLATE: &str = "data-template";
 /// Path of a form definition under the endpoint.
 pub const FORMS_PATH: &str = "/v1/forms/";
+
+/// The options object of the JS API, read through serde-wasm-bindgen. Every member is optional
+/// and wins over the element's and the script's `data-*` attribute of the same meaning.
+/// serde-wasm-bindgen reads declared fields only, so unknown names are found by
+/// [`unknown_options`] first (the native tests read with `deny_unknown_fields` to hold
+/// [`OPTION_NAMES`] equal to the fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct Options {
+    /// Form id (`data-form`).
+    pub form: Option<String>,
+    /// Endpoint (`data-endpoint`).
+    pub endpoint: Option<String>,
+    /// Language of the widget's own words (`data-lang`).
+    pub lang: Option<String>,
+    /// The id of a `<script type="application/json">` holding the definition
+    /// (`data-definition`). The option may also be the definition itself, an object: the web
+    /// layer takes that out before this read and reads it as a form definition.
+    pub definition: Option<String>,
+}
+
+/// The names of [`Options`]' members, in the order messages list them.
+pub const OPTION_NAMES: [&str; 4] = ["form", "endpoint", "lang", "definition"];
+
+/// The keys of an options object that are not options, in their order.
+pub fn unknown_options(keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| !OPTION_NAMES.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
 
 /// The resolved configuration of one widget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +87,10 @@ pub enum ConfigError {
     UnknownTemplate(String),
     /// No `data-endpoint` and the script's own URL is unknown.
     NoEndpoint,
+    /// The options object has members that are not options.
+    UnknownOptions(Vec<String>),
+    /// The options object could not be read (not an object, a member of the wrong type).
+    BadOptions(String),
 }
 
 impl ConfigError {
@@ -77,8 +117,22 @@ impl ConfigError {
                 &voix_form::templates::NAMES.join(", "),
             ]),
             ConfigError::NoEndpoint => "no endpoint: add data-endpoint=\"https://…\" to the \
-                script tag or the placeholder"
+                script tag or the placeholder (or the endpoint option)"
                 .into(),
+            ConfigError::UnknownOptions(names) => {
+                let mut msg = String::from("unknown option");
+                if names.len() > 1 {
+                    msg.push('s');
+                }
+                for (i, name) in names.iter().enumerate() {
+                    msg.push_str(if i == 0 { " \"" } else { ", \"" });
+                    msg.push_str(name);
+                    msg.push('"');
+                }
+                msg.push_str(" (the options are form, endpoint, lang, definition)");
+                msg
+            }
+            ConfigError::BadOptions(why) => cat(&["options: ", why]),
         }
     }
 }
@@ -91,37 +145,40 @@ impl core::fmt::Display for ConfigError {
 
 impl core::error::Error for ConfigError {}
 
-/// Resolves one widget's configuration. `placeholder` and `script` look attributes up;
-/// `script_origin` is the origin the script was loaded from; `endpoint` turns a `data-endpoint`
-/// value into `origin + path` without a trailing slash, or `None` when it is not an absolute
-/// http(s) URL without query or fragment.
+/// Resolves one widget's configuration. `options` come from the JS API; `placeholder` and
+/// `script` look attributes up; `script_origin` is the origin the script was loaded from;
+/// `endpoint` turns a `data-endpoint` value into `origin + path` without a trailing slash, or
+/// `None` when it is not an absolute http(s) URL without query or fragment.
 pub fn resolve(
+    options: &Options,
     placeholder: &dyn Fn(&str) -> Option<String>,
     script: &dyn Fn(&str) -> Option<String>,
     script_origin: Option<&str>,
     endpoint: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let pick = |name: &str| {
-        placeholder(name)
-            .or_else(|| script(name))
-            .map(|v| v.trim_ascii().to_owned())
+    let clean = |v: Option<String>| {
+        v.map(|v| v.trim_ascii().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let form = placeholder(ATTR_PLACEHOLDER)
-        .map(|v| v.trim_ascii().to_owned())
-        .filter(|v| !v.is_empty())
-        .or_else(|| pick(ATTR_FORM))
+    let pick = |option: &Option<String>, name: &str| {
+        clean(option.clone())
+            .or_else(|| clean(placeholder(name)))
+            .or_else(|| clean(script(name)))
+    };
+    let form = clean(options.form.clone())
+        .or_else(|| clean(placeholder(ATTR_PLACEHOLDER)))
+        .or_else(|| pick(&None, ATTR_FORM))
         .ok_or(ConfigError::MissingForm)?;
     if !is_valid_id(&form) {
         return Err(ConfigError::BadFormId(form));
     }
-    let endpoint = match pick(ATTR_ENDPOINT) {
+    let endpoint = match pick(&options.endpoint, ATTR_ENDPOINT) {
         Some(e) => endpoint(&e).ok_or(ConfigError::BadEndpoint(e))?,
         None => script_origin
             .map(str::to_owned)
             .ok_or(ConfigError::NoEndpoint)?,
     };
-    let template = pick(ATTR_TEMPLATE);
+    let template = pick(&None, ATTR_TEMPLATE);
     if let Some(t) = &template
         && !voix_form::templates::NAMES.contains(&t.as_str())
     {
@@ -130,8 +187,8 @@ pub fn resolve(
     Ok(Config {
         form,
         endpoint,
-        definition: pick(ATTR_DEFINITION),
-        lang: pick(ATTR_LANG),
+        definition: pick(&options.definition, ATTR_DEFINITION),
+        lang: pick(&options.lang, ATTR_LANG),
         template,
     })
 }
@@ -186,8 +243,18 @@ mod tests {
         sc: &[(&str, &str)],
         script_origin: Option<&str>,
     ) -> Result<Config, ConfigError> {
+        run_with(&Options::default(), ph, sc, script_origin)
+    }
+
+    fn run_with(
+        options: &Options,
+        ph: &[(&str, &str)],
+        sc: &[(&str, &str)],
+        script_origin: Option<&str>,
+    ) -> Result<Config, ConfigError> {
         let (ph, sc) = (attrs(ph), attrs(sc));
         resolve(
+            options,
             &|k| ph.get(k).cloned(),
             &|k| sc.get(k).cloned(),
             script_origin,
@@ -288,6 +355,98 @@ mod tests {
         assert_eq!(c.results_url(), "https://a.fr/v1/forms/a/results");
         let msg = ConfigError::MissingForm.to_string();
         assert!(msg.contains("data-voix-form"), "{msg}");
+    }
+
+    #[test]
+    fn options_win_over_the_placeholder_and_the_script() {
+        let options = Options {
+            form: Some(" sondage ".into()),
+            endpoint: Some("https://c.fr/voix/".into()),
+            lang: Some("de".into()),
+            definition: None,
+        };
+        let ph = [("data-voix-form", "avis"), ("data-lang", "en")];
+        let sc = [("data-form", "x"), ("data-definition", "def-x")];
+        let c = run_with(&options, &ph, &sc, Some("https://cdn.fr")).unwrap();
+        assert_eq!(c.form, "sondage");
+        assert_eq!(c.endpoint, "https://c.fr/voix");
+        assert_eq!(c.lang.as_deref(), Some("de"));
+        // What the options leave out still comes from the attributes.
+        assert_eq!(c.definition.as_deref(), Some("def-x"));
+        // Blank options count as absent.
+        let blank = Options {
+            form: Some("  ".into()),
+            ..Options::default()
+        };
+        let c = run_with(&blank, &ph, &sc, Some("https://cdn.fr")).unwrap();
+        assert_eq!(
+            (c.form.as_str(), c.endpoint.as_str()),
+            ("avis", "https://cdn.fr")
+        );
+        // An element without any attribute (the JS API's own element) takes everything from
+        // the options; a bad value in them is refused like an attribute's.
+        let only = |o: Options| run_with(&o, &[], &[], None);
+        let c = only(Options {
+            form: Some("f".into()),
+            endpoint: Some("https://a.fr".into()),
+            ..Options::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (c.form.as_str(), c.endpoint.as_str()),
+            ("f", "https://a.fr")
+        );
+        assert_eq!(
+            only(Options {
+                form: Some("f".into()),
+                ..Options::default()
+            }),
+            Err(ConfigError::NoEndpoint)
+        );
+        assert_eq!(
+            only(Options {
+                form: Some("F!".into()),
+                ..Options::default()
+            }),
+            Err(ConfigError::BadFormId("F!".into()))
+        );
+    }
+
+    #[test]
+    fn options_are_read_by_serde_and_unknown_names_are_refused_by_name() {
+        let read = |json: &str| serde_json::from_str::<Options>(json);
+        assert_eq!(read("{}").unwrap(), Options::default());
+        let o = read(r#"{"form":"a","endpoint":"https://x.fr","lang":"en","definition":"def-a"}"#)
+            .unwrap();
+        assert_eq!(o.definition.as_deref(), Some("def-a"));
+        assert_eq!(o.lang.as_deref(), Some("en"));
+        assert_eq!(read(r#"{"form":null}"#).unwrap(), Options::default());
+        // Every listed name is a member (and, with deny_unknown_fields, nothing else is).
+        for name in OPTION_NAMES {
+            let o = read(&format!(r#"{{"{name}":"v"}}"#)).unwrap();
+            assert_ne!(o, Options::default(), "{name} is not read");
+        }
+        assert!(read(r#"{"colour":"red"}"#).is_err());
+        let keys = ["form", "colour", "lang", "onSubmit"].map(String::from);
+        let unknown = unknown_options(&keys);
+        assert_eq!(unknown, ["colour", "onSubmit"]);
+        assert_eq!(
+            ConfigError::UnknownOptions(unknown).message(),
+            "unknown options \"colour\", \"onSubmit\" (the options are form, endpoint, lang, \
+             definition)"
+        );
+        assert_eq!(
+            ConfigError::UnknownOptions(vec!["x".into()]).message(),
+            "unknown option \"x\" (the options are form, endpoint, lang, definition)"
+        );
+        assert!(unknown_options(&OPTION_NAMES.map(String::from)).is_empty());
+        assert_eq!(
+            ConfigError::BadOptions("not an object".into()).message(),
+            "options: not an object"
+        );
+        // The message's list is the list.
+        let msg = ConfigError::UnknownOptions(vec!["x".into()]).message();
+        assert!(msg.ends_with(&format!("(the options are {})", OPTION_NAMES.join(", "))));
     }
 
     #[test]

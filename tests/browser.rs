@@ -440,3 +440,151 @@ async fn an_unmounted_widget_leaves_no_listener_and_can_mount_again() {
     );
     assert!(voix::web::unmount(&host));
 }
+
+#[wasm_bindgen(inline_js = r#"
+// Records the voix:* events reaching `target` (with their detail as JSON and how they travel).
+export function recordVoixEvents(target) {
+  const log = [];
+  for (const type of ['voix:ready', 'voix:submit', 'voix:success', 'voix:error']) {
+    target.addEventListener(type, (e) => log.push(`${type} ${JSON.stringify(e.detail)} ${e.bubbles} ${e.composed}`));
+  }
+  return log;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = recordVoixEvents)]
+    fn record_voix_events(target: &JsValue) -> js_sys::Array;
+}
+
+fn log_of(log: &js_sys::Array) -> Vec<String> {
+    log.iter().filter_map(|v| v.as_string()).collect()
+}
+
+/// A bare element (no `data-*`), in the page.
+fn bare_host(test: &str) -> Element {
+    let host = document().create_element("div").unwrap();
+    host.set_id(&format!("bare-{test}"));
+    document().body().unwrap().append_child(&host).unwrap();
+    host
+}
+
+fn options(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn options_cross_through_serde_wasm_bindgen_and_win_over_attributes() {
+    // The placeholder asks for a form that does not exist; the options name the real one and
+    // carry its definition as an object.
+    let host = add_placeholder("options", "nope", None);
+    let log = record_voix_events(&document().into());
+    let definition = js_sys::JSON::parse(DEFINITION).unwrap();
+    let opts = options(r#"{"form":"avis","lang":"en","endpoint":"http://127.0.0.1:9/x/"}"#);
+    js_sys::Reflect::set(&opts, &"definition".into(), &definition).unwrap();
+    voix::web::mount_with(host.clone(), opts);
+    let root = host
+        .shadow_root()
+        .expect("mounted at once: the definition was given");
+    let button = root.query_selector("button").unwrap().unwrap();
+    assert_eq!(
+        button.text_content().unwrap(),
+        "Send",
+        "lang from the options"
+    );
+    // Heard on the document: it bubbles and is composed.
+    let ready = log_of(&log);
+    assert!(
+        ready.contains(&r#"voix:ready {"form":"avis","title":"Votre avis"} true true"#.to_string()),
+        "{ready:?}"
+    );
+    assert!(voix::web::unmount(&host));
+}
+
+#[wasm_bindgen_test]
+async fn unknown_options_are_refused_and_the_element_is_left_alone() {
+    let host = bare_host("unknown");
+    let log = record_voix_events(&host);
+    voix::web::mount_with(
+        host.clone(),
+        options(r#"{"form":"avis","colour":"red","definition":"def-mount"}"#),
+    );
+    assert!(host.shadow_root().is_none());
+    assert_eq!(
+        log_of(&log),
+        [r#"voix:error {"form":"","code":"invalid"} true true"#]
+    );
+    // Not an object, a member of the wrong type: refused the same way.
+    for bad in [r#""avis""#, r#"{"form":["avis"]}"#] {
+        voix::web::mount_with(host.clone(), options(bad));
+        assert!(host.shadow_root().is_none(), "{bad}");
+    }
+    assert_eq!(log_of(&log).len(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn submit_dispatches_voix_submit_with_the_submission_id() {
+    let host = add_placeholder("events", "avis", Some(DEFINITION));
+    let root = mounted(&host).await;
+    let log = record_voix_events(&host);
+    let good: HtmlElement = by_id(&root, "v-note-good");
+    good.click();
+    let button: HtmlElement = root
+        .query_selector("button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    button.click();
+    let seen = log_of(&log);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let id = seen[0]
+        .strip_prefix(r#"voix:submit {"form":"avis","submission":""#)
+        .and_then(|rest| rest.strip_suffix(r#""} true true"#))
+        .unwrap_or_else(|| panic!("{seen:?}"));
+    assert_eq!(id.len(), 32);
+    assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(voix::web::unmount(&host));
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item("voix-outbox").unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_form_taken_back_while_its_definition_loads_leaves_nothing() {
+    // Fetched from a closed port: the answer (a network error) comes later.
+    let host = bare_host("pending");
+    let log = record_voix_events(&host);
+    let before = voix::web::entry::mounted();
+    voix::web::mount_with(
+        host.clone(),
+        options(r#"{"form":"avis","endpoint":"http://127.0.0.1:9"}"#),
+    );
+    assert!(!voix::web::unmount(&host), "nothing was mounted yet");
+    // The same element again, then taken back again: still nothing when the fetches fail.
+    voix::web::mount_with(
+        host.clone(),
+        options(r#"{"form":"avis","endpoint":"http://127.0.0.1:9"}"#),
+    );
+    voix::web::unmount(&host);
+    sleep(300).await;
+    assert_eq!(voix::web::entry::mounted(), before);
+    assert!(host.shadow_root().is_none());
+    assert_eq!(
+        log_of(&log),
+        Vec::<String>::new(),
+        "no event for a form nobody waits for"
+    );
+    // Left to load, the same failure is reported.
+    voix::web::mount_with(
+        host.clone(),
+        options(r#"{"form":"avis","endpoint":"http://127.0.0.1:9"}"#),
+    );
+    for _ in 0..50 {
+        if log.length() > 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(
+        log_of(&log),
+        [r#"voix:error {"form":"avis","code":"network"} true true"#]
+    );
+}

@@ -3,10 +3,13 @@
 //! Templates hold `{n}` where a number goes; [`fill`] puts it in. Every string is plain text:
 //! renderers escape it, so a site's override can never inject markup.
 //!
-//! French and English are always compiled in. German, Spanish, Italian, Dutch and Arabic are
-//! behind the `locales` feature (≈ 2 300 brotli bytes of wasm), which the collector and the
-//! widget both enable. Without the feature the variants do not exist, so nothing of them can be
-//! linked and [`Locale::parse`] does not know their tags.
+//! Seven locales are known everywhere (the language negotiation, `lang` attributes, right to
+//! left). Their string tables: French and English are always compiled in; German, Spanish,
+//! Italian, Dutch and Arabic only with the `locales` feature, which the collector enables. The
+//! widget does not: its wasm would carry ≈ 4 500 brotli bytes of tables a page never uses, so
+//! `cargo xtask dist` writes each of them as a JSON pack beside the widget
+//! (`voix-strings-de.json`…: a [`StringsPatch`] over French, from these very tables) and the
+//! widget fetches the one it needs, beside the definition.
 
 use crate::{
     ErrorCode,
@@ -22,41 +25,31 @@ pub enum Locale {
     /// English.
     En,
     /// German.
-    #[cfg(feature = "locales")]
     De,
     /// Spanish.
-    #[cfg(feature = "locales")]
     Es,
     /// Italian.
-    #[cfg(feature = "locales")]
     It,
     /// Dutch.
-    #[cfg(feature = "locales")]
     Nl,
     /// Arabic (Modern Standard), written right to left.
-    #[cfg(feature = "locales")]
     Ar,
 }
 
 impl Locale {
-    /// Every compiled-in locale, French first.
+    /// Every locale, French first.
     pub const ALL: &[Locale] = &[
         Locale::Fr,
         Locale::En,
-        #[cfg(feature = "locales")]
         Locale::De,
-        #[cfg(feature = "locales")]
         Locale::Es,
-        #[cfg(feature = "locales")]
         Locale::It,
-        #[cfg(feature = "locales")]
         Locale::Nl,
-        #[cfg(feature = "locales")]
         Locale::Ar,
     ];
 
     /// The locale for a BCP 47 tag such as `fr-FR`, `en` or `nl_BE` (its primary language
-    /// decides); unknown tags, and tags of locales not compiled in, give `None`.
+    /// decides); unknown tags give `None`.
     pub fn parse(tag: &str) -> Option<Locale> {
         let primary = tag
             .split(['-', '_'])
@@ -66,15 +59,10 @@ impl Locale {
         match primary.as_str() {
             "fr" => Some(Locale::Fr),
             "en" => Some(Locale::En),
-            #[cfg(feature = "locales")]
             "de" => Some(Locale::De),
-            #[cfg(feature = "locales")]
             "es" => Some(Locale::Es),
-            #[cfg(feature = "locales")]
             "it" => Some(Locale::It),
-            #[cfg(feature = "locales")]
             "nl" => Some(Locale::Nl),
-            #[cfg(feature = "locales")]
             "ar" => Some(Locale::Ar),
             _ => None,
         }
@@ -85,15 +73,10 @@ impl Locale {
         match self {
             Locale::Fr => "fr",
             Locale::En => "en",
-            #[cfg(feature = "locales")]
             Locale::De => "de",
-            #[cfg(feature = "locales")]
             Locale::Es => "es",
-            #[cfg(feature = "locales")]
             Locale::It => "it",
-            #[cfg(feature = "locales")]
             Locale::Nl => "nl",
-            #[cfg(feature = "locales")]
             Locale::Ar => "ar",
         }
     }
@@ -107,39 +90,40 @@ impl Locale {
     }
 
     /// Whether the locale is written right to left (`dir="rtl"`): Arabic only.
-    #[cfg(feature = "locales")]
     pub fn rtl(self) -> bool {
         self == Locale::Ar
     }
 
-    /// Whether the locale is written right to left (`dir="rtl"`): never without the `locales`
-    /// feature. A constant, so the `dir` attribute code folds away.
-    #[cfg(not(feature = "locales"))]
-    pub const fn rtl(self) -> bool {
-        false
+    /// The strings of this locale compiled into this build: French and English always, the
+    /// others with the `locales` feature (see the module).
+    pub fn builtin(self) -> Option<&'static Strings> {
+        match self {
+            Locale::Fr => Some(&FR),
+            Locale::En => Some(&EN),
+            #[cfg(feature = "locales")]
+            Locale::De => Some(&DE),
+            #[cfg(feature = "locales")]
+            Locale::Es => Some(&ES),
+            #[cfg(feature = "locales")]
+            Locale::It => Some(&IT),
+            #[cfg(feature = "locales")]
+            Locale::Nl => Some(&NL),
+            #[cfg(feature = "locales")]
+            Locale::Ar => Some(&AR),
+            #[cfg(not(feature = "locales"))]
+            _ => None,
+        }
     }
 
-    /// The default strings of this locale.
+    /// The default strings of this locale; without the `locales` feature, French for a locale
+    /// whose table is not compiled in (the widget puts the fetched pack in its place).
     pub fn strings(self) -> &'static Strings {
-        match self {
-            Locale::Fr => &FR,
-            Locale::En => &EN,
-            #[cfg(feature = "locales")]
-            Locale::De => &DE,
-            #[cfg(feature = "locales")]
-            Locale::Es => &ES,
-            #[cfg(feature = "locales")]
-            Locale::It => &IT,
-            #[cfg(feature = "locales")]
-            Locale::Nl => &NL,
-            #[cfg(feature = "locales")]
-            Locale::Ar => &AR,
-        }
+        self.builtin().unwrap_or(&FR)
     }
 }
 
 /// Every string the widget and the no-JS page show.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Strings {
     /// Marker after a required question's label.
     pub required: &'static str,
@@ -237,7 +221,7 @@ pub struct Strings {
 }
 
 /// The message of each error code.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ErrorStrings {
     /// [`ErrorCode::Required`] for a choice question.
     pub required_choice: &'static str,
@@ -302,6 +286,16 @@ pub enum Subject {
 /// assert_eq!(s.submit, "Je donne mon avis");
 /// assert_eq!(s.retry, Locale::Fr.strings().retry);
 /// ```
+/// Where replacement strings come from: a [`StringsPatch`], or in the widget a JS object (a
+/// site's `data-strings`, a locale pack) read member by member after its shape was checked
+/// against [`StringsPatch::SHAPE`].
+pub trait Source {
+    /// The string called `name`: an error message (under `errors`) when `error` is true.
+    fn text(&self, error: bool, name: &str) -> Option<String>;
+    /// The five smiley labels, worst first.
+    fn smileys(&self) -> Option<Vec<String>>;
+}
+
 macro_rules! patchable {
     ($($name:ident),* ; errors: $($error:ident),*) => {
         /// A site's replacements for some of a locale's strings (see the macro's docs above).
@@ -341,34 +335,75 @@ macro_rules! patchable {
             ]);
         }
 
-        impl Strings {
-            /// These strings with `patch` applied (see [`StringsPatch`]). The result is kept
-            /// for the page's life (a widget's strings live as long as it does; a few hundred
-            /// bytes per mount that has overrides). `Err` names what is wrong.
-            pub fn patched(&'static self, patch: &StringsPatch) -> Result<&'static Strings, String> {
-                fn keep(s: &Option<String>, default: &'static str) -> &'static str {
-                    match s {
-                        Some(v) if !crate::answer::is_blank(v) => Box::leak(v.clone().into_boxed_str()),
-                        _ => default,
+        impl Source for StringsPatch {
+            fn text(&self, error: bool, name: &str) -> Option<String> {
+                if error {
+                    let e = self.errors.as_ref()?;
+                    match name {
+                        $( stringify!($error) => e.$error.clone(), )*
+                        _ => None,
+                    }
+                } else {
+                    match name {
+                        $( stringify!($name) => self.$name.clone(), )*
+                        _ => None,
                     }
                 }
-                let mut smileys = self.smileys;
-                if let Some(given) = &patch.smileys {
+            }
+
+            fn smileys(&self) -> Option<Vec<String>> {
+                self.smileys.clone()
+            }
+        }
+
+        impl Strings {
+            /// These strings with `patch` applied (see [`StringsPatch`]).
+            pub fn patched(&'static self, patch: &StringsPatch) -> Result<&'static Strings, String> {
+                self.patched_from(patch)
+            }
+
+            /// These strings with what `source` has in their place (see [`StringsPatch`]): one
+            /// lookup per name, so the widget reads a JS object member by member, without a
+            /// deserializer for the 50 names. The result is kept for the page's life (a
+            /// widget's strings live as long as it does; a few hundred bytes per mount that
+            /// has overrides). `Err` names what is wrong.
+            pub fn patched_from(&'static self, source: &dyn Source) -> Result<&'static Strings, String> {
+                // A loop over the names and a table of where each goes: one lookup call in the
+                // code rather than fifty (measured: 1 000 brotli bytes less in the widget).
+                fn keep(slots: &mut [&mut &'static str], names: &[&str], error: bool, source: &dyn Source) {
+                    for (slot, name) in slots.iter_mut().zip(names) {
+                        if let Some(v) = source.text(error, name).filter(|v| !crate::answer::is_blank(v)) {
+                            **slot = Box::leak(v.into_boxed_str());
+                        }
+                    }
+                }
+                let mut out = self.clone();
+                if let Some(given) = source.smileys() {
                     if given.len() != 5 {
                         return Err("smileys: give the five labels, worst first".into());
                     }
-                    for (slot, v) in smileys.iter_mut().zip(given) {
-                        *slot = keep(&Some(v.clone()), slot);
+                    for (slot, v) in out.smileys.iter_mut().zip(given) {
+                        if !crate::answer::is_blank(&v) {
+                            *slot = Box::leak(v.into_boxed_str());
+                        }
                     }
                 }
-                let errors = patch.errors.clone().unwrap_or_default();
-                Ok(Box::leak(Box::new(Strings {
-                    $( $name: keep(&patch.$name, self.$name), )*
-                    smileys,
-                    errors: ErrorStrings {
-                        $( $error: keep(&errors.$error, self.errors.$error), )*
-                    },
-                })))
+                keep(&mut [$( &mut out.$name, )*], &[$( stringify!($name), )*], false, source);
+                let e = &mut out.errors;
+                keep(&mut [$( &mut e.$error, )*], &[$( stringify!($error), )*], true, source);
+                Ok(Box::leak(Box::new(out)))
+            }
+
+            /// Every string of these as a patch: what `cargo xtask dist` writes as a locale pack
+            /// (`voix-strings-de.json`…), which French patched with gives these strings back.
+            pub fn to_patch(&self) -> StringsPatch {
+                StringsPatch {
+                    $( $name: Some(self.$name.to_owned()), )*
+                    smileys: Some(self.smileys.iter().map(|s| (*s).to_owned()).collect()),
+                    errors: Some(ErrorStringsPatch {
+                        $( $error: Some(self.errors.$error.to_owned()), )*
+                    }),
+                }
             }
 
             /// Every string with its name (`errors.` before the error messages), for tests and
@@ -1068,9 +1103,8 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "locales")]
     #[test]
-    fn parse_the_feature_s_tags_and_their_regions() {
+    fn parse_every_tag_and_its_regions() {
         for (tag, l) in [
             ("de", Locale::De),
             ("de-CH", Locale::De),
@@ -1093,14 +1127,32 @@ mod tests {
         assert_eq!(Locale::ALL.len(), 7);
     }
 
-    // Without the feature the extra tags are unknown, so a reader falls back to the page's
-    // language, then French.
-    #[cfg(not(feature = "locales"))]
+    // Every locale is known to the negotiation; only French and English must be compiled in,
+    // and a locale without its table reads French until a pack is put in its place.
     #[test]
-    fn without_the_feature_only_french_and_english() {
-        assert_eq!(Locale::ALL, &[Locale::Fr, Locale::En]);
-        for tag in ["de", "es", "it", "nl", "ar-MA"] {
-            assert_eq!(Locale::parse(tag), None, "{tag}");
+    fn french_and_english_are_always_built_in() {
+        assert_eq!(Locale::Fr.builtin().map(|s| s.submit), Some(FR.submit));
+        assert_eq!(Locale::En.builtin().map(|s| s.submit), Some(EN.submit));
+        for &l in &Locale::ALL[2..] {
+            assert_eq!(l.builtin().is_some(), cfg!(feature = "locales"), "{l:?}");
+            let expected = if cfg!(feature = "locales") {
+                l.builtin().unwrap().submit
+            } else {
+                FR.submit
+            };
+            assert_eq!(l.strings().submit, expected, "{l:?}");
+        }
+    }
+
+    // A pack is every string of its locale: French patched with it is that locale, word for word.
+    #[test]
+    fn a_locale_pack_gives_its_strings_back() {
+        for &l in Locale::ALL {
+            let Some(strings) = l.builtin() else { continue };
+            let pack = strings.to_patch();
+            let json = serde_json::to_string(&pack).unwrap();
+            let read: StringsPatch = serde_json::from_str(&json).unwrap();
+            assert_eq!(FR.patched(&read).unwrap().named(), strings.named(), "{l:?}");
         }
     }
 

@@ -1295,7 +1295,6 @@ mod tests {
         assert_eq!(v.find_id("v-c").unwrap().attr("value"), Some("Merci"));
     }
 
-    #[cfg(feature = "locales")]
     #[test]
     fn arabic_is_right_to_left_and_others_are_not_marked() {
         let a = Answers::new();
@@ -1331,10 +1330,14 @@ mod tests {
             html.starts_with(r#"<div class="voix" lang="ar" dir="rtl"><form"#),
             "{html}"
         );
-        assert!(
-            html.contains("<span class=\"lbl\">جيد جدًا</span>"),
-            "{html}"
-        );
+        // The Arabic words are there when the table is (the collector); the widget puts the
+        // fetched pack in its place.
+        if cfg!(feature = "locales") {
+            assert!(
+                html.contains("<span class=\"lbl\">جيد جدًا</span>"),
+                "{html}"
+            );
+        }
     }
 
     #[test]

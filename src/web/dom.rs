@@ -13,7 +13,8 @@ use std::{
 use gloo_events::{EventListener, EventListenerOptions};
 use voix_form::{
     Form,
-    i18n::Locale,
+    i18n::{Locale, Strings},
+    translations::Translations,
     view::{Element as VElement, Node},
 };
 use wasm_bindgen::prelude::*;
@@ -58,17 +59,25 @@ impl Drop for Handle {
     }
 }
 
+/// The words a form is shown with: its locale, the widget's strings in it (compiled in or a
+/// fetched pack, with the site's overrides) and the definition's translations.
+pub struct Words {
+    pub locale: Locale,
+    pub strings: &'static Strings,
+    pub translations: Translations,
+}
+
 /// Mounts `form` into a new open shadow root on `host`; `None` (after one console message) if
 /// the browser refused.
 pub fn mount(
     host: &Element,
     form: Form,
+    words: Words,
     cfg: Config,
-    locale: Locale,
     nonce: Option<&str>,
     courier: courier::Shared,
 ) -> Option<Handle> {
-    match try_mount(host, form, cfg, locale, nonce, courier) {
+    match try_mount(host, form, words, cfg, nonce, courier) {
         Ok(handle) => Some(handle),
         Err(e) => {
             console_error_with("could not mount the form:", &e);
@@ -80,8 +89,8 @@ pub fn mount(
 fn try_mount(
     host: &Element,
     form: Form,
+    words: Words,
     cfg: Config,
-    locale: Locale,
     nonce: Option<&str>,
     courier: courier::Shared,
 ) -> Result<Handle, JsValue> {
@@ -98,7 +107,9 @@ fn try_mount(
     style::apply(&doc, &root, nonce);
     // A poll knows the clock (open? closed?) and this browser's one-vote flag.
     let voted = form.poll.is_some() && super::done::get(&form.id).as_deref() == Some("answered");
-    let mut widget = Widget::at(form, locale, js_sys::Date::now() as i64, voted);
+    let mut widget = Widget::at(form, words.locale, js_sys::Date::now() as i64, voted)
+        .with_strings(words.strings)
+        .with_translations(&words.translations);
     let start = widget.start();
     let app: App = Rc::new(RefCell::new(Mount {
         widget,
@@ -187,8 +198,18 @@ fn on_event(app: &App, ev: &Event) {
 }
 
 fn dispatch(app: &App, msg: Msg) {
+    let before = app.borrow().widget.status;
     let effects = app.borrow_mut().widget.update(msg);
+    // What the page hears (voix:submit, voix:success, voix:error), once the effects are done
+    // and nothing is borrowed: a listener may call back into the widget.
+    let event = {
+        let m = app.borrow();
+        crate::events::after_update(before, &m.widget, &effects).map(|e| (m.root.host(), e))
+    };
     run(app, effects);
+    if let Some((host, event)) = event {
+        super::events::emit(&host, event);
+    }
 }
 
 /// Carries out `effects`, in order.

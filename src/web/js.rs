@@ -5,12 +5,14 @@
 use serde::{Serialize, de::DeserializeOwned};
 use voix_form::{
     Form,
+    i18n::{Source, Strings, StringsPatch},
     shape::{Kind, Tree},
     translations::Translations,
 };
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{get, prop};
+use crate::config::{ConfigError, Options, unknown_options};
 
 /// Plain objects (not ES `Map`s) and `null` for `None`, so `JSON.stringify` keeps everything.
 const SERIALIZER: serde_wasm_bindgen::Serializer =
@@ -44,6 +46,38 @@ pub fn read_definition(value: JsValue) -> voix_form::Result<(Form, Translations)
         &JsTree(value.clone()),
         serde_wasm_bindgen::Deserializer::from(value),
     )
+}
+
+/// The options object of the JS API (`undefined` or `null`: none): unknown names refused first
+/// (serde-wasm-bindgen only looks up the declared ones), then the typed read. A `definition`
+/// that is an object (a form definition, not an element id) is taken out of a copy before the
+/// read and returned beside, to be read as a form definition.
+pub fn read_options(value: &JsValue) -> Result<(Options, Option<JsValue>), ConfigError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok((Options::default(), None));
+    }
+    let tree = JsTree(value.clone());
+    if tree.kind() != Kind::Object {
+        return Err(ConfigError::BadOptions("not an object".into()));
+    }
+    let keys = tree.keys();
+    let unknown = unknown_options(&keys);
+    if !unknown.is_empty() {
+        return Err(ConfigError::UnknownOptions(unknown));
+    }
+    let mut value = value.clone();
+    let definition = get(&value, "definition");
+    let definition = definition.is_object().then(|| {
+        let copy = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
+        let _ = js_sys::Reflect::delete_property(&copy, &"definition".into());
+        value = copy.into();
+        definition
+    });
+    // serde-wasm-bindgen's errors carry no path ("invalid type: …, expected a string"); naming
+    // the member was measured at 270 brotli bytes, for four members that are all strings.
+    let options = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| ConfigError::BadOptions(prop(&e.into(), "message")))?;
+    Ok((options, definition))
 }
 
 /// A JS value walked for [`voix_form::shape`]: plain objects by their own keys, arrays by item.
@@ -85,5 +119,38 @@ impl Tree for JsTree {
         }
         let array: &js_sys::Array = self.0.unchecked_ref();
         array.iter().map(JsTree).collect()
+    }
+}
+
+/// `base` with the strings a JS object has in their place (a site's `data-strings`, a locale
+/// pack): its shape checked first (unknown names and non-strings refused, with their path),
+/// then read member by member (see [`voix_form::i18n::Source`]).
+pub fn read_strings(value: JsValue, base: &'static Strings) -> Result<&'static Strings, String> {
+    let tree = JsTree(value);
+    voix_form::shape::check(&tree, &StringsPatch::SHAPE)?;
+    base.patched_from(&tree)
+}
+
+impl Source for JsTree {
+    fn text(&self, error: bool, name: &str) -> Option<String> {
+        let group = if error {
+            get(&self.0, "errors")
+        } else {
+            self.0.clone()
+        };
+        group
+            .is_object()
+            .then(|| get(&group, name).as_string())
+            .flatten()
+    }
+
+    fn smileys(&self) -> Option<Vec<String>> {
+        let list = self.member("smileys")?;
+        js_sys::Array::is_array(&list.0).then(|| {
+            list.items()
+                .iter()
+                .map(|s| s.0.as_string().unwrap_or_default())
+                .collect()
+        })
     }
 }

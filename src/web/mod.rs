@@ -1,8 +1,9 @@
 //! The only code that touches the browser (web-sys, js-sys, gloo, wasm-bindgen). It starts the
 //! page's side of the widget and mounts forms ([`entry`]), renders the view tree into a shadow
 //! root and turns DOM events into messages (`dom`), carries out effects: network, randomness
-//! (`effects`), and delivers answers through the outbox (`courier`). Every value that crosses
-//! the JS boundary as data goes through serde-wasm-bindgen (`js`).
+//! (`effects`), delivers answers through the outbox (`courier`) and tells the page what
+//! happened with DOM events (`events`). Every value that crosses the JS boundary as data goes
+//! through serde-wasm-bindgen (`js`).
 //! Nothing here decides behaviour; that is `crate::state`.
 
 mod courier;
@@ -10,10 +11,12 @@ mod dom;
 pub mod done;
 mod effects;
 pub mod entry;
+mod events;
 pub mod js;
+mod packs;
 mod style;
 
-pub use entry::{mount, start, unmount};
+pub use entry::{mount, mount_with, start, unmount};
 
 // The default allocator (dlmalloc) is about 8 KB of wasm; this free list, which coalesces freed
 // neighbours, is under 2 KB. A form allocates little, so its linear search costs nothing visible.

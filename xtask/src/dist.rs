@@ -1,13 +1,19 @@
 //! `cargo xtask dist`: the shipped files and their sizes.
 //!
-//! - `dist/voix.js`: the loader every host page downloads (`src/web/loader.js`, minified);
+//! - `dist/voix.js`: the loader every host page downloads (`src/web/loader.js` with
+//!   `src/web/core.js`, bundled and minified);
 //! - `dist/voix-widget.js`: the wasm-bindgen glue, an ES module the loader imports on demand;
-//! - `dist/voix_bg.wasm`: the widget.
+//! - `dist/voix_bg.wasm`: the widget;
+//! - `dist/npm/`: the ES module package for sites with a bundler: `voix.mjs`
+//!   (`src/web/voix.mjs` with `core.js`), `voix.d.ts`, `package.json`, and a copy of the glue
+//!   and the wasm, which `voix.mjs` finds beside itself. Not counted in the budget: a bundler
+//!   site ships what its bundler makes of it.
 //!
 //! Pipeline: cargo (`--profile wasm`) → wasm-bindgen glue (`web` target) → wasm-opt from npm
 //! binaryen (never Debian's: its output validates but fails in Chrome) → import/export names
-//! minified in both → esbuild minifies the glue and the loader → size report checked against
-//! the two budget lines of `size-budget.toml`, with the largest contributors to the wasm.
+//! minified in both → esbuild minifies the glue and bundles and minifies the loader and the ES
+//! module → size report checked against the two budget lines of `size-budget.toml`, with the
+//! largest contributors to the wasm.
 
 use std::fs;
 use std::io::Write;
@@ -32,6 +38,43 @@ pub const WASM: &str = "voix_bg.wasm";
 
 /// The shipped files, in report order.
 const SHIPPED: [&str; 3] = [LOADER, GLUE, WASM];
+
+/// A locale pack's file name: `voix-strings-de.json`… The widget's wasm carries French and
+/// English only; a page in another language fetches its pack beside the definition.
+pub fn pack_name(locale: voix_form::i18n::Locale) -> String {
+    format!("voix-strings-{}.json", locale.tag())
+}
+
+/// Writes the locale packs into `dir`: for each locale whose strings are not in the wasm, every
+/// string of it as a `StringsPatch` (JSON), which French patched with gives back. Returns the
+/// file names, largest first.
+fn packs(dir: &Path) -> Result<Vec<String>> {
+    // Packs of an earlier build go first: a locale compiled in since must not leave one behind.
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with("voix-strings-") && name.ends_with(".json") {
+            fs::remove_file(dir.join(&name))?;
+        }
+    }
+    let mut out = Vec::new();
+    for &locale in voix_form::i18n::Locale::ALL {
+        if matches!(
+            locale,
+            voix_form::i18n::Locale::Fr | voix_form::i18n::Locale::En
+        ) {
+            continue;
+        }
+        let strings = locale
+            .builtin()
+            .context("xtask is built without voix-form's `locales` feature")?;
+        let json = serde_json::to_string(&strings.to_patch())?;
+        let name = pack_name(locale);
+        fs::write(dir.join(&name), &json)?;
+        out.push((json.len(), name));
+    }
+    out.sort_by(|a, b| b.cmp(a));
+    Ok(out.into_iter().map(|(_, name)| name).collect())
+}
 
 /// `cargo xtask dist`: installs what is missing, builds `dist/`, prints the size report and
 /// fails over budget.
@@ -135,23 +178,35 @@ pub fn build() -> Result<Report> {
         );
     }
     let glue = rename_in_glue(&glue, &mapping, &modules)?;
-    let glue_src = work.join("voix-widget.src.js");
-    fs::write(&glue_src, glue)?;
-    esbuild(&glue_src, &dist.join(GLUE), "esm")?;
+    fs::write(work.join("voix-widget.src.js"), glue)?;
 
-    let loader = fs::read_to_string(root.join(LOADER_SRC))
-        .with_context(|| read_err(&root.join(LOADER_SRC)))?;
-    let loader_src = work.join("voix.src.js");
-    fs::write(
-        &loader_src,
-        fill_loader(&loader, env!("CARGO_PKG_VERSION"))?,
-    )?;
-    esbuild(&loader_src, &dist.join(LOADER), "iife")?;
-
-    let rows = SHIPPED
+    // The JS sources, their placeholders filled, side by side in the work directory so that
+    // esbuild bundles each entry with what it imports.
+    for name in JS_SOURCES {
+        let src = root.join(JS_DIR).join(name);
+        let text = fs::read_to_string(&src).with_context(|| read_err(&src))?;
+        fs::write(work.join(name), fill(&text, env!("CARGO_PKG_VERSION")))?;
+    }
+    // The glue module: wasm-bindgen's glue and the dialog (dialog.js), which only pages that
+    // open a form need, so it comes with the widget rather than with the loader.
+    let glue_entry = work.join("voix-widget.entry.js");
+    fs::write(&glue_entry, GLUE_ENTRY)?;
+    esbuild(&glue_entry, &dist.join(GLUE), "esm", &[])?;
+    esbuild(&work.join("loader.js"), &dist.join(LOADER), "iife", &[])?;
+    let packs = packs(&dist)?;
+    npm(&root, &work, &dist, &packs)?;
+    // A page fetches one pack at most: the largest counts in the widget line (a French or
+    // English page pays nothing of it).
+    let mut rows = SHIPPED
         .iter()
         .map(|name| Sizes::of(name, &dist.join(name)))
         .collect::<Result<Vec<_>>>()?;
+    let mut largest = packs
+        .iter()
+        .map(|name| Sizes::of(name, &dist.join(name)))
+        .collect::<Result<Vec<_>>>()?;
+    largest.sort_by_key(|s| std::cmp::Reverse(s.brotli));
+    rows.extend(largest.into_iter().take(1));
     let contributors = contributors(&wasm_opt, &work, &flags).unwrap_or_else(|e| {
         eprintln!("warning: no size breakdown of the wasm: {e:#}");
         Vec::new()
@@ -324,31 +379,118 @@ fn short(name: &str) -> String {
     out
 }
 
-/// The loader's source, relative to the root.
-const LOADER_SRC: &str = "src/web/loader.js";
+/// Where the JS sources live, relative to the root, and their names: the loader's entry, the
+/// ES module's entry, the core both bundle, the dialog the glue module bundles, and the
+/// stylesheet helper of the loader and the dialog.
+const JS_DIR: &str = "src/web";
+const JS_SOURCES: [&str; 5] = ["loader.js", "voix.mjs", "core.js", "dialog.js", "sheet.js"];
 
-/// The loader with its placeholders filled: the version and the names of the files it fetches.
-fn fill_loader(src: &str, version: &str) -> Result<String> {
-    let mut out = src.to_owned();
-    for (key, value) in [
-        ("__VOIX_VERSION__", version),
-        ("__VOIX_GLUE__", GLUE),
-        ("__VOIX_WASM__", WASM),
-    ] {
-        ensure!(out.contains(key), "{LOADER_SRC} has no {key}");
-        out = out.replace(key, value);
-    }
-    Ok(out)
+/// The glue module's entry: everything wasm-bindgen's glue exports, and the page's dialogs
+/// bound to its `mount` and `unmount`.
+const GLUE_ENTRY: &str = r#"import { mount, unmount } from "./voix-widget.src.js";
+import { dialogs } from "./dialog.js";
+export * from "./voix-widget.src.js";
+export { default } from "./voix-widget.src.js";
+export const dialog = dialogs({ mount, unmount });
+"#;
+
+/// The placeholders of the JS sources and what fills them.
+fn placeholders(version: &str) -> [(&'static str, String); 3] {
+    [
+        ("__VOIX_VERSION__", version.to_owned()),
+        ("__VOIX_GLUE__", GLUE.to_owned()),
+        ("__VOIX_WASM__", WASM.to_owned()),
+    ]
 }
 
-/// Minifies `src` into `out` with esbuild, in `format` (`esm` or `iife`).
-fn esbuild(src: &Path, out: &Path, format: &str) -> Result<()> {
+/// A JS source with its placeholders filled: the version and the names of the files it fetches.
+fn fill(src: &str, version: &str) -> String {
+    let mut out = src.to_owned();
+    for (key, value) in placeholders(version) {
+        out = out.replace(key, &value);
+    }
+    out
+}
+
+/// `dist/npm/`: the ES module, its declarations, its `package.json`, and the glue and wasm it
+/// loads from beside itself.
+fn npm(root: &Path, work: &Path, dist: &Path, packs: &[String]) -> Result<()> {
+    let npm = dist.join("npm");
+    if npm.exists() {
+        fs::remove_dir_all(&npm).with_context(|| format!("removing {}", npm.display()))?;
+    }
+    fs::create_dir_all(&npm)?;
+    // The glue stays a module of its own, imported when a form is first shown.
+    esbuild(
+        &work.join("voix.mjs"),
+        &npm.join(NPM_MODULE),
+        "esm",
+        &["--external:./voix-widget.js"],
+    )?;
+    let module = fs::read_to_string(npm.join(NPM_MODULE))?;
+    ensure!(
+        module.contains("\"./voix-widget.js\"") && module.contains("./voix_bg.wasm"),
+        "{NPM_MODULE} does not load the glue and the wasm from beside itself"
+    );
+    for name in [GLUE, WASM]
+        .into_iter()
+        .chain(packs.iter().map(String::as_str))
+    {
+        fs::copy(dist.join(name), npm.join(name))?;
+    }
+    let types = root.join(JS_DIR).join(NPM_TYPES);
+    fs::copy(&types, npm.join(NPM_TYPES)).with_context(|| read_err(&types))?;
+    fs::write(
+        npm.join("package.json"),
+        package_json(env!("CARGO_PKG_VERSION")),
+    )?;
+    Ok(())
+}
+
+/// The ES module and its declarations, in `dist/npm/`.
+const NPM_MODULE: &str = "voix.mjs";
+const NPM_TYPES: &str = "voix.d.ts";
+
+/// `dist/npm/package.json`, written in this order: TypeScript reads the `types` condition only
+/// when it comes first.
+fn package_json(version: &str) -> String {
+    format!(
+        r#"{{
+  "name": "voix",
+  "version": "{version}",
+  "description": "Accessible feedback forms and short polls for any web page (WebAssembly widget)",
+  "license": "MIT OR Apache-2.0",
+  "type": "module",
+  "main": "./{NPM_MODULE}",
+  "module": "./{NPM_MODULE}",
+  "types": "./{NPM_TYPES}",
+  "exports": {{
+    ".": {{ "types": "./{NPM_TYPES}", "import": "./{NPM_MODULE}" }}
+  }},
+  "files": ["{NPM_MODULE}", "{NPM_TYPES}", "{GLUE}", "{WASM}", "voix-strings-*.json"],
+  "sideEffects": false
+}}
+"#
+    )
+}
+
+/// Minifies `src` into `out` with esbuild, in `format` (`esm` or `iife`), bundling what it
+/// imports (but `extra` externals).
+fn esbuild(src: &Path, out: &Path, format: &str, extra: &[&str]) -> Result<()> {
     run(Command::new(root().join("node_modules/.bin/esbuild"))
         .arg(src)
-        .args(["--minify", "--log-level=warning", "--legal-comments=none"])
+        .args([
+            "--bundle",
+            "--minify",
+            "--log-level=warning",
+            "--legal-comments=none",
+        ])
+        // Accented and Arabic words as UTF-8 rather than \u escapes: fewer bytes.
+        .arg("--charset=utf8")
         // Browsers that run our wasm: no syntax lowering needed, none wanted.
         .arg("--target=es2020")
         .arg(format!("--format={format}"))
+        .args(extra)
         .arg(format!("--outfile={}", out.display())))
 }
 
@@ -434,13 +576,13 @@ impl std::fmt::Display for Report {
         let line = |f: &mut std::fmt::Formatter<'_>, r: &Sizes| {
             writeln!(
                 f,
-                "{:<16} {:>9} {:>9} {:>10}",
+                "{:<21} {:>9} {:>9} {:>10}",
                 r.name, r.raw, r.gzip, r.brotli
             )
         };
         writeln!(
             f,
-            "\nshipped file          raw   gzip -9  brotli -11   (bytes)"
+            "\nshipped file               raw   gzip -9  brotli -11   (bytes)"
         )?;
         for r in &self.rows {
             line(f, r)?;
@@ -830,14 +972,45 @@ mod tests {
     }
 
     #[test]
-    fn the_loader_gets_its_names_and_version() {
-        let src = fs::read_to_string(root().join(LOADER_SRC)).unwrap();
-        let filled = fill_loader(&src, "9.9.9").unwrap();
-        assert!(!filled.contains("__VOIX_"), "a placeholder is left");
+    fn the_js_sources_get_their_names_and_version() {
+        let mut all = String::new();
+        for name in JS_SOURCES {
+            let src = fs::read_to_string(root().join(JS_DIR).join(name)).unwrap();
+            let filled = fill(&src, "9.9.9");
+            assert!(
+                !filled.contains("__VOIX_"),
+                "a placeholder is left in {name}"
+            );
+            all.push_str(&src);
+        }
+        for (key, _) in placeholders("1") {
+            assert!(all.contains(key), "no JS source uses {key}");
+        }
+        let filled = fill(&all, "9.9.9");
         for expected in ["9.9.9", GLUE, WASM] {
             assert!(filled.contains(expected), "{expected}");
         }
-        assert!(fill_loader("no placeholders", "1").is_err());
+    }
+
+    #[test]
+    fn the_package_json_points_at_the_module_and_its_types() {
+        let p: serde_json::Value = serde_json::from_str(&package_json("1.2.3")).unwrap();
+        assert_eq!(p["version"], "1.2.3");
+        assert_eq!(p["module"], "./voix.mjs");
+        assert_eq!(p["exports"]["."]["types"], "./voix.d.ts");
+        let text = package_json("1");
+        assert!(text.find("\"types\": \"./").unwrap() < text.find("\"import\"").unwrap());
+        let files: Vec<&str> = p["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f.as_str())
+            .collect();
+        assert_eq!(
+            files,
+            [NPM_MODULE, NPM_TYPES, GLUE, WASM, "voix-strings-*.json"]
+        );
+        assert!(root().join(JS_DIR).join(NPM_TYPES).exists());
     }
 
     #[test]

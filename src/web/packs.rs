@@ -1,0 +1,94 @@
+//! The strings of locales the wasm does not carry. French and English are compiled in; German,
+//! Spanish, Italian, Dutch and Arabic are JSON packs beside the widget (`voix-strings-de.json`…,
+//! written by `cargo xtask dist` from voix-form's own tables), fetched by the page that needs
+//! one, at the same time as the definition, once per page.
+
+use std::cell::RefCell;
+
+use voix_form::{
+    cat,
+    i18n::{Locale, Strings},
+};
+use wasm_bindgen::JsValue;
+
+use super::{console_error, effects, get, js, prop};
+
+thread_local! {
+    /// Where the packs are: the loader's URL (they sit beside it) or, from the ES module, an
+    /// object of pack URLs by language tag. `undefined` when neither was given.
+    static WHERE: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
+    /// The packs this page has read.
+    static READ: RefCell<Vec<(Locale, &'static Strings)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Remembers where the packs are (see `WHERE`), once per page.
+pub fn locate(packs: JsValue) {
+    WHERE.with_borrow_mut(|w| {
+        if w.is_undefined() {
+            *w = packs;
+        }
+    });
+}
+
+/// The URL of `locale`'s pack, if the page said where packs are.
+fn url(locale: Locale) -> Option<String> {
+    let name = cat(&["voix-strings-", locale.tag(), ".json"]);
+    WHERE.with_borrow(|w| match w.as_string() {
+        Some(base) => web_sys::Url::new_with_base(&name, &base)
+            .ok()
+            .map(|u| prop(&u, "href")),
+        None if w.is_object() => get(w, locale.tag()).as_string(),
+        None => None,
+    })
+}
+
+/// Hands `then` the locale to show and its strings: at once when they are compiled in or were
+/// read before, else when the pack has arrived. A pack that cannot be had is one console
+/// message, and the form is shown in French (its words and their `lang` marks agree).
+pub fn strings(locale: Locale, then: impl FnOnce(Locale, &'static Strings) + 'static) {
+    let known = locale
+        .builtin()
+        .or_else(|| READ.with_borrow(|r| r.iter().find(|(l, _)| *l == locale).map(|(_, s)| *s)));
+    if let Some(s) = known {
+        return then(locale, s);
+    }
+    let Some(url) = url(locale) else {
+        let (l, s) = french(locale, "the page did not say where voix-strings files are");
+        return then(l, s);
+    };
+    effects::request(
+        "GET",
+        &url.clone(),
+        None,
+        Box::new(move |reply| {
+            let read = match reply {
+                Some(r) if r.status == 200 => r
+                    .json
+                    .ok_or_else(|| "not JSON".to_owned())
+                    .and_then(|p| js::read_strings(p, Locale::Fr.strings())),
+                Some(r) => Err(cat(&["HTTP ", &voix_form::i18n::itoa(r.status.into())])),
+                None => Err("network".to_owned()),
+            };
+            let (l, s) = match read {
+                Ok(s) => {
+                    READ.with_borrow_mut(|r| r.push((locale, s)));
+                    (locale, s)
+                }
+                Err(e) => french(locale, &cat(&[&url, ": ", &e])),
+            };
+            then(l, s);
+        }),
+    );
+}
+
+/// French instead of `locale`, whose pack could not be had, after one console message.
+fn french(locale: Locale, why: &str) -> (Locale, &'static Strings) {
+    console_error(&cat(&[
+        "the strings in \"",
+        locale.tag(),
+        "\" could not be loaded (",
+        why,
+        "): the form is shown in French",
+    ]));
+    (Locale::Fr, Locale::Fr.strings())
+}
