@@ -573,7 +573,7 @@ async fn http_submissions_are_stored_once(b: &Backend) {
     .unwrap();
     config.database = b.url.clone();
     let store = b.open();
-    let state = &AppState::new(config, Arc::clone(&store));
+    let state = &AppState::new(config, Arc::clone(&store)).unwrap();
     let post = |body: Value| async move {
         let r = common::send(state, common::post("avis", &body)).await;
         (r.status, r.json())
