@@ -504,7 +504,7 @@ async fn close_drains_queued_inserts(b: &Backend) {
     for (i, sid) in sids.iter().enumerate() {
         let started = Started::new(store.insert("f", Some(sid), &a)).await;
         // Every third requester hangs up (a client that disconnected mid-request).
-        if i % 3 != 0 {
+        if !i.is_multiple_of(3) {
             waiting.push(started);
         }
     }
@@ -845,12 +845,11 @@ fn every_kind() -> Form {
 }
 
 /// `counts` in one order, to compare with another's.
-fn sorted(counts: &Counts) -> (u64, Vec<(String, String, u64)>, Vec<(String, u64)>) {
-    let mut values = counts.values.clone();
-    values.sort();
-    let mut answered = counts.answered.clone();
-    answered.sort();
-    (counts.responses, values, answered)
+fn sorted(counts: &Counts) -> Counts {
+    let mut sorted = counts.clone();
+    sorted.values.sort();
+    sorted.answered.sort();
+    sorted
 }
 
 /// The store's counts equal `Counts::of` over its stored answers.
@@ -866,10 +865,10 @@ async fn assert_counts_match(store: &dyn Store, form: &Form, when: &str) {
 fn varied(i: usize) -> Answers {
     let mut a = Answers::new();
     let notes = ["bad", "ok", "good", "nonsense"];
-    if i % 5 != 0 {
+    if !i.is_multiple_of(5) {
         a.insert("note".into(), notes[i % 4]);
     }
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         a.insert("nps".into(), (i % 11).to_string());
     }
     let choices = ["a", "b", "c", "other"];
@@ -885,10 +884,10 @@ fn varied(i: usize) -> Answers {
         }
         a.insert("m".into(), Answer::Many(m));
     }
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         a.insert("t".into(), format!("text {i}"));
     }
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         a.insert("e".into(), "x@example.fr");
     }
     if i % 4 == 1 {
@@ -1087,13 +1086,13 @@ async fn answers_are_taken_while_results_are_read_in_a_loop(b: &Backend) {
     let state = AppState::new(config, Arc::clone(&store)).unwrap();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reads = Arc::new(AtomicUsize::new(0));
-    let readers: Vec<_> = (0..4)
+    let readers: Vec<_> = (0..4usize)
         .map(|i| {
             let (state, stop, reads) = (state.clone(), Arc::clone(&stop), Arc::clone(&reads));
             tokio::spawn(async move {
                 let mut mine = 0;
                 while !stop.load(Ordering::Relaxed) || mine == 0 {
-                    let req = if i % 2 == 0 {
+                    let req = if i.is_multiple_of(2) {
                         axum::http::Request::get("/v1/forms/avis/results")
                             .header("authorization", format!("Bearer {TOKEN}"))
                             .body(axum::body::Body::empty())
@@ -1111,8 +1110,8 @@ async fn answers_are_taken_while_results_are_read_in_a_loop(b: &Backend) {
         })
         .collect();
     let (mut stored, mut healthy) = (0, 0);
-    for i in 0..120 {
-        let (form, answers) = if i % 3 == 0 {
+    for i in 0..120usize {
+        let (form, answers) = if i.is_multiple_of(3) {
             ("sondage", json!({"nom": "a"}))
         } else {
             ("avis", json!({"note": "good"}))
