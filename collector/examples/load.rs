@@ -16,7 +16,13 @@
 //! cargo run --release -p voix-collector --example load -- seed voix.db results 1000000
 //! ```
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, Instant},
+};
+
+/// The `responses` of the first results read (`get`), printed with the numbers.
+static RESPONSES: AtomicU64 = AtomicU64::new(0);
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -79,12 +85,14 @@ async fn report(
     };
     println!(
         "{{\"clients\":{clients},\"seconds\":{elapsed:.2},\"ok\":{},\"errors\":{errors},\
-         \"per_second\":{:.0},\"p50_ms\":{:.2},\"p99_ms\":{:.2},\"max_ms\":{:.2}}}",
+         \"per_second\":{:.0},\"p50_ms\":{:.2},\"p99_ms\":{:.2},\"max_ms\":{:.2},\
+         \"responses\":{}}}",
         latencies.len(),
         latencies.len() as f64 / elapsed,
         pct(0.50),
         pct(0.99),
         pct(1.0),
+        RESPONSES.load(Ordering::Relaxed),
     );
 }
 
@@ -137,7 +145,21 @@ async fn reader(addr: &str, request: &[u8], deadline: Instant) -> (Vec<Duration>
         let s = stream.as_mut().expect("connected above");
         let sent = Instant::now();
         match exchange(s, request, &mut buf).await {
-            Some(200) => latencies.push(sent.elapsed()),
+            Some(200) => {
+                latencies.push(sent.elapsed());
+                if latencies.len() == 1 {
+                    // Results say how many responses they count: printed, so the bench can
+                    // check it read a form of a million answers.
+                    let text = String::from_utf8_lossy(&buf);
+                    if let Some(at) = text.find("\"responses\":") {
+                        let digits: String = text[at + 12..]
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect();
+                        RESPONSES.store(digits.parse().unwrap_or(0), Ordering::Relaxed);
+                    }
+                }
+            }
             Some(_) => errors += 1,
             None => {
                 stream = None;

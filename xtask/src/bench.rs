@@ -165,32 +165,39 @@ fn load(release: &std::path::Path, args: &[&str]) -> Result<serde_json::Value> {
         .with_context(|| format!("load printed {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-/// The results rows of one backend: seed, start (counting), read.
+/// The results rows of one backend, on the running `server` whose database holds
+/// [`RESULTS_ANSWERS`] answers to form `results`.
 fn results_rows(
     name: &'static str,
-    database: &str,
-    config: &std::path::Path,
+    server: &Collector,
     release: &std::path::Path,
 ) -> Result<Vec<ResultsRow>> {
-    let seeded = load(
-        release,
-        &["seed", database, "results", &RESULTS_ANSWERS.to_string()],
-    )?;
-    println!("{name}: {seeded}");
-    let started = Instant::now();
-    let server = Collector::start(&release.join("voix-collector"), config)?;
-    let start_ms = started.elapsed().as_secs_f64() * 1000.0;
-    println!("{name}: the collector started (and counted the answers) in {start_ms:.0} ms");
     let addr = server.addr.as_str();
     let path = "/v1/forms/results/results";
     let secs = SECONDS.to_string();
     let mut rows = Vec::new();
     let admin = load(release, &["get", addr, path, "1", &secs, TOKEN])?;
-    rows.push(ResultsRow::of(name, "results, admin (uncached), 1 client".into(), &admin));
+    let counted = admin["responses"].as_u64().unwrap_or(0);
+    if counted < RESULTS_ANSWERS {
+        bail!("{name}: the results count {counted} responses, not {RESULTS_ANSWERS}");
+    }
+    rows.push(ResultsRow::of(
+        name,
+        "results, admin (uncached), 1 client".into(),
+        &admin,
+    ));
     let admin = load(release, &["get", addr, path, "16", &secs, TOKEN])?;
-    rows.push(ResultsRow::of(name, "results, admin (uncached), 16 clients".into(), &admin));
+    rows.push(ResultsRow::of(
+        name,
+        "results, admin (uncached), 16 clients".into(),
+        &admin,
+    ));
     let public = load(release, &["get", addr, path, "16", &secs])?;
-    rows.push(ResultsRow::of(name, "results, public (cached), 16 clients".into(), &public));
+    rows.push(ResultsRow::of(
+        name,
+        "results, public (cached), 16 clients".into(),
+        &public,
+    ));
     // Both at once: 16 reading the public results while 16 post answers to the same form.
     let readers = Command::new(release.join("examples/load"))
         .args(["get", addr, path, "16", &secs])
@@ -199,10 +206,18 @@ fn results_rows(
         .context("running the load generator")?;
     let writers = load(release, &[addr, "results", "16", &secs])?;
     let readers = readers.wait_with_output()?;
-    let readers: serde_json::Value = serde_json::from_slice(&readers.stdout)
-        .context("the readers' load printed no JSON")?;
-    rows.push(ResultsRow::of(name, "answers stored, 16 clients, while…".into(), &writers));
-    rows.push(ResultsRow::of(name, "…results read, public, 16 clients".into(), &readers));
+    let readers: serde_json::Value =
+        serde_json::from_slice(&readers.stdout).context("the readers' load printed no JSON")?;
+    rows.push(ResultsRow::of(
+        name,
+        "answers stored, 16 clients, while…".into(),
+        &writers,
+    ));
+    rows.push(ResultsRow::of(
+        name,
+        "…results read, public, 16 clients".into(),
+        &readers,
+    ));
     Ok(rows)
 }
 
@@ -234,7 +249,19 @@ fn backend(
             toml_string(&dir.join("results.toml").display().to_string()),
         ),
     )?;
+    // The results form's answers first, written straight into the database: the collector
+    // counts them when it starts (a form never counted is counted from its stored answers).
+    let seeded = load(
+        release,
+        &["seed", database, "results", &RESULTS_ANSWERS.to_string()],
+    )?;
+    println!("{name}: {seeded}");
+    let started = Instant::now();
     let mut server = Collector::start(&release.join("voix-collector"), &config)?;
+    let start_ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "{name}: the collector started, counting {RESULTS_ANSWERS} stored answers, in {start_ms:.0} ms"
+    );
     let mut rows = Vec::new();
     let mut acknowledged = 0;
     for clients in CLIENTS {
@@ -271,6 +298,7 @@ fn backend(
             String::from_utf8_lossy(&out.stdout).trim()
         );
     }
+    let results = results_rows(name, &server, release)?;
     server.stop();
     // Every 201 must be a stored row, once: the export lists each answer with its id.
     let export = Command::new(release.join("voix-collector"))
@@ -286,7 +314,6 @@ fn backend(
         bail!("{name}: {acknowledged} answers acknowledged but {stored} stored");
     }
     println!("{name}: {acknowledged} answers acknowledged, {stored} stored");
-    let results = results_rows(name, database, &config, release)?;
     Ok((rows, results))
 }
 

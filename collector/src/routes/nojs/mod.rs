@@ -298,9 +298,14 @@ async fn submit(
     let outcome = intake
         .take(&mut submission, Limit::BeforeStoring(client))
         .await;
-    // The form again, with the answers as they were sent. A post without `_id` (a script, not
-    // our page) still gets one on the page sent back.
+    // The form again, with the answers as they were sent (and a poll's results, where they
+    // show beside its question). A post without `_id` (a script, not our page) still gets one
+    // on the page sent back.
     let page_id = submission.id.clone().or_else(SubmissionId::fresh);
+    let open_results = match outcome {
+        Outcome::Stored(_) | Outcome::PollShut(_) => None,
+        _ => poll_results(&state, form, PollState::Open, false).await,
+    };
     let again = FormPage {
         answers: &submission.answers,
         errors: &[],
@@ -308,7 +313,7 @@ async fn submit(
         submission_id: page_id.as_ref().map(SubmissionId::as_str),
         message: None,
         lang,
-        poll: None,
+        poll: poll_view(form, PollState::Open, false, &open_results),
     };
     match outcome {
         Outcome::Stored(_) => {
