@@ -121,13 +121,48 @@ async fn get(args: &[String]) {
     report(clients, started, tasks).await;
 }
 
-/// One connection sending `request` until `deadline`: the latency of each 200, and how many
-/// other answers.
+/// One connection reading with `request` until `deadline` (see [`connection`]); the first
+/// results read note how many responses they count.
 async fn reader(addr: &str, request: &[u8], deadline: Instant) -> (Vec<Duration>, u64) {
+    let mut first = true;
+    connection(
+        addr,
+        deadline,
+        200,
+        |_| request.to_vec(),
+        |body| {
+            if std::mem::take(&mut first) {
+                // Results say how many responses they count: printed, so the bench can check it
+                // read a form of a million answers.
+                let text = String::from_utf8_lossy(body);
+                if let Some(at) = text.find("\"responses\":") {
+                    let digits: String = text[at + 12..]
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect();
+                    RESPONSES.store(digits.parse().unwrap_or(0), Ordering::Relaxed);
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// One keep-alive connection (opened again when it breaks) sending `request(i)` for the `i`th
+/// request until `deadline`: the latency of each answer with status `ok` (whose response is
+/// then given to `on_ok`), and how many others and broken connections.
+async fn connection(
+    addr: &str,
+    deadline: Instant,
+    ok: u16,
+    mut request: impl FnMut(u64) -> Vec<u8>,
+    mut on_ok: impl FnMut(&[u8]),
+) -> (Vec<Duration>, u64) {
     let mut latencies = Vec::new();
     let mut errors = 0;
     let mut stream = None;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut i = 0u64;
     while Instant::now() < deadline {
         if stream.is_none() {
             match TcpStream::connect(addr).await {
@@ -143,25 +178,17 @@ async fn reader(addr: &str, request: &[u8], deadline: Instant) -> (Vec<Duration>
             }
         }
         let s = stream.as_mut().expect("connected above");
+        i += 1;
+        let request = request(i);
         let sent = Instant::now();
-        match exchange(s, request, &mut buf).await {
-            Some(200) => {
+        match exchange(s, &request, &mut buf).await {
+            Some(status) if status == ok => {
                 latencies.push(sent.elapsed());
-                if latencies.len() == 1 {
-                    // Results say how many responses they count: printed, so the bench can
-                    // check it read a form of a million answers.
-                    let text = String::from_utf8_lossy(&buf);
-                    if let Some(at) = text.find("\"responses\":") {
-                        let digits: String = text[at + 12..]
-                            .chars()
-                            .take_while(char::is_ascii_digit)
-                            .collect();
-                        RESPONSES.store(digits.parse().unwrap_or(0), Ordering::Relaxed);
-                    }
-                }
+                on_ok(&buf);
             }
             Some(_) => errors += 1,
             None => {
+                // The connection broke: count it and open another.
                 stream = None;
                 errors += 1;
             }
@@ -240,53 +267,19 @@ async fn client(
     form: &str,
     deadline: Instant,
 ) -> (Vec<Duration>, u64) {
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    let mut stream = None;
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut i = 0u64;
-    while Instant::now() < deadline {
-        if stream.is_none() {
-            match TcpStream::connect(addr).await {
-                Ok(s) => {
-                    s.set_nodelay(true).ok();
-                    stream = Some(s);
-                }
-                Err(_) => {
-                    errors += 1;
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            }
-        }
-        let s = stream.as_mut().expect("connected above");
-        i += 1;
+    let request = |i: u64| {
         // Unique per run, client and request (a repeated id would be acknowledged without a
         // new row: the endpoint is idempotent), 32 hex characters like the widget's.
         let id = format!("{run:08x}{:08x}{i:016x}", n as u64 + 1);
         let body = format!(r#"{{"v":1,"id":"{id}","answers":{{"note":"good"}}}}"#);
-        let request = format!(
+        format!(
             "POST /v1/forms/{form}/responses HTTP/1.1\r\nHost: {addr}\r\n\
              Content-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
-        );
-        let sent = Instant::now();
-        let status = match exchange(s, request.as_bytes(), &mut buf).await {
-            Some(status) => status,
-            None => {
-                // The connection broke: count it and open another.
-                stream = None;
-                errors += 1;
-                continue;
-            }
-        };
-        if status == 201 {
-            latencies.push(sent.elapsed());
-        } else {
-            errors += 1;
-        }
-    }
-    (latencies, errors)
+        )
+        .into_bytes()
+    };
+    connection(addr, deadline, 201, request, |_| {}).await
 }
 
 /// Writes one request and reads one response (headers, then `Content-Length` bytes of body);

@@ -96,31 +96,137 @@ pub fn bench() -> Result<()> {
     }
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!(
-        "\nanswers stored per second (release build, loopback, 2 cores shared with the load):"
+    table(
+        "answers stored per second (release build, loopback, 2 cores shared with the load):",
+        "clients",
+        &rows,
     );
-    println!(
-        "{:<11} {:>7} {:>10} {:>9} {:>9} {:>9} {:>7}",
-        "backend", "clients", "answers/s", "p50 ms", "p99 ms", "max ms", "errors"
+    table(
+        &format!("results with {RESULTS_ANSWERS} stored answers (same machine, same load):"),
+        "what",
+        &results,
     );
-    for r in &rows {
-        println!(
-            "{:<11} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
-            r.backend, r.clients, r.per_second, r.p50, r.p99, r.max, r.errors
+    Ok(())
+}
+
+/// Runs the load generator with `args`; its JSON line.
+fn load(release: &std::path::Path, args: &[&str]) -> Result<serde_json::Value> {
+    let out = Command::new(release.join("examples/load"))
+        .args(args)
+        .output()
+        .context("running the load generator")?;
+    if !out.status.success() {
+        bail!(
+            "the load generator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
-    println!("\nresults with {RESULTS_ANSWERS} stored answers (same machine, same load):");
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("load printed {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The results rows of one backend, on the running `server` whose database holds
+/// [`RESULTS_ANSWERS`] answers to form `results`.
+fn results_rows(
+    name: &'static str,
+    server: &Collector,
+    release: &std::path::Path,
+) -> Result<Vec<Row>> {
+    let addr = server.addr.as_str();
+    let path = "/v1/forms/results/results";
+    let secs = SECONDS.to_string();
+    let mut rows = Vec::new();
+    let admin = load(release, &["get", addr, path, "1", &secs, TOKEN])?;
+    let counted = admin["responses"].as_u64().unwrap_or(0);
+    if counted < RESULTS_ANSWERS {
+        bail!("{name}: the results count {counted} responses, not {RESULTS_ANSWERS}");
+    }
+    rows.push(Row::of(
+        name,
+        "results, admin (uncached), 1 client".into(),
+        &admin,
+    ));
+    let admin = load(release, &["get", addr, path, "16", &secs, TOKEN])?;
+    rows.push(Row::of(
+        name,
+        "results, admin (uncached), 16 clients".into(),
+        &admin,
+    ));
+    let public = load(release, &["get", addr, path, "16", &secs])?;
+    rows.push(Row::of(
+        name,
+        "results, public (cached), 16 clients".into(),
+        &public,
+    ));
+    // Both at once: 16 reading the public results while 16 post answers to the same form.
+    let readers = Command::new(release.join("examples/load"))
+        .args(["get", addr, path, "16", &secs])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running the load generator")?;
+    let writers = load(release, &[addr, "results", "16", &secs])?;
+    let readers = readers.wait_with_output()?;
+    let readers: serde_json::Value =
+        serde_json::from_slice(&readers.stdout).context("the readers' load printed no JSON")?;
+    rows.push(Row::of(
+        name,
+        "answers stored, 16 clients, while…".into(),
+        &writers,
+    ));
+    rows.push(Row::of(
+        name,
+        "…results read, public, 16 clients".into(),
+        &readers,
+    ));
+    Ok(rows)
+}
+
+/// One measured row: `what` ran (how many clients, or what was read) and how it went.
+struct Row {
+    backend: &'static str,
+    what: String,
+    per_second: f64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    errors: u64,
+}
+
+impl Row {
+    /// The row of the load generator's JSON line `v`.
+    fn of(backend: &'static str, what: String, v: &serde_json::Value) -> Row {
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        Row {
+            backend,
+            what,
+            per_second: f("per_second"),
+            p50: f("p50_ms"),
+            p99: f("p99_ms"),
+            max: f("max_ms"),
+            errors: v["errors"].as_u64().unwrap_or(0),
+        }
+    }
+}
+
+/// Prints `rows` under `title`, the `what` column headed `what`.
+fn table(title: &str, what: &str, rows: &[Row]) {
+    let width = rows
+        .iter()
+        .map(|r| r.what.len())
+        .max()
+        .unwrap_or(0)
+        .max(what.len());
+    println!("\n{title}");
     println!(
-        "{:<11} {:<44} {:>10} {:>9} {:>9} {:>9} {:>7}",
-        "backend", "what", "per s", "p50 ms", "p99 ms", "max ms", "errors"
+        "{:<11} {what:<width$} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "backend", "per s", "p50 ms", "p99 ms", "max ms", "errors"
     );
-    for r in &results {
+    for r in rows {
         println!(
-            "{:<11} {:<44} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
+            "{:<11} {:<width$} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
             r.backend, r.what, r.per_second, r.p50, r.p99, r.max, r.errors
         );
     }
-    Ok(())
 }
 
 /// A row of the results table.
@@ -171,7 +277,7 @@ fn results_rows(
     name: &'static str,
     server: &Collector,
     release: &std::path::Path,
-) -> Result<Vec<ResultsRow>> {
+) -> Result<Vec<Row>> {
     let addr = server.addr.as_str();
     let path = "/v1/forms/results/results";
     let secs = SECONDS.to_string();
@@ -181,19 +287,19 @@ fn results_rows(
     if counted < RESULTS_ANSWERS {
         bail!("{name}: the results count {counted} responses, not {RESULTS_ANSWERS}");
     }
-    rows.push(ResultsRow::of(
+    rows.push(Row::of(
         name,
         "results, admin (uncached), 1 client".into(),
         &admin,
     ));
     let admin = load(release, &["get", addr, path, "16", &secs, TOKEN])?;
-    rows.push(ResultsRow::of(
+    rows.push(Row::of(
         name,
         "results, admin (uncached), 16 clients".into(),
         &admin,
     ));
     let public = load(release, &["get", addr, path, "16", &secs])?;
-    rows.push(ResultsRow::of(
+    rows.push(Row::of(
         name,
         "results, public (cached), 16 clients".into(),
         &public,
@@ -208,12 +314,12 @@ fn results_rows(
     let readers = readers.wait_with_output()?;
     let readers: serde_json::Value =
         serde_json::from_slice(&readers.stdout).context("the readers' load printed no JSON")?;
-    rows.push(ResultsRow::of(
+    rows.push(Row::of(
         name,
         "answers stored, 16 clients, while…".into(),
         &writers,
     ));
-    rows.push(ResultsRow::of(
+    rows.push(Row::of(
         name,
         "…results read, public, 16 clients".into(),
         &readers,
@@ -236,7 +342,7 @@ fn backend(
     database: &str,
     dir: &std::path::Path,
     release: &std::path::Path,
-) -> Result<(Vec<Row>, Vec<ResultsRow>)> {
+) -> Result<(Vec<Row>, Vec<Row>)> {
     let config = dir.join(format!("{name}.toml"));
     std::fs::write(
         &config,
@@ -265,38 +371,18 @@ fn backend(
     let mut rows = Vec::new();
     let mut acknowledged = 0;
     for clients in CLIENTS {
-        let out = Command::new(release.join("examples/load"))
-            .args([
+        let v = load(
+            release,
+            &[
                 server.addr.as_str(),
                 "bench",
                 &clients.to_string(),
                 &SECONDS.to_string(),
-            ])
-            .output()
-            .context("running the load generator")?;
-        if !out.status.success() {
-            bail!(
-                "the load generator failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .with_context(|| format!("load printed {}", String::from_utf8_lossy(&out.stdout)))?;
-        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+            ],
+        )?;
         acknowledged += v["ok"].as_u64().unwrap_or(0);
-        rows.push(Row {
-            backend: name,
-            clients,
-            per_second: f("per_second"),
-            p50: f("p50_ms"),
-            p99: f("p99_ms"),
-            max: f("max_ms"),
-            errors: v["errors"].as_u64().unwrap_or(0),
-        });
-        println!(
-            "{name}, {clients} clients: {}",
-            String::from_utf8_lossy(&out.stdout).trim()
-        );
+        rows.push(Row::of(name, clients.to_string(), &v));
+        println!("{name}, {clients} clients: {v}");
     }
     let results = results_rows(name, &server, release)?;
     server.stop();

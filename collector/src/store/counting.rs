@@ -87,6 +87,38 @@ impl Tally {
     }
 }
 
+/// A form's stored answers counted again, one response at a time (a changed definition, or a
+/// form never counted): what each adds, summed into the rows to write.
+#[derive(Debug)]
+pub(crate) struct Recount<'f> {
+    form: &'f Form,
+    tally: Tally,
+    /// Responses counted so far.
+    pub(crate) responses: u64,
+}
+
+impl<'f> Recount<'f> {
+    pub(crate) fn new(form: &'f Form) -> Recount<'f> {
+        Recount {
+            form,
+            tally: Tally::default(),
+            responses: 0,
+        }
+    }
+
+    /// Counts one stored response.
+    pub(crate) fn add(&mut self, answers: &Answers) {
+        self.tally
+            .add(&self.form.id, &of_response(Some(self.form), answers), 1);
+        self.responses += 1;
+    }
+
+    /// The counters to write (after deleting the form's old ones).
+    pub(crate) fn tally(&self) -> &Tally {
+        &self.tally
+    }
+}
+
 /// The counts of one form from its rows of `answer_counts` (`question, value, n`).
 pub(crate) fn from_rows(rows: impl IntoIterator<Item = (String, String, i64)>) -> Counts {
     let mut counts = Counts::default();

@@ -24,7 +24,7 @@ use voix_form::{Form, results::Counts};
 
 use super::{
     BoxFuture, Inserted, StoredResponse,
-    counting::{self, Tally},
+    counting::{self, Recount, Tally},
     reader::{Database, READ_CONNECTIONS, Reader},
     worker::{self, Backend, InsertJob},
 };
@@ -122,27 +122,22 @@ impl Backend for Sqlite {
             return Ok(None);
         }
         tx.execute("DELETE FROM answer_counts WHERE form_id = ?1", [&form.id])?;
-        let mut counts = Counts::default();
-        let mut n = 0;
+        let mut recount = Recount::new(form);
         {
             let mut stmt = tx.prepare("SELECT id, answers FROM responses WHERE form_id = ?1")?;
             let mut rows = stmt.query([&form.id])?;
             while let Some(row) = rows.next()? {
-                let answers = worker::decode(row.get(0)?, &row.get::<_, String>(1)?)?;
-                add_counts(&mut counts, &counting::of_response(Some(form), &answers));
-                n += 1;
+                recount.add(&worker::decode(row.get(0)?, &row.get::<_, String>(1)?)?);
             }
         }
-        let mut tally = Tally::default();
-        tally.add(&form.id, &counts, 1);
-        apply(&tx, &tally)?;
+        apply(&tx, recount.tally())?;
         tx.execute(
             "INSERT INTO counted_forms (form_id, spec) VALUES (?1, ?2) \
              ON CONFLICT (form_id) DO UPDATE SET spec = excluded.spec",
             params![form.id, spec],
         )?;
         tx.commit()?;
-        Ok(Some(n))
+        Ok(Some(recount.responses))
     }
 
     async fn purge(
@@ -301,20 +296,6 @@ fn apply(tx: &Transaction<'_>, tally: &Tally) -> rusqlite::Result<()> {
         }
     }
     Ok(())
-}
-
-/// `more` added to `counts` (a recount adds up every response's).
-pub(super) fn add_counts(counts: &mut Counts, more: &Counts) {
-    counts.responses += more.responses;
-    for (q, n) in &more.answered {
-        match counts.answered.iter_mut().find(|(qq, _)| qq == q) {
-            Some(e) => e.1 += n,
-            None => counts.answered.push((q.clone(), *n)),
-        }
-    }
-    for (q, v, n) in &more.values {
-        counts.add(q, v, *n);
-    }
 }
 
 /// A connection for reading (the file is already in WAL mode, set by the writer).

@@ -14,8 +14,7 @@ use crate::{
     Error, Result,
     store::{
         Inserted, StoredResponse,
-        counting::{self, Tally},
-        sqlite::add_counts,
+        counting::{self, Recount, Tally},
         worker::{self, InsertJob},
     },
 };
@@ -324,19 +323,14 @@ pub(super) async fn recount(conn: &Conn, form: &Form, spec: &str) -> PgResult<Re
             )
             .await?;
         pin_mut!(rows);
-        let mut counts = Counts::default();
-        let mut n = 0;
+        let mut recount = Recount::new(form);
         while let Some(row) = rows.try_next().await? {
-            let answers = match worker::decode(row.try_get(0)?, row.try_get(1)?) {
-                Ok(a) => a,
+            match worker::decode(row.try_get(0)?, row.try_get(1)?) {
+                Ok(answers) => recount.add(&answers),
                 Err(e) => return Ok(Err(e)),
-            };
-            add_counts(&mut counts, &counting::of_response(Some(form), &answers));
-            n += 1;
+            }
         }
-        let mut tally = Tally::default();
-        tally.add(&form.id, &counts, 1);
-        apply(client, &conn.add_counts, &tally).await?;
+        apply(client, &conn.add_counts, recount.tally()).await?;
         client
             .execute(
                 "INSERT INTO counted_forms (form_id, spec) VALUES ($1, $2) \
@@ -344,7 +338,7 @@ pub(super) async fn recount(conn: &Conn, form: &Form, spec: &str) -> PgResult<Re
                 &[&form.id, &spec],
             )
             .await?;
-        Ok(Ok(Some(n)))
+        Ok(Ok(Some(recount.responses)))
     }
     .await;
     finish(client, outcome).await
