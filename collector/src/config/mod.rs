@@ -38,7 +38,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use voix_form::{Form, translations::Translations};
+use voix_form::{Form, schema::ResultsShown, translations::Translations};
 
 use crate::{Error, Result, store::DatabaseUrl};
 
@@ -332,10 +332,20 @@ impl Config {
         for form in &forms {
             let own = file.form.get(&form.id);
             let at = |key: &str| format!("form.{}.{key}", form.id);
-            if form.poll.is_some() && own.is_some_and(|o| o.public_results.is_some()) {
+            // A poll's definition decides who reads its results; `public_results` may only
+            // repeat it (true, unless `results = "never"`).
+            if let (Some(poll), Some(public)) = (&form.poll, own.and_then(|o| o.public_results))
+                && public != (poll.results != ResultsShown::Never)
+            {
+                let why = if public {
+                    "its definition says `results = \"never\"` (under [poll]), which keeps them \
+                     for the admin token"
+                } else {
+                    "the widget shows a poll's results; to keep them for the admin token, write \
+                     `results = \"never\"` under [poll] in its definition"
+                };
                 return Err(fail(format!(
-                    "{}: `{}` is a poll: its results are public unless its definition says \
-                     `results = \"never\"` (under [poll]); remove this key",
+                    "{}: `{}` is a poll and {why}; remove this key",
                     at("public_results"),
                     form.id
                 )));

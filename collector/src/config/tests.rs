@@ -373,7 +373,24 @@ fn a_poll_s_results_are_decided_by_its_definition() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("form.p.public_results: `p` is a poll"), "{e}");
+    assert!(
+        e.contains("form.p.public_results: `p` is a poll and its definition says"),
+        "{e}"
+    );
     // The top-level default is for the other forms; a poll keeps its own rule.
     assert!(Config::parse("forms = [\"p.toml\"]\npublic_results = true\n", &path).is_ok());
+    // Saying what the definition says is allowed; hiding what the widget shows is not.
+    let open = std::fs::read_to_string(dir.path().join("p.toml"))
+        .unwrap()
+        .replace("results = \"never\"", "results = \"always\"");
+    std::fs::write(dir.path().join("p.toml"), open).unwrap();
+    let with = |value: &str| {
+        Config::parse(
+            &format!("forms = [\"p.toml\"]\n[form.p]\npublic_results = {value}\n"),
+            &path,
+        )
+    };
+    assert!(with("true").is_ok());
+    let e = with("false").unwrap_err().to_string();
+    assert!(e.contains("the widget shows a poll's results"), "{e}");
 }
