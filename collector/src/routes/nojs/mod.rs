@@ -229,6 +229,10 @@ async fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
             action: None,
             step: 1,
             poll: poll_view(form, poll, true, &results),
+            strings: None,
+            langs: None,
+            numbers: None,
+            theme: None,
         },
     );
     promote_headings(&mut tree);

@@ -71,6 +71,10 @@ impl FormPage<'_> {
                 action: Some(&action),
                 step: 1,
                 poll: self.poll,
+                strings: None,
+                langs: None,
+                numbers: None,
+                theme: None,
             },
         );
         adapt(&mut tree, localized, self);
