@@ -112,6 +112,10 @@ pub enum AppError {
     /// The page's origin may not post here.
     #[error("origin not allowed")]
     OriginNotAllowed,
+    /// The form is a poll that does not take votes now: [`ErrorCode::PollNotOpen`] before its
+    /// `opens`, [`ErrorCode::PollClosed`] from its `closes`.
+    #[error("poll not open for votes")]
+    PollShut(ErrorCode),
     /// An admin endpoint without the right bearer token (or with the admin API disabled).
     #[error("unauthorized")]
     Unauthorized,
@@ -165,7 +169,9 @@ impl AppError {
             AppError::UnsupportedVersion(_) | AppError::Invalid(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::Conflict => StatusCode::CONFLICT,
+            // 409: the vote conflicts with the poll's state, which the voter cannot change by
+            // sending it again (any 4xx but 408/429 is final for the widget's outbox).
+            AppError::Conflict | AppError::PollShut(_) => StatusCode::CONFLICT,
             AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -188,6 +194,7 @@ impl AppError {
             AppError::Invalid(_) => ErrorCode::Invalid,
             AppError::Conflict => ErrorCode::Conflict,
             AppError::OriginNotAllowed => ErrorCode::OriginNotAllowed,
+            AppError::PollShut(code) => *code,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Internal(_) => ErrorCode::Server,
         };
@@ -218,6 +225,10 @@ impl AppError {
             AppError::OriginNotAllowed => {
                 "This page's origin is not allowed to send answers to this collector.".into()
             }
+            AppError::PollShut(ErrorCode::PollNotOpen) => {
+                "This poll is not open yet; votes are accepted from its opening date.".into()
+            }
+            AppError::PollShut(_) => "This poll is closed; it accepts no more votes.".into(),
             // One sentence for a missing token, a wrong one and a disabled admin API: the
             // answer must not tell a prober which (the log does, for the operator).
             AppError::Unauthorized => "Send the admin token as `Authorization: Bearer <token>`; \

@@ -42,6 +42,7 @@ pub async fn run_once(state: &AppState, now: Timestamp) -> u64 {
         match state.store().purge_before(&form.id, before).await {
             Ok(n) => {
                 if n > 0 {
+                    state.published().changed(&form.id);
                     tracing::info!(form = %form.id, deleted = n, cutoff = %before, "retention: old answers deleted");
                 }
                 state.metrics().retention_deleted(&form.id, n);

@@ -8,13 +8,14 @@ use std::{
 };
 
 use tower_http::services::ServeDir;
-use voix_form::{Form, i18n::Locale, translations::Localized};
+use voix_form::{Form, i18n::Locale, schema::ResultsShown, translations::Localized};
 
 use crate::{
     Config, Result,
     config::{AllowedOrigins, FormSettings},
     limit::Limiter,
     metrics::Metrics,
+    results::Published,
     store::{self, DatabaseUrl, Store},
 };
 
@@ -37,11 +38,16 @@ struct Shared {
     private_paths: Vec<String>,
     limiter: Limiter,
     metrics: Arc<Metrics>,
+    published: Published,
 }
 
 impl AppState {
-    /// State for `config`, storing answers in `store`.
-    pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
+    /// State for `config`, storing answers in `store`. Tells the store which forms to count
+    /// ([`Store::count_forms`]), which counts a form's stored answers again when its
+    /// definition counts otherwise than when they were counted: this may take seconds for a
+    /// form with a million answers.
+    pub fn new(config: Config, store: Arc<dyn Store>) -> Result<AppState> {
+        store.count_forms(&config.forms)?;
         let private_files = if let DatabaseUrl::Sqlite(path) = &config.database {
             sqlite_files(path)
         } else {
@@ -69,7 +75,9 @@ impl AppState {
                 (f.id.clone(), all)
             })
             .collect();
-        AppState(Arc::new(Shared {
+        let published = Published::new(config.forms.iter().map(|f| f.id.as_str()));
+        Ok(AppState(Arc::new(Shared {
+            published,
             localized,
             forms: config
                 .forms
@@ -86,13 +94,27 @@ impl AppState {
             private_paths,
             limiter,
             metrics,
-        }))
+        })))
     }
 
     /// State for `config`, opening (and migrating) the database it names.
     pub fn open(config: Config) -> Result<AppState> {
         let store = store::open(&config.database)?;
-        Ok(AppState::new(config, store))
+        AppState::new(config, store)
+    }
+
+    /// The public results cache.
+    pub fn published(&self) -> &Published {
+        &self.0.published
+    }
+
+    /// Whether `form`'s results are for everyone: a poll's unless its `results` is `never`
+    /// (its widget shows them), another form's when its settings say `public_results`.
+    pub fn results_public(&self, form: &Form) -> bool {
+        match &form.poll {
+            Some(poll) => poll.results != ResultsShown::Never,
+            None => self.settings(&form.id).public_results,
+        }
     }
 
     /// The per-client rate limiter of answers.

@@ -15,5 +15,8 @@ fn the_documented_example_configuration_passes_check() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.starts_with("ok: 1 form (satisfaction)"), "{stdout}");
+    assert!(
+        stdout.starts_with("ok: 2 forms (satisfaction, avis-demarche)"),
+        "{stdout}"
+    );
 }

@@ -137,7 +137,8 @@ const SID: &str = "0123456789abcdef0123456789abcdef";
 
 #[tokio::test]
 async fn the_page_is_the_widget_form_in_a_plain_post_form() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let r = send(&state, get("/f/avis")).await;
     let html = r.page(StatusCode::OK);
     assert_eq!(r.header(header::CONTENT_SECURITY_POLICY), Some(CSP));
@@ -177,7 +178,8 @@ async fn the_page_is_the_widget_form_in_a_plain_post_form() {
 
 #[tokio::test]
 async fn the_stylesheet_is_the_widget_s_plus_page_rules() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let r = send(&state, get("/f/voix.css")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
@@ -190,7 +192,8 @@ async fn the_stylesheet_is_the_widget_s_plus_page_rules() {
 
 #[tokio::test]
 async fn a_valid_post_is_stored_then_redirected_to_the_thanks_page() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let body = format!("note=good&commentaire=Tr%C3%A8s+bien&_id={SID}&send=Envoyer&other=ignored");
     let r = send(&state, post("avis", body)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
@@ -217,7 +220,8 @@ async fn a_valid_post_is_stored_then_redirected_to_the_thanks_page() {
 
 #[tokio::test]
 async fn decoding_plus_percent_and_line_ends() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     // `+` is a space, `%2B` a plus, `%C3%A9` an é, CRLF (as browsers send a textarea's line
     // ends) is stored as \n, and a blank answer is no answer.
     let r = send(
@@ -236,7 +240,8 @@ async fn decoding_plus_percent_and_line_ends() {
 
 #[tokio::test]
 async fn a_double_submit_is_stored_once() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let body = format!("note=good&_id={SID}");
     for _ in 0..2 {
         let r = send(&state, post("avis", body.clone())).await;
@@ -248,7 +253,8 @@ async fn a_double_submit_is_stored_once() {
 
 #[tokio::test]
 async fn the_same_id_with_other_answers_asks_to_send_again_with_a_new_id() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let r = send(&state, post("avis", format!("note=good&_id={SID}"))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = send(
@@ -278,7 +284,8 @@ async fn the_same_id_with_other_answers_asks_to_send_again_with_a_new_id() {
 
 #[tokio::test]
 async fn an_invalid_post_comes_back_with_errors_and_the_answers_kept() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let r = send(
         &state,
         post(
@@ -310,7 +317,8 @@ async fn an_invalid_post_comes_back_with_errors_and_the_answers_kept() {
 
 #[tokio::test]
 async fn foreign_origins_are_refused_before_anything_is_stored() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     for origin in ["https://evil.example", "null", "http://voix.example:8080"] {
         let r = send(&state, post_from("avis", origin, "note=good")).await;
         let html = r.page(StatusCode::FORBIDDEN);
@@ -330,11 +338,13 @@ async fn foreign_origins_are_refused_before_anything_is_stored() {
 
 #[tokio::test]
 async fn framing_follows_the_allowed_origins() {
-    let state = new_site(&form(), "\"*\"", "").state();
+    let site = new_site(&form(), "\"*\"", "");
+    let state = site.state();
     let r = send(&state, get("/f/avis")).await;
     let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
     assert!(csp.ends_with("; frame-ancestors *"), "{csp}");
-    let state = new_site(&form(), "", "").state();
+    let site = new_site(&form(), "", "");
+    let state = site.state();
     let r = send(&state, get("/f/avis")).await;
     let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
     assert!(csp.ends_with("; frame-ancestors 'self'"), "{csp}");
@@ -342,7 +352,8 @@ async fn framing_follows_the_allowed_origins() {
 
 #[tokio::test]
 async fn unknown_forms_and_paths_are_html_404s() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     for req in [
         get("/f/nope"),
         get("/f/nope/merci"),
@@ -368,7 +379,8 @@ async fn unknown_forms_and_paths_are_html_404s() {
 
 #[tokio::test]
 async fn unreadable_posts_get_an_html_page_and_nothing_is_stored() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let cases: [(Request<Body>, StatusCode); 5] = [
         (post("avis", "note=good&note=bad"), StatusCode::BAD_REQUEST),
         (
@@ -404,12 +416,12 @@ async fn unreadable_posts_get_an_html_page_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn only_answers_about_to_be_stored_are_rate_limited_and_come_back_kept() {
-    let state = new_site(
+    let site = new_site(
         &form(),
         &format!("\"{ALLOWED}\""),
         "rate_limit = { per_minute = 1, burst = 1 }",
-    )
-    .state();
+    );
+    let state = site.state();
     let peer = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)), 40_000);
     let send_from_peer =
         |req: Request<Body>| common::call(app(state.clone()).layer(MockConnectInfo(peer)), req);
@@ -445,7 +457,8 @@ fn get_accepting(path: &str, accept_language: &str) -> Request<Body> {
 
 #[tokio::test]
 async fn lang_in_the_query_gives_the_page_in_german() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     // The query wins over the browser's languages.
     let r = send(&state, get_accepting("/f/avis?lang=de", "ar, fr;q=0.5")).await;
     let html = r.page_in(StatusCode::OK, "de");
@@ -479,7 +492,8 @@ async fn lang_in_the_query_gives_the_page_in_german() {
 
 #[tokio::test]
 async fn accept_language_picks_arabic_right_to_left() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let r = send(&state, get_accepting("/f/avis", "ar-MA,fr;q=0.5")).await;
     let html = r.page_in(StatusCode::OK, "ar");
     assert!(
@@ -498,7 +512,8 @@ async fn accept_language_picks_arabic_right_to_left() {
 
 #[tokio::test]
 async fn the_best_supported_language_or_french() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     for (accept, lang, button) in [
         ("xx, en;q=0.8", "en", "Send"),
         ("pt-BR, es;q=0.4, nl-BE;q=0.6, *;q=0.9", "nl", "Versturen"),
@@ -523,7 +538,8 @@ async fn the_best_supported_language_or_french() {
 
 #[tokio::test]
 async fn an_invalid_post_in_spanish_comes_back_in_spanish() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let r = send(
         &state,
         post(
@@ -562,7 +578,8 @@ async fn an_invalid_post_in_spanish_comes_back_in_spanish() {
 
 #[tokio::test]
 async fn the_language_is_kept_to_the_thanks_page_and_back_links() {
-    let state = site().state();
+    let site = site();
+    let state = site.state();
     let r = send(&state, post("avis?lang=nl", format!("note=good&_id={SID}"))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(r.header(header::LOCATION), Some("/f/avis/merci?lang=nl"));
@@ -642,7 +659,8 @@ label = "A comment?"
 
 #[tokio::test]
 async fn a_translated_form_speaks_the_page_s_language() {
-    let state = translated_site().state();
+    let site = translated_site();
+    let state = site.state();
     let html = send(&state, get("/f/avis?lang=de"))
         .await
         .page_in(StatusCode::OK, "de");
@@ -691,7 +709,8 @@ async fn a_translated_form_speaks_the_page_s_language() {
 
 #[tokio::test]
 async fn a_partial_translation_keeps_the_rest_in_french_marked_as_such() {
-    let state = translated_site().state();
+    let site = translated_site();
+    let state = site.state();
     let html = send(&state, get("/f/avis?lang=en"))
         .await
         .page_in(StatusCode::OK, "en");
@@ -721,7 +740,8 @@ async fn a_partial_translation_keeps_the_rest_in_french_marked_as_such() {
 
 #[tokio::test]
 async fn accept_language_arabic_gives_the_arabic_words() {
-    let state = translated_site().state();
+    let site = translated_site();
+    let state = site.state();
     let r = send(&state, get_accepting("/f/avis", "ar-MA,fr;q=0.5")).await;
     let html = r.page_in(StatusCode::OK, "ar");
     for part in [

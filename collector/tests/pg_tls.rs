@@ -107,7 +107,8 @@ impl Server {
         ))
     }
 
-    /// Whether the server sees the connection named `app` as encrypted.
+    /// Whether the server sees the connections named `app` — the writer's and the one read
+    /// connection a read opened — as encrypted (both alike).
     async fn encrypted(&self, app: &str) -> bool {
         let rows = self
             .admin
@@ -118,8 +119,14 @@ impl Server {
             )
             .await
             .unwrap();
-        assert_eq!(rows.len(), 1, "one connection named {app}");
-        rows[0].get(0)
+        assert_eq!(
+            rows.len(),
+            2,
+            "two connections named {app}: the writer's and a reader's"
+        );
+        let encrypted: Vec<bool> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(encrypted[0], encrypted[1], "{app}: {encrypted:?}");
+        encrypted[0]
     }
 
     /// Opens a store on `url`, stores an answer and reads it back, then tells whether its

@@ -579,7 +579,8 @@ async fn served_operations(state: &AppState) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn the_openapi_document_describes_exactly_the_routes_the_router_serves() {
-    let state = with_admin().state();
+    let site = with_admin();
+    let state = site.state();
     let doc = doc();
     assert_eq!(doc["openapi"], "3.1.0");
     let documented = documented_operations(&doc);

@@ -31,7 +31,11 @@ use voix_collector::{
     store::{self, DatabaseUrl, Inserted, Store, redact},
     time,
 };
-use voix_form::answer::Answers;
+use voix_form::{
+    Form,
+    answer::{Answer, Answers},
+    results::Counts,
+};
 
 mod common;
 
@@ -201,6 +205,10 @@ story!(
     a_newer_schema_is_refused,
     http_submissions_are_stored_once,
     a_burst_of_1000_inserts,
+    counts_equal_the_stored_answers,
+    a_changed_definition_is_counted_again,
+    reads_do_not_wait_for_the_writer,
+    answers_are_taken_while_results_are_read_in_a_loop,
 );
 
 fn answers(pairs: &[(&str, &str)]) -> Answers {
@@ -496,7 +504,7 @@ async fn close_drains_queued_inserts(b: &Backend) {
     for (i, sid) in sids.iter().enumerate() {
         let started = Started::new(store.insert("f", Some(sid), &a)).await;
         // Every third requester hangs up (a client that disconnected mid-request).
-        if i % 3 != 0 {
+        if !i.is_multiple_of(3) {
             waiting.push(started);
         }
     }
@@ -573,7 +581,7 @@ async fn http_submissions_are_stored_once(b: &Backend) {
     .unwrap();
     config.database = b.url.clone();
     let store = b.open();
-    let state = &AppState::new(config, Arc::clone(&store));
+    let state = &AppState::new(config, Arc::clone(&store)).unwrap();
     let post = |body: Value| async move {
         let r = common::send(state, common::post("avis", &body)).await;
         (r.status, r.json())
@@ -818,4 +826,430 @@ async fn postgres_survives_an_outage() {
     drop(store);
     relay.cut().await;
     b.finish().await;
+}
+
+/// A form with a question of every kind that counts differently: values (smileys, NPS,
+/// multiple choice with "other") or only whether answered (text, email, consent).
+fn every_kind() -> Form {
+    Form::from_json(
+        r#"{"id":"f","title":"T","questions":[
+            {"id":"note","type":"smileys","label":"N"},
+            {"id":"nps","type":"nps","label":"P"},
+            {"id":"m","type":"multiple","label":"M","other":true,
+             "choices":[{"id":"a","label":"A"},{"id":"b","label":"B"},{"id":"c","label":"C"}]},
+            {"id":"t","type":"text","label":"T"},
+            {"id":"e","type":"email","label":"E"},
+            {"id":"ok","type":"consent","label":"OK"}]}"#,
+    )
+    .unwrap()
+}
+
+/// `counts` in one order, to compare with another's.
+fn sorted(counts: &Counts) -> Counts {
+    let mut sorted = counts.clone();
+    sorted.values.sort();
+    sorted.answered.sort();
+    sorted
+}
+
+/// The store's counts equal `Counts::of` over its stored answers.
+async fn assert_counts_match(store: &dyn Store, form: &Form, when: &str) {
+    let stored = store.responses(&form.id).await.unwrap();
+    let expected = Counts::of(form, stored.iter().map(|r| &r.answers));
+    let counted = store.counts(&form.id).await.unwrap();
+    assert_eq!(sorted(&counted), sorted(&expected), "{when}");
+}
+
+/// The `i`th of a varied set of answers to [`every_kind`] (some questions left out, values
+/// that are no option, texts that must never become counted values).
+fn varied(i: usize) -> Answers {
+    let mut a = Answers::new();
+    let notes = ["bad", "ok", "good", "nonsense"];
+    if !i.is_multiple_of(5) {
+        a.insert("note".into(), notes[i % 4]);
+    }
+    if !i.is_multiple_of(3) {
+        a.insert("nps".into(), (i % 11).to_string());
+    }
+    let choices = ["a", "b", "c", "other"];
+    let m: Vec<String> = choices
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (i >> k) & 1 == 1)
+        .map(|(_, c)| (*c).to_owned())
+        .collect();
+    if !m.is_empty() {
+        if m.iter().any(|c| c == "other") {
+            a.insert("m.other".into(), format!("secret {i}"));
+        }
+        a.insert("m".into(), Answer::Many(m));
+    }
+    if i.is_multiple_of(2) {
+        a.insert("t".into(), format!("text {i}"));
+    }
+    if i.is_multiple_of(7) {
+        a.insert("e".into(), "x@example.fr");
+    }
+    if i % 4 == 1 {
+        a.insert("ok".into(), "yes");
+    }
+    a
+}
+
+/// The counters of a form equal what `Counts::of` says of its stored answers, through
+/// duplicates, conflicts, partial purges and reopening, and never hold a text.
+async fn counts_equal_the_stored_answers(b: &Backend) {
+    let form = every_kind();
+    let store = b.open();
+    store.count_forms(std::slice::from_ref(&form)).unwrap();
+    assert_counts_match(&*store, &form, "empty").await;
+    for i in 0..60 {
+        store
+            .insert("f", Some(&format!("count-{i:04}")), &varied(i))
+            .await
+            .unwrap();
+    }
+    // A repeat stores nothing and counts nothing; a conflict neither.
+    store
+        .insert("f", Some("count-0001"), &varied(1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.insert("f", Some("count-0001"), &varied(2)).await,
+        Err(Error::Conflict)
+    ));
+    // Another form's answers are counted apart (a form not counted: responses only).
+    store.insert("g", None, &varied(3)).await.unwrap();
+    assert_counts_match(&*store, &form, "after inserts").await;
+    assert_eq!(store.counts("g").await.unwrap().responses, 1);
+    assert_eq!(
+        b.number(
+            "SELECT COUNT(*) FROM answer_counts WHERE value LIKE '%secret%' OR value LIKE 'text%'"
+        )
+        .await,
+        0
+    );
+    // Half of them older: a purge takes exactly those away.
+    b.execute("UPDATE responses SET received_at = '2001-01-01T00:00:00Z' WHERE id % 2 = 0")
+        .await;
+    let purged = store
+        .purge_before("f", "2010-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
+    assert!(purged > 0);
+    assert_counts_match(&*store, &form, "after a purge").await;
+    store.close().await;
+    // Counted once: reopening counts nothing again.
+    let store = b.open();
+    store.count_forms(std::slice::from_ref(&form)).unwrap();
+    assert_counts_match(&*store, &form, "reopened").await;
+    store
+        .purge_before("f", "9999-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
+    assert_counts_match(&*store, &form, "all purged").await;
+    assert_eq!(
+        b.number("SELECT COUNT(*) FROM answer_counts WHERE form_id = 'f'")
+            .await,
+        0,
+        "no counter is left at zero"
+    );
+}
+
+/// A collector started with a definition that counts otherwise (a question's kind changed, a
+/// question removed) counts the stored answers again; answers stored before the store was told
+/// about a form are counted on that first start too.
+async fn a_changed_definition_is_counted_again(b: &Backend) {
+    let form = every_kind();
+    let store = b.open();
+    // Stored before the form was known to the store: only the responses are counted...
+    for i in 0..20 {
+        store.insert("f", None, &varied(i)).await.unwrap();
+    }
+    // ...until it is told: then they are counted from what is stored.
+    store.count_forms(std::slice::from_ref(&form)).unwrap();
+    assert_counts_match(&*store, &form, "first counted").await;
+    store.close().await;
+    let mut changed = every_kind();
+    changed.questions.retain(|q| q.id != "nps");
+    changed.questions[0].kind = voix_form::QuestionKind::Text {
+        max_length: 100,
+        multiline: false,
+        personal_data_warning: false,
+    };
+    let store = b.open();
+    store.count_forms(std::slice::from_ref(&changed)).unwrap();
+    assert_counts_match(&*store, &changed, "changed definition").await;
+    store.insert("f", None, &varied(21)).await.unwrap();
+    assert_counts_match(&*store, &changed, "then an insert").await;
+}
+
+/// Something else holding the database's write lock, so the store's writer waits.
+enum WriteLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(tokio_postgres::Client),
+}
+
+impl Backend {
+    async fn lock_writes(&self) -> WriteLock {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+                WriteLock::Sqlite(conn)
+            }
+            DatabaseUrl::Postgres(url) => {
+                let client = pg_client(url).await;
+                // Reads (ACCESS SHARE) go on; the counters' upsert (ROW EXCLUSIVE) waits.
+                client
+                    .batch_execute("BEGIN; LOCK TABLE answer_counts IN EXCLUSIVE MODE")
+                    .await
+                    .unwrap();
+                WriteLock::Postgres(client)
+            }
+        }
+    }
+}
+
+impl WriteLock {
+    async fn release(self) {
+        match self {
+            WriteLock::Sqlite(conn) => conn.execute_batch("ROLLBACK").unwrap(),
+            WriteLock::Postgres(client) => client.batch_execute("ROLLBACK").await.unwrap(),
+        }
+    }
+}
+
+/// Reads go on their own connections: with the writer stuck behind another transaction's
+/// lock and an insert waiting on it, counts and responses are still read (as they were before
+/// the insert), and the insert is still waiting when they are. Through the writer's queue they
+/// would come after the insert.
+async fn reads_do_not_wait_for_the_writer(b: &Backend) {
+    let form = every_kind();
+    let store = b.open();
+    store.count_forms(std::slice::from_ref(&form)).unwrap();
+    store.insert("f", None, &varied(1)).await.unwrap();
+    let lock = b.lock_writes().await;
+    let second = varied(2);
+    let mut waiting = Started::new(store.insert("f", None, &second)).await;
+    assert!(
+        waiting.output.is_none(),
+        "the insert must wait for the lock"
+    );
+    for _ in 0..3 {
+        assert_eq!(store.counts("f").await.unwrap().responses, 1);
+        assert_eq!(store.responses("f").await.unwrap().len(), 1);
+    }
+    // Still waiting: the reads did not come after it.
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = waiting.future.as_mut().poll(cx) {
+            waiting.output = Some(v);
+        }
+        Poll::Ready(())
+    })
+    .await;
+    assert!(
+        waiting.output.is_none(),
+        "the insert finished before the reads were answered"
+    );
+    lock.release().await;
+    waiting.finish().await.unwrap();
+    assert_counts_match(&*store, &form, "after the lock").await;
+}
+
+/// Issue 14.3's scenario through HTTP: clients read results in a loop (the admin's, computed
+/// for every request, and the public ones of a poll) while answers are posted one after the
+/// other and `/healthz` is asked; every answer is accepted, every health check answers, every
+/// read succeeds. Nothing here is timed: it shows that reads neither stall nor fail intake.
+async fn answers_are_taken_while_results_are_read_in_a_loop(b: &Backend) {
+    const TOKEN: &str = "0123456789abcdef-admin";
+    let dir = b.dir.path();
+    std::fs::create_dir_all(dir.join("forms")).unwrap();
+    std::fs::write(dir.join("forms/avis.toml"), common::avis(100)).unwrap();
+    std::fs::write(
+        dir.join("forms/sondage.toml"),
+        "id = \"sondage\"\ntitle = \"Sondage\"\n[poll]\n[[questions]]\nid = \"nom\"\n\
+         type = \"choice\"\nlabel = \"Quel nom ?\"\nchoices = [{ id = \"a\", label = \"A\" }, \
+         { id = \"b\", label = \"B\" }]\n",
+    )
+    .unwrap();
+    let mut config = Config::parse(
+        &format!(
+            "forms = [\"forms/avis.toml\", \"forms/sondage.toml\"]\nadmin_token = \"{TOKEN}\"\n\
+             rate_limit = {{ per_minute = 0 }}\n"
+        ),
+        &dir.join("voix.toml"),
+    )
+    .unwrap();
+    config.database = b.url.clone();
+    let store = b.open();
+    let state = AppState::new(config, Arc::clone(&store)).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let readers: Vec<_> = (0..4usize)
+        .map(|i| {
+            let (state, stop, reads) = (state.clone(), Arc::clone(&stop), Arc::clone(&reads));
+            tokio::spawn(async move {
+                let mut mine = 0;
+                while !stop.load(Ordering::Relaxed) || mine == 0 {
+                    let req = if i.is_multiple_of(2) {
+                        axum::http::Request::get("/v1/forms/avis/results")
+                            .header("authorization", format!("Bearer {TOKEN}"))
+                            .body(axum::body::Body::empty())
+                            .unwrap()
+                    } else {
+                        common::get("/v1/forms/sondage/results")
+                    };
+                    let r = common::send(&state, req).await;
+                    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+                    mine += 1;
+                    reads.fetch_add(1, Ordering::Relaxed);
+                }
+                mine
+            })
+        })
+        .collect();
+    let (mut stored, mut healthy) = (0, 0);
+    for i in 0..120usize {
+        let (form, answers) = if i.is_multiple_of(3) {
+            ("sondage", json!({"nom": "a"}))
+        } else {
+            ("avis", json!({"note": "good"}))
+        };
+        let body = json!({"v": 1, "id": format!("loop-{i:06}"), "answers": answers});
+        let r = common::send(&state, common::post(form, &body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        stored += 1;
+        if i % 10 == 0 {
+            let r = common::send(&state, common::get("/healthz")).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            healthy += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for reader in readers {
+        assert!(reader.await.unwrap() > 0);
+    }
+    eprintln!(
+        "story: {} answers stored and {healthy} health checks on {} while {} results were read",
+        stored,
+        b.name,
+        reads.load(Ordering::Relaxed)
+    );
+    // Every answer is in the results, public ones included (the cache follows each answer).
+    let r = common::send(&state, common::get("/v1/forms/sondage/results")).await;
+    assert_eq!(r.json()["responses"], 40);
+    assert_eq!(store.counts("avis").await.unwrap().responses, 80);
+}
+
+mod property {
+    //! The counters are a running sum: whatever is stored, repeated, conflicting, aged and
+    //! purged, in any order, they equal `Counts::of` over what is stored (SQLite; the same
+    //! code writes PostgreSQL's counters, which the story above checks on both).
+
+    use proptest::{collection::vec, option, prelude::*, sample::subsequence};
+
+    use super::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Store these answers, under submission id `sid` if given (few ids: repeats and
+        /// conflicts happen).
+        Insert(Option<u8>, Answers),
+        /// Date every `k`th stored answer long ago.
+        Age(u8),
+        /// Delete what is long ago.
+        PurgeOld,
+        /// Delete everything.
+        PurgeAll,
+    }
+
+    fn answers() -> impl Strategy<Value = Answers> {
+        let one = |values: &'static [&'static str]| option::of(prop::sample::select(values));
+        (
+            one(&["bad", "ok", "good", "nonsense"]),
+            one(&["0", "6", "7", "9", "10", "11"]),
+            option::of(subsequence(vec!["a", "b", "c", "other", "zz"], 0..=5)),
+            option::of("[a-z ]{0,8}"),
+            one(&["x@example.fr"]),
+            one(&["yes", "no"]),
+            option::of("[a-z]{1,4}"),
+        )
+            .prop_map(|(note, nps, m, t, e, ok, other)| {
+                let mut a = Answers::new();
+                let mut put = |k: &str, v: Option<Answer>| {
+                    if let Some(v) = v.filter(|v| !v.is_blank()) {
+                        a.insert(k.into(), v);
+                    }
+                };
+                put("note", note.map(Answer::from));
+                put("nps", nps.map(Answer::from));
+                put(
+                    "m",
+                    m.map(|m| Answer::Many(m.into_iter().map(str::to_owned).collect())),
+                );
+                put("t", t.map(Answer::from));
+                put("e", e.map(Answer::from));
+                put("ok", ok.map(Answer::from));
+                put("m.other", other.map(Answer::from));
+                put("unknown", Some(Answer::from("kept, not counted")));
+                a
+            })
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (option::of(0u8..6), answers()).prop_map(|(s, a)| Op::Insert(s, a)),
+            1 => (1u8..4).prop_map(Op::Age),
+            1 => Just(Op::PurgeOld),
+            1 => Just(Op::PurgeAll),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn counts_are_the_sum_of_what_is_stored(ops in vec(op(), 1..30)) {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            runtime.block_on(async {
+                let b = Backend::sqlite("property");
+                let form = every_kind();
+                let store = b.open();
+                store.count_forms(std::slice::from_ref(&form)).unwrap();
+                for op in ops {
+                    match op {
+                        Op::Insert(sid, a) => {
+                            let sid = sid.map(|s| format!("prop-{s:04}"));
+                            match store.insert("f", sid.as_deref(), &a).await {
+                                Ok(_) | Err(Error::Conflict) => {}
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                        Op::Age(k) => {
+                            b.execute(&format!(
+                                "UPDATE responses SET received_at = '2001-01-01T00:00:00Z' \
+                                 WHERE id % {k} = 0"
+                            ))
+                            .await
+                        }
+                        Op::PurgeOld => {
+                            store
+                                .purge_before("f", "2010-01-01T00:00:00Z".parse().unwrap())
+                                .await
+                                .unwrap();
+                        }
+                        Op::PurgeAll => {
+                            store
+                                .purge_before("f", "9999-01-01T00:00:00Z".parse().unwrap())
+                                .await
+                                .unwrap();
+                        }
+                    }
+                    assert_counts_match(&*store, &form, "after an operation").await;
+                }
+                store.close().await;
+            });
+        }
+    }
 }

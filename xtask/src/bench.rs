@@ -7,6 +7,13 @@
 //! the form and checks that every acknowledged answer is stored, once. PostgreSQL runs on a
 //! throwaway server started like `cargo xtask test` does (skipped, and said so, when none can be
 //! started here).
+//!
+//! Then the results: [`RESULTS_ANSWERS`] answers (smileys, NPS, multiple choice, a comment) are
+//! written straight into the database for another form, the collector is started again (it
+//! counts them on start, since that form was never counted: the time is printed) and
+//! `GET /v1/forms/results/results` is read with the admin token (computed for every request:
+//! the store's counts), publicly (cached, 16 clients), and publicly by 16 clients while 16
+//! others post answers to the same form (each answer makes the next read compute anew).
 
 use std::{
     io::{BufRead, BufReader},
@@ -22,6 +29,35 @@ const CLIENTS: [usize; 3] = [1, 16, 64];
 const SECONDS: f64 = 5.0;
 const FORM: &str = "id = \"bench\"\ntitle = \"Bench\"\n\n[[questions]]\nid = \"note\"\n\
                     type = \"smileys\"\nlabel = \"Note\"\nrequired = true\n";
+/// Answers stored before the results are read.
+const RESULTS_ANSWERS: u64 = 1_000_000;
+/// The form whose results are read: what `load seed` writes.
+const RESULTS_FORM: &str = r#"
+id = "results"
+title = "Results"
+
+[[questions]]
+id = "note"
+type = "smileys"
+label = "Note"
+
+[[questions]]
+id = "nps"
+type = "nps"
+label = "NPS"
+
+[[questions]]
+id = "aides"
+type = "multiple"
+label = "Aides"
+choices = [{ id = "a", label = "A" }, { id = "b", label = "B" }, { id = "c", label = "C" }]
+
+[[questions]]
+id = "commentaire"
+type = "text"
+label = "Commentaire"
+"#;
+const TOKEN: &str = "bench-admin-token-0123456789";
 
 pub fn bench() -> Result<()> {
     run(cargo().args([
@@ -39,38 +75,116 @@ pub fn bench() -> Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("bench.toml"), FORM)?;
+    std::fs::write(dir.join("results.toml"), RESULTS_FORM)?;
 
     let mut rows = Vec::new();
+    let mut results = Vec::new();
     let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
-    rows.extend(backend("SQLite", &sqlite, &dir, &release)?);
+    let (r, q) = backend("SQLite", &sqlite, &dir, &release)?;
+    rows.extend(r);
+    results.extend(q);
     let database = pg::plan()
         .map_err(anyhow::Error::msg)
         .and_then(pg::Server::start);
     match database {
-        Ok(server) => rows.extend(backend("PostgreSQL", server.url(), &dir, &release)?),
+        Ok(server) => {
+            let (r, q) = backend("PostgreSQL", server.url(), &dir, &release)?;
+            rows.extend(r);
+            results.extend(q);
+        }
         Err(e) => println!("PostgreSQL: not measured ({e:#})"),
     }
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!(
-        "\nanswers stored per second (release build, loopback, 2 cores shared with the load):"
+    table(
+        "answers stored per second (release build, loopback, 2 cores shared with the load):",
+        "clients",
+        &rows,
     );
-    println!(
-        "{:<11} {:>7} {:>10} {:>9} {:>9} {:>9} {:>7}",
-        "backend", "clients", "answers/s", "p50 ms", "p99 ms", "max ms", "errors"
+    table(
+        &format!("results with {RESULTS_ANSWERS} stored answers (same machine, same load):"),
+        "what",
+        &results,
     );
-    for r in &rows {
-        println!(
-            "{:<11} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
-            r.backend, r.clients, r.per_second, r.p50, r.p99, r.max, r.errors
-        );
-    }
     Ok(())
 }
 
+/// Runs the load generator with `args`; its JSON line.
+fn load(release: &std::path::Path, args: &[&str]) -> Result<serde_json::Value> {
+    let out = Command::new(release.join("examples/load"))
+        .args(args)
+        .output()
+        .context("running the load generator")?;
+    if !out.status.success() {
+        bail!(
+            "the load generator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("load printed {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The results rows of one backend, on the running `server` whose database holds
+/// [`RESULTS_ANSWERS`] answers to form `results`.
+fn results_rows(
+    name: &'static str,
+    server: &Collector,
+    release: &std::path::Path,
+) -> Result<Vec<Row>> {
+    let addr = server.addr.as_str();
+    let path = "/v1/forms/results/results";
+    let secs = SECONDS.to_string();
+    let mut rows = Vec::new();
+    let admin = load(release, &["get", addr, path, "1", &secs, TOKEN])?;
+    let counted = admin["responses"].as_u64().unwrap_or(0);
+    if counted < RESULTS_ANSWERS {
+        bail!("{name}: the results count {counted} responses, not {RESULTS_ANSWERS}");
+    }
+    rows.push(Row::of(
+        name,
+        "results, admin (uncached), 1 client".into(),
+        &admin,
+    ));
+    let admin = load(release, &["get", addr, path, "16", &secs, TOKEN])?;
+    rows.push(Row::of(
+        name,
+        "results, admin (uncached), 16 clients".into(),
+        &admin,
+    ));
+    let public = load(release, &["get", addr, path, "16", &secs])?;
+    rows.push(Row::of(
+        name,
+        "results, public (cached), 16 clients".into(),
+        &public,
+    ));
+    // Both at once: 16 reading the public results while 16 post answers to the same form.
+    let readers = Command::new(release.join("examples/load"))
+        .args(["get", addr, path, "16", &secs])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running the load generator")?;
+    let writers = load(release, &[addr, "results", "16", &secs])?;
+    let readers = readers.wait_with_output()?;
+    let readers: serde_json::Value =
+        serde_json::from_slice(&readers.stdout).context("the readers' load printed no JSON")?;
+    rows.push(Row::of(
+        name,
+        "answers stored, 16 clients, while…".into(),
+        &writers,
+    ));
+    rows.push(Row::of(
+        name,
+        "…results read, public, 16 clients".into(),
+        &readers,
+    ));
+    Ok(rows)
+}
+
+/// One measured row: `what` ran (how many clients, or what was read) and how it went.
 struct Row {
     backend: &'static str,
-    clients: usize,
+    what: String,
     per_second: f64,
     p50: f64,
     p99: f64,
@@ -78,59 +192,91 @@ struct Row {
     errors: u64,
 }
 
-fn backend(
-    name: &'static str,
-    database: &str,
-    dir: &std::path::Path,
-    release: &std::path::Path,
-) -> Result<Vec<Row>> {
-    let config = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\ndatabase = {}\nforms = [{}]\n\
-             rate_limit = {{ per_minute = 0 }}\n",
-            toml_string(database),
-            toml_string(&dir.join("bench.toml").display().to_string()),
-        ),
-    )?;
-    let mut server = Collector::start(&release.join("voix-collector"), &config)?;
-    let mut rows = Vec::new();
-    let mut acknowledged = 0;
-    for clients in CLIENTS {
-        let out = Command::new(release.join("examples/load"))
-            .args([
-                server.addr.as_str(),
-                "bench",
-                &clients.to_string(),
-                &SECONDS.to_string(),
-            ])
-            .output()
-            .context("running the load generator")?;
-        if !out.status.success() {
-            bail!(
-                "the load generator failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .with_context(|| format!("load printed {}", String::from_utf8_lossy(&out.stdout)))?;
+impl Row {
+    /// The row of the load generator's JSON line `v`.
+    fn of(backend: &'static str, what: String, v: &serde_json::Value) -> Row {
         let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-        acknowledged += v["ok"].as_u64().unwrap_or(0);
-        rows.push(Row {
-            backend: name,
-            clients,
+        Row {
+            backend,
+            what,
             per_second: f("per_second"),
             p50: f("p50_ms"),
             p99: f("p99_ms"),
             max: f("max_ms"),
             errors: v["errors"].as_u64().unwrap_or(0),
-        });
+        }
+    }
+}
+
+/// Prints `rows` under `title`, the `what` column headed `what`.
+fn table(title: &str, what: &str, rows: &[Row]) {
+    let width = rows
+        .iter()
+        .map(|r| r.what.len())
+        .max()
+        .unwrap_or(0)
+        .max(what.len());
+    println!("\n{title}");
+    println!(
+        "{:<11} {what:<width$} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "backend", "per s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    for r in rows {
         println!(
-            "{name}, {clients} clients: {}",
-            String::from_utf8_lossy(&out.stdout).trim()
+            "{:<11} {:<width$} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
+            r.backend, r.what, r.per_second, r.p50, r.p99, r.max, r.errors
         );
     }
+}
+
+fn backend(
+    name: &'static str,
+    database: &str,
+    dir: &std::path::Path,
+    release: &std::path::Path,
+) -> Result<(Vec<Row>, Vec<Row>)> {
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase = {}\nforms = [{}, {}]\n\
+             admin_token = \"{TOKEN}\"\nrate_limit = {{ per_minute = 0 }}\n\
+             [form.results]\npublic_results = true\n",
+            toml_string(database),
+            toml_string(&dir.join("bench.toml").display().to_string()),
+            toml_string(&dir.join("results.toml").display().to_string()),
+        ),
+    )?;
+    // The results form's answers first, written straight into the database: the collector
+    // counts them when it starts (a form never counted is counted from its stored answers).
+    let seeded = load(
+        release,
+        &["seed", database, "results", &RESULTS_ANSWERS.to_string()],
+    )?;
+    println!("{name}: {seeded}");
+    let started = Instant::now();
+    let mut server = Collector::start(&release.join("voix-collector"), &config)?;
+    let start_ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "{name}: the collector started, counting {RESULTS_ANSWERS} stored answers, in {start_ms:.0} ms"
+    );
+    let mut rows = Vec::new();
+    let mut acknowledged = 0;
+    for clients in CLIENTS {
+        let v = load(
+            release,
+            &[
+                server.addr.as_str(),
+                "bench",
+                &clients.to_string(),
+                &SECONDS.to_string(),
+            ],
+        )?;
+        acknowledged += v["ok"].as_u64().unwrap_or(0);
+        rows.push(Row::of(name, clients.to_string(), &v));
+        println!("{name}, {clients} clients: {v}");
+    }
+    let results = results_rows(name, &server, release)?;
     server.stop();
     // Every 201 must be a stored row, once: the export lists each answer with its id.
     let export = Command::new(release.join("voix-collector"))
@@ -146,7 +292,7 @@ fn backend(
         bail!("{name}: {acknowledged} answers acknowledged but {stored} stored");
     }
     println!("{name}: {acknowledged} answers acknowledged, {stored} stored");
-    Ok(rows)
+    Ok((rows, results))
 }
 
 fn toml_string(s: &str) -> String {
@@ -183,7 +329,8 @@ impl Collector {
                     addr: url.trim_end_matches('/').to_owned(),
                 });
             }
-            if started.elapsed() > Duration::from_secs(20) {
+            // Starting counts the answers of a form never counted: a million take seconds.
+            if started.elapsed() > Duration::from_secs(300) {
                 break;
             }
         }

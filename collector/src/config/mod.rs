@@ -1,5 +1,9 @@
 //! The collector's configuration file (TOML) and the form definitions it names.
 //!
+//! Forms come from files (`forms = [...]`, TOML or JSON) or from a built-in template by name
+//! (`[form.ID]` with `template = "jdma"`: the form gets that id; see
+//! [`voix_form::templates`]).
+//!
 //! Loading is strict on purpose: an unknown key, a form file that does not parse or two forms
 //! with one id stop the collector before it serves anything, with a message naming the file and
 //! the key, because a typo silently ignored is a form that silently collects nothing. Relative
@@ -34,7 +38,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use voix_form::{Form, translations::Translations};
+use voix_form::{Form, schema::ResultsShown, translations::Translations};
 
 use crate::{Error, Result, store::DatabaseUrl};
 
@@ -67,6 +71,7 @@ pub struct FormSettings {
     /// Origins whose pages may post answers (the collector's own origin always may).
     pub allowed_origins: AllowedOrigins,
     /// Whether `GET /v1/forms/{id}/results` answers everyone (otherwise only the admin token).
+    /// Not for a poll, whose `poll.results` decides (see `AppState::results_public`).
     pub public_results: bool,
     /// Per-client rate limit of answers.
     pub rate_limit: RateLimit,
@@ -160,6 +165,8 @@ struct RateLimitFile {
 #[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FormFile {
+    /// A built-in form (`jdma`) instead of a file, with the table's id.
+    template: Option<String>,
     allowed_origins: Option<Vec<String>>,
     public_results: Option<bool>,
     rate_limit: Option<RateLimitFile>,
@@ -263,8 +270,11 @@ impl Config {
             Some(0) => return Err(fail("max_body_bytes: must be at least 1".into())),
             Some(n) => usize::try_from(n).map_err(|_| fail("max_body_bytes: too large".into()))?,
         };
-        if file.forms.is_empty() {
-            return Err(fail("forms: no form files listed; add at least one".into()));
+        if file.forms.is_empty() && !file.form.values().any(|f| f.template.is_some()) {
+            return Err(fail(
+                "forms: no form files listed and no `[form.ID]` with a `template`; add at least one"
+                    .into(),
+            ));
         }
         let mut forms: Vec<Form> = Vec::with_capacity(file.forms.len());
         let mut sources: Vec<PathBuf> = Vec::with_capacity(file.forms.len());
@@ -284,17 +294,62 @@ impl Config {
             forms.push(form);
             sources.push(p);
         }
+        for (id, table) in &file.form {
+            let Some(name) = &table.template else {
+                continue;
+            };
+            let at = format!("form.{id}.template");
+            if let Some(i) = forms.iter().position(|f| &f.id == id) {
+                return Err(fail(format!(
+                    "{at}: form id `{id}` is also defined in {}; use one or the other",
+                    sources[i].display()
+                )));
+            }
+            if !voix_form::schema::is_valid_id(id) {
+                return Err(fail(format!(
+                    "{at}: `{id}` is not a form id (1 to 64 characters among a-z 0-9 _ -)"
+                )));
+            }
+            let Some((form, translated)) = voix_form::templates::template(name, id) else {
+                return Err(fail(format!(
+                    "{at}: no template `{name}`; known: {}",
+                    voix_form::templates::NAMES.join(", ")
+                )));
+            };
+            translations.insert(form.id.clone(), translated);
+            forms.push(form);
+            sources.push(PathBuf::from(format!("template {name}")));
+        }
         let mut settings = BTreeMap::new();
         for id in file.form.keys() {
             if !forms.iter().any(|f| &f.id == id) {
                 return Err(fail(format!(
-                    "form.{id}: no form with id `{id}` among the form files"
+                    "form.{id}: no form with id `{id}` among the form files (or give it a \
+                     `template`)"
                 )));
             }
         }
         for form in &forms {
             let own = file.form.get(&form.id);
             let at = |key: &str| format!("form.{}.{key}", form.id);
+            // A poll's definition decides who reads its results; `public_results` may only
+            // repeat it (true, unless `results = "never"`).
+            if let (Some(poll), Some(public)) = (&form.poll, own.and_then(|o| o.public_results))
+                && public != (poll.results != ResultsShown::Never)
+            {
+                let why = if public {
+                    "its definition says `results = \"never\"` (under [poll]), which keeps them \
+                     for the admin token"
+                } else {
+                    "the widget shows a poll's results; to keep them for the admin token, write \
+                     `results = \"never\"` under [poll] in its definition"
+                };
+                return Err(fail(format!(
+                    "{}: `{}` is a poll and {why}; remove this key",
+                    at("public_results"),
+                    form.id
+                )));
+            }
             let s = match own {
                 None => defaults.clone(),
                 Some(o) => FormSettings {

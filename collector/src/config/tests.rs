@@ -315,3 +315,82 @@ fn listen_addresses() {
     assert!(parse_listen("[::1]:8080").is_ok());
     assert!(parse_listen("localhost").is_err());
 }
+
+#[test]
+fn a_form_from_a_template() {
+    let c = config(
+        r#"
+        forms = ["a.json"]
+        [form.avis-demarche]
+        template = "jdma"
+        public_results = true
+        "#,
+        &[],
+    )
+    .unwrap();
+    let ids: Vec<&str> = c.forms.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["a", "avis-demarche"]);
+    let jdma = &c.forms[1];
+    assert_eq!(jdma.questions[0].id, "satisfaction");
+    assert!(c.settings("avis-demarche").public_results);
+    // Its English words come with it.
+    assert!(c.translations["avis-demarche"].locales().next().is_some());
+    // A template alone is a configuration.
+    assert!(config("[form.x]\ntemplate = \"jdma\"", &[]).is_ok());
+    for (text, needle) in [
+        (
+            "forms = [\"a.json\"]\n[form.x]\ntemplate = \"nope\"",
+            "form.x.template: no template `nope`; known: jdma",
+        ),
+        (
+            "forms = [\"a.json\"]\n[form.a]\ntemplate = \"jdma\"",
+            "form.a.template: form id `a` is also defined in",
+        ),
+        (
+            "forms = [\"a.json\"]\n[form.X]\ntemplate = \"jdma\"",
+            "form.X.template: `X` is not a form id",
+        ),
+    ] {
+        let e = config(text, &[]).unwrap_err();
+        assert!(e.contains(needle), "{text}: {e}");
+    }
+}
+
+#[test]
+fn a_poll_s_results_are_decided_by_its_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "id = \"p\"\ntitle = \"P\"\n[poll]\nresults = \"never\"\n[[questions]]\nid = \"q\"\n\
+         type = \"choice\"\nlabel = \"Q\"\nchoices = [{ id = \"a\", label = \"A\" }, \
+         { id = \"b\", label = \"B\" }]\n",
+    )
+    .unwrap();
+    let path = dir.path().join("voix.toml");
+    let e = Config::parse(
+        "forms = [\"p.toml\"]\n[form.p]\npublic_results = true\n",
+        &path,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("form.p.public_results: `p` is a poll and its definition says"),
+        "{e}"
+    );
+    // The top-level default is for the other forms; a poll keeps its own rule.
+    assert!(Config::parse("forms = [\"p.toml\"]\npublic_results = true\n", &path).is_ok());
+    // Saying what the definition says is allowed; hiding what the widget shows is not.
+    let open = std::fs::read_to_string(dir.path().join("p.toml"))
+        .unwrap()
+        .replace("results = \"never\"", "results = \"always\"");
+    std::fs::write(dir.path().join("p.toml"), open).unwrap();
+    let with = |value: &str| {
+        Config::parse(
+            &format!("forms = [\"p.toml\"]\n[form.p]\npublic_results = {value}\n"),
+            &path,
+        )
+    };
+    assert!(with("true").is_ok());
+    let e = with("false").unwrap_err().to_string();
+    assert!(e.contains("the widget shows a poll's results"), "{e}");
+}

@@ -1,8 +1,11 @@
 //! One way in for an answer, whichever door it came through: the JSON endpoint
 //! (`responses.rs`) or the no-JS page's post (`nojs/`). Each route only decodes its body into a
 //! [`Submission`] and turns the [`Outcome`] into its own kind of answer (JSON, or a page); what
-//! happens in between is here, once: normalisation (blank = unanswered), the widget's own
-//! validation, the rate limiter, the store with its idempotency, the metrics and the log line.
+//! happens in between is here, once: a poll's dates (before `opens` or from `closes`: refused
+//! with `poll_not_open` / `poll_closed`), normalisation (blank = unanswered), pruning what the
+//! form did not show ([`Form::prune`]: answers to questions hidden by `show_if`, an "other" text
+//! whose choice was not chosen), the widget's own validation, the rate limiter, the store with
+//! its idempotency, the metrics and the log line.
 //!
 //! The rate limiter counts at a different moment for each door, on purpose: the JSON endpoint
 //! asks before reading the body ([`Intake::admit`]), so a flood costs a hash and a lock, not a
@@ -16,6 +19,7 @@ use axum::http::{HeaderMap, header};
 use voix_form::{
     ErrorCode, Form,
     answer::{Answers, normalize},
+    schema::PollState,
     validate::{FieldError, validate},
 };
 
@@ -73,6 +77,8 @@ pub(super) struct Submission {
 pub(super) enum Outcome {
     /// Committed, or already committed under its submission id.
     Stored(Inserted),
+    /// A poll not open yet ([`PollState::NotOpen`]) or closed ([`PollState::Closed`]).
+    PollShut(PollState),
     /// Refused by the form's rules.
     Invalid(Vec<FieldError>),
     /// Refused by the rate limiter (only with [`Limit::BeforeStoring`]).
@@ -119,11 +125,23 @@ impl<'a> Intake<'a> {
         self.state.metrics().answer_rejected(&self.form.id, code);
     }
 
+    /// Where the form's poll is now ([`PollState::Open`] for a form that is no poll), by
+    /// voix-form's reading of `opens` and `closes`, the one the widget makes.
+    pub(super) fn poll_state(&self) -> PollState {
+        poll_state(self.form)
+    }
+
     /// Normalises `submission`'s answers in place (the route shows them again on a refusal),
-    /// validates them, and stores them.
+    /// prunes what the form did not show, validates them, and stores them.
     pub(super) async fn take(&self, submission: &mut Submission, limit: Limit) -> Outcome {
         let form = &self.form.id;
+        let poll = self.poll_state();
+        if poll != PollState::Open {
+            self.refused(poll_code(poll).as_str());
+            return Outcome::PollShut(poll);
+        }
         normalize(&mut submission.answers);
+        self.form.prune(&mut submission.answers);
         if let Err(errors) = validate(self.form, &submission.answers) {
             self.refused(ErrorCode::Invalid.as_str());
             return Outcome::Invalid(errors);
@@ -145,6 +163,9 @@ impl<'a> Intake<'a> {
                 // carelessly.
                 tracing::info!(form = %form, response = %inserted.id, duplicate = inserted.duplicate, "answer stored");
                 self.state.metrics().answer_stored(form, inserted.duplicate);
+                if !inserted.duplicate {
+                    self.state.published().changed(form);
+                }
                 Outcome::Stored(inserted)
             }
             Err(Error::Conflict) => {
@@ -156,6 +177,21 @@ impl<'a> Intake<'a> {
                 Outcome::Failed(e)
             }
         }
+    }
+}
+
+/// Where `form`'s poll is now ([`PollState::Open`] for a form that is no poll).
+pub(super) fn poll_state(form: &Form) -> PollState {
+    form.poll.as_ref().map_or(PollState::Open, |p| {
+        p.state(crate::time::now().as_millisecond())
+    })
+}
+
+/// The code of a refusal by a poll in `state` (not open yet, or closed).
+pub(super) fn poll_code(state: PollState) -> ErrorCode {
+    match state {
+        PollState::NotOpen => ErrorCode::PollNotOpen,
+        _ => ErrorCode::PollClosed,
     }
 }
 

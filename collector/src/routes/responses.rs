@@ -29,7 +29,7 @@ use voix_form::{
 use super::{
     Routes, cors,
     intake::{
-        Intake, Limit, Outcome, SUBMISSION_ID_LEN, Submission, SubmissionId, has_content_type,
+        self, Intake, Limit, Outcome, SUBMISSION_ID_LEN, Submission, SubmissionId, has_content_type,
     },
     method_not_allowed,
 };
@@ -71,6 +71,7 @@ async fn create(
     let mut submission = decode(&headers, body).inspect_err(|e| intake.refused(e.code()))?;
     match intake.take(&mut submission, Limit::Admitted).await {
         Outcome::Stored(inserted) => Ok((StatusCode::CREATED, Json(Created { id: inserted.id }))),
+        Outcome::PollShut(poll) => Err(AppError::PollShut(intake::poll_code(poll))),
         Outcome::Invalid(errors) => Err(AppError::Invalid(
             errors
                 .into_iter()

@@ -1,10 +1,12 @@
 //! `GET /v1/forms/{id}/results`: the aggregates of a form ([`crate::results`]) as JSON.
 //!
-//! Results are private unless the form's settings say `public_results = true`: a private form's
-//! results need the admin bearer token (401 `unauthorized` otherwise). Public results are
-//! readable from any origin (`Access-Control-Allow-Origin: *`), since widgets on the town hall's
-//! own sites show them. `no-cache` makes every view revalidate, so a new answer shows at once;
-//! results read with the token are `no-store`, like the rest of the admin API.
+//! Results are public for a poll (unless its `results` is `never`) and for a form whose settings
+//! say `public_results = true`; otherwise they need the admin bearer token (401 `unauthorized`
+//! otherwise). Public results are readable from any origin (`Access-Control-Allow-Origin: *`),
+//! since widgets on the town hall's own sites show them, and cached by the collector for a few
+//! seconds ([`crate::results::Published`]; an answer stored here shows at once); `no-cache`
+//! makes every browser view revalidate. Results read with the token are computed for each
+//! request and `no-store`, like the rest of the admin API.
 //!
 //! The body (see `collector/openapi.json` for the schema):
 //! ```json
@@ -45,15 +47,20 @@ async fn form_results(
     let Some(form) = state.form(&id) else {
         return public(AppError::NotFound.into_response());
     };
-    let is_public = state.settings(&form.id).public_results;
-    if !is_public && let Err(e) = token.require() {
+    if state.results_public(form) {
+        let res = match state.published().get(&**state.store(), form).await {
+            Ok(r) => Json(&*r).into_response(),
+            Err(e) => AppError::from(e).into_response(),
+        };
+        return public(res);
+    }
+    if let Err(e) = token.require() {
         return private(e.into_response());
     }
-    let res = match state.store().responses(&form.id).await {
-        Ok(rows) => Json(results::aggregate(form, &rows, crate::time::now())).into_response(),
+    private(match results::compute(&**state.store(), form).await {
+        Ok(r) => Json(r).into_response(),
         Err(e) => AppError::from(e).into_response(),
-    };
-    if is_public { public(res) } else { private(res) }
+    })
 }
 
 fn private(mut res: Response) -> Response {

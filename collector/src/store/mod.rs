@@ -9,8 +9,14 @@
 //!
 //! Two backends, each with its own migrations applied on open: [`sqlite`] (a file, the default)
 //! and [`postgres`] (`postgres://…` or `postgresql://…`, for several collectors or a managed
-//! database). Both run on [`Worker`]: one thread per database that commits queued inserts in
-//! batches; a backend only says how to do each command on its connection.
+//! database). Both are a [`Database`]: writes go to one thread per database that commits queued
+//! inserts in batches (`worker.rs`; a backend only says how to do each command on its
+//! connection), reads to connections of their own (`reader.rs`: a few read connections on
+//! SQLite's WAL, a pool on PostgreSQL), so reading never queues behind writing or in front of it.
+//!
+//! Results are counted as answers are stored ([`Store::counts`], `counting.rs`): the insert's
+//! transaction adds to the counters, the purge's takes away, and reading them costs the same
+//! with ten answers or a million.
 
 use std::{
     fmt::Debug,
@@ -23,15 +29,17 @@ use std::{
 use jiff::Timestamp;
 use prometheus_client::registry::Registry;
 use serde::Serialize;
-use voix_form::answer::Answers;
+use voix_form::{Form, answer::Answers, results::Counts};
 
 use crate::Result;
 
+mod counting;
 pub mod postgres;
+mod reader;
 pub mod sqlite;
 mod worker;
 
-pub use worker::Worker;
+pub use reader::Database;
 
 /// A boxed future, so that [`Store`] can be used as `dyn Store`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -69,8 +77,21 @@ pub trait Store: Send + Sync + Debug {
         answers: &'a Answers,
     ) -> BoxFuture<'a, Result<Inserted>>;
 
-    /// Every response to `form_id`, oldest first.
+    /// Every response to `form_id`, oldest first. Read on a connection of its own: it never
+    /// waits for, nor holds up, the inserts.
     fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
+
+    /// How many responses `form_id` has, and per question how many answered and how often
+    /// each value was chosen: exactly [`Counts::of`] over its stored answers, for a form given
+    /// to [`Store::count_forms`] (otherwise only the number of responses). Read from counters
+    /// on a connection of its own, as fast with a million answers as with ten.
+    fn counts<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Counts>>;
+
+    /// Counts the answers of `forms` from now on. A form whose stored counts were made for
+    /// another definition (a question added or removed, a kind changed), or never made, is
+    /// counted again from its stored answers first, in one transaction. Blocks until done;
+    /// call it before serving (`AppState::new` does).
+    fn count_forms(&self, forms: &[Form]) -> Result<()>;
 
     /// Deletes the responses to `form_id` received before `cutoff` (to the second); returns how
     /// many were deleted.
@@ -242,7 +263,8 @@ fn scheme_len(text: &str) -> usize {
     if valid { scheme.len() } else { 0 }
 }
 
-/// Opens (creating if needed) the database at `url` and applies pending migrations.
+/// Opens (creating if needed) the database at `url` and applies pending migrations. Counting a
+/// form's answers starts with [`Store::count_forms`].
 ///
 /// Synchronous, and callable both outside and inside a tokio runtime: each backend runs its
 /// database work on a thread of its own, and this waits for that thread to report the database

@@ -7,25 +7,35 @@
 //! and one fsync per batch instead of one per answer keeps throughput up under bursts without
 //! weakening the promise — every waiting request is answered only after its batch committed.
 //!
-//! The file uses WAL (readers such as `voix-collector export` do not block the writer) with
+//! The file uses WAL (readers do not block the writer, nor the writer them) with
 //! `synchronous=FULL`, the combination that keeps committed transactions across a power loss.
+//! Reads (results, exports) run on [`READ_CONNECTIONS`] connections of their own, opened with
+//! the writer's and lent by `deadpool`'s unmanaged pool, each query on tokio's blocking
+//! threads; they never touch the writer's thread.
 //! Migrations live in `migrations/sqlite/` and are applied on open, recorded in
 //! `schema_migrations`.
 
 use std::{path::Path, time::Duration};
 
+use deadpool::unmanaged::{Pool, PoolError};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use voix_form::{Form, results::Counts};
 
 use super::{
-    Inserted, StoredResponse,
-    worker::{self, Backend, InsertJob, Worker},
+    BoxFuture, Inserted, StoredResponse,
+    counting::{self, Recount, Tally},
+    reader::{Database, READ_CONNECTIONS, Reader},
+    worker::{self, Backend, InsertJob},
 };
 use crate::{Error, Result};
 
 /// Schema migrations, in order; the version of each is its position, from 1. Never edit one that
 /// has shipped: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_responses.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/sqlite/0001_responses.sql"),
+    include_str!("migrations/sqlite/0002_counts.sql"),
+];
 
 /// How long a statement waits for another process's lock (e.g. an export) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,8 +45,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 
 /// Opens the database file at `path`, creating it if needed (its directory must exist), applies
-/// pending migrations and starts the database thread; the handle stores through it.
-pub fn open(path: &Path) -> Result<Worker> {
+/// pending migrations, starts the database thread and the readers.
+pub fn open(path: &Path) -> Result<Database> {
     let fail = |message: String| Error::DatabaseOpen {
         path: path.to_owned(),
         message,
@@ -49,13 +59,18 @@ pub fn open(path: &Path) -> Result<Worker> {
         return Err(fail(format!("directory {} does not exist", dir.display())));
     }
     let file = path.to_owned();
-    worker::start("voix-sqlite", move || async move {
+    let writer = worker::start("voix-sqlite", move || async move {
         let mut conn = Connection::open(&file).map_err(|e| e.to_string())?;
         configure(&conn)?;
         migrate(&mut conn)?;
         Ok(Sqlite(conn))
     })
-    .map_err(fail)
+    .map_err(fail)?;
+    let readers = (0..READ_CONNECTIONS)
+        .map(|_| read_connection(path))
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| fail(format!("cannot open a read connection: {e}")))?;
+    Ok(Database::new(writer, SqliteReader(Pool::from(readers))))
 }
 
 /// The connection, owned by the database thread.
@@ -75,20 +90,92 @@ impl Backend for Sqlite {
             .iter()
             .map(|job| insert_one(&tx, job, &now))
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut tally = Tally::default();
+        for (job, result) in batch.iter().zip(&results) {
+            if matches!(
+                result,
+                Ok(Inserted {
+                    duplicate: false,
+                    ..
+                })
+            ) {
+                tally.add(&job.form_id, &job.counts, 1);
+            }
+        }
+        apply(&tx, &tally)?;
         tx.commit()?;
         Ok(results)
     }
 
-    async fn responses(&mut self, form_id: &str) -> Result<Vec<StoredResponse>> {
-        read_responses(&self.0, form_id)
+    async fn recount(&mut self, form: &Form, spec: &str) -> Result<Option<u64>> {
+        let tx = self
+            .0
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let counted: Option<String> = tx
+            .query_row(
+                "SELECT spec FROM counted_forms WHERE form_id = ?1",
+                [&form.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if counted.as_deref() == Some(spec) {
+            return Ok(None);
+        }
+        tx.execute("DELETE FROM answer_counts WHERE form_id = ?1", [&form.id])?;
+        let mut recount = Recount::new(form);
+        {
+            let mut stmt = tx.prepare("SELECT id, answers FROM responses WHERE form_id = ?1")?;
+            let mut rows = stmt.query([&form.id])?;
+            while let Some(row) = rows.next()? {
+                recount.add(&worker::decode(row.get(0)?, &row.get::<_, String>(1)?)?);
+            }
+        }
+        apply(&tx, recount.tally())?;
+        tx.execute(
+            "INSERT INTO counted_forms (form_id, spec) VALUES (?1, ?2) \
+             ON CONFLICT (form_id) DO UPDATE SET spec = excluded.spec",
+            params![form.id, spec],
+        )?;
+        tx.commit()?;
+        Ok(Some(recount.responses))
     }
 
-    async fn purge(&mut self, form_id: &str, cutoff: Timestamp) -> Result<u64> {
-        let n = self.0.execute(
-            "DELETE FROM responses WHERE form_id = ?1 AND received_at < ?2",
-            params![form_id, cutoff.strftime(TIME_FORMAT).to_string()],
-        )?;
-        Ok(n as u64)
+    async fn purge(
+        &mut self,
+        form_id: &str,
+        form: Option<&Form>,
+        cutoff: Timestamp,
+        limit: u64,
+    ) -> Result<u64> {
+        let tx = self
+            .0
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tally = Tally::default();
+        let mut ids = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, answers FROM responses WHERE form_id = ?1 AND received_at < ?2 \
+                 ORDER BY id LIMIT ?3",
+            )?;
+            let cutoff = cutoff.strftime(TIME_FORMAT).to_string();
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let mut rows = stmt.query(params![form_id, cutoff, limit])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let answers = worker::decode(id, &row.get::<_, String>(1)?)?;
+                tally.add(form_id, &counting::of_response(form, &answers), -1);
+                ids.push(id);
+            }
+        }
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM responses WHERE id = ?1")?;
+            for id in &ids {
+                delete.execute([id])?;
+            }
+        }
+        apply(&tx, &tally)?;
+        tx.commit()?;
+        Ok(ids.len() as u64)
     }
 
     async fn ping(&mut self) -> Result<()> {
@@ -191,6 +278,77 @@ fn insert_one(
         id: tx.last_insert_rowid().to_string(),
         duplicate: false,
     }))
+}
+
+/// Adds `tally` to the counters, in its key order, and drops counters that reach zero.
+fn apply(tx: &Transaction<'_>, tally: &Tally) -> rusqlite::Result<()> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO answer_counts (form_id, question, value, n) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (form_id, question, value) DO UPDATE SET n = n + excluded.n",
+    )?;
+    let mut empty = tx.prepare_cached(
+        "DELETE FROM answer_counts WHERE form_id = ?1 AND question = ?2 AND value = ?3 AND n <= 0",
+    )?;
+    for (form, question, value, n) in tally.rows() {
+        upsert.execute(params![form, question, value, n])?;
+        if n < 0 {
+            empty.execute(params![form, question, value])?;
+        }
+    }
+    Ok(())
+}
+
+/// A connection for reading (the file is already in WAL mode, set by the writer).
+fn read_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // A reader that tried to write would be a bug; SQLite refuses it.
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// The read connections.
+#[derive(Debug)]
+struct SqliteReader(Pool<Connection>);
+
+impl SqliteReader {
+    /// Runs `read` on a read connection, on tokio's blocking threads (rusqlite blocks).
+    async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = self.0.get().await.map_err(|e| match e {
+            PoolError::Closed => Error::StoreClosed,
+            e => Error::Database(format!("no read connection: {e}")),
+        })?;
+        tokio::task::spawn_blocking(move || read(&conn))
+            .await
+            .map_err(|e| Error::Database(format!("a read failed: {e}")))?
+    }
+}
+
+impl Reader for SqliteReader {
+    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
+        let form_id = form_id.to_owned();
+        Box::pin(self.read(move |conn| read_responses(conn, &form_id)))
+    }
+
+    fn counts<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Counts>> {
+        let form_id = form_id.to_owned();
+        Box::pin(self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT question, value, n FROM answer_counts WHERE form_id = ?1",
+            )?;
+            let rows = stmt
+                .query_map([&form_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(counting::from_rows(rows))
+        }))
+    }
+
+    fn close(&self) {
+        self.0.close();
+    }
 }
 
 fn read_responses(conn: &Connection, form_id: &str) -> Result<Vec<StoredResponse>> {

@@ -1,31 +1,43 @@
-//! What both backends share: the commands a request sends to the database thread, the handle
-//! that sends them ([`Worker`], which implements [`Store`] for both), and the database thread
-//! itself — its start and its loop, which drains the queue, batches consecutive inserts into one
-//! transaction (group commit) and answers each command after its work is committed. A backend
-//! only says how to do each command on its connection ([`Backend`]).
+//! What both backends share on the writing side: the commands a request sends to the database
+//! thread, the handle that sends them ([`Worker`]), and the database thread itself — its start
+//! and its loop, which drains the queue, batches consecutive inserts into one transaction (group
+//! commit) and answers each command after its work is committed. A backend only says how to do
+//! each command on its connection ([`Backend`]).
+//!
+//! Only writes (and `ping`, which asks whether writing works) go through this queue: reads run
+//! on connections of their own (`reader.rs`), so a reader never waits behind a batch and a batch
+//! never waits behind a reader. The thread also keeps the forms it was told about
+//! ([`Worker::count_forms`]), to count each stored answer in its own transaction
+//! (`counting.rs`).
 
-use std::future::Future;
+use std::{collections::BTreeMap, future::Future};
 
 use jiff::Timestamp;
 use prometheus_client::{metrics::histogram::Histogram, registry::Registry};
 use tokio::sync::{mpsc, oneshot, watch};
-use voix_form::answer::Answers;
+use voix_form::{Form, answer::Answers, results::Counts};
 
-use super::{BoxFuture, Inserted, Store, StoredResponse};
+use super::{Inserted, counting};
 use crate::{Error, Result, time};
 
 /// Requests waiting for the database thread; beyond this, handlers wait to enqueue.
 const QUEUE_LEN: usize = 1024;
 /// Most inserts written in one transaction.
 pub const MAX_BATCH: usize = 128;
+/// Most answers deleted in one transaction of a purge: a large purge (retention switched on
+/// for a year of answers) lets the inserts queued meanwhile in between its transactions.
+pub const PURGE_CHUNK: u64 = 5_000;
 
 /// One request to the database thread, with where to send its answer.
 enum Command {
     Insert(InsertJob),
-    Responses {
-        form_id: String,
-        reply: oneshot::Sender<Result<Vec<StoredResponse>>>,
+    /// Count these forms' answers from now on (and again from the stored answers where the
+    /// counts were made for another definition).
+    CountForms {
+        forms: Vec<Form>,
+        reply: oneshot::Sender<Result<()>>,
     },
+    /// Delete at most [`PURGE_CHUNK`] answers.
     Purge {
         form_id: String,
         cutoff: Timestamp,
@@ -43,6 +55,9 @@ pub(super) struct InsertJob {
     pub form_id: String,
     pub submission_id: Option<String>,
     pub answers: Answers,
+    /// What the answer adds to its form's counts, if it is stored (set by the database
+    /// thread, which knows the forms).
+    pub counts: Counts,
     reply: oneshot::Sender<Result<Inserted>>,
 }
 
@@ -50,7 +65,8 @@ pub(super) struct InsertJob {
 /// database thread, which owns the backend; they are `async` for PostgreSQL's client, and
 /// SQLite's simply block that thread, which has nothing else to do.
 pub(super) trait Backend {
-    /// Writes `batch` in one transaction, each answer received at `now`. The outer error means
+    /// Writes `batch` in one transaction, each answer received at `now`, and adds each stored
+    /// answer's `counts` to its form's counters in the same transaction. The outer error means
     /// nothing was committed (or that it is not known); the inner results are each answer's
     /// own outcome (a conflict leaves the others untouched).
     fn insert_batch(
@@ -59,11 +75,21 @@ pub(super) trait Backend {
         now: Timestamp,
     ) -> impl Future<Output = Result<Vec<Result<Inserted>>>>;
 
-    /// Every response to `form_id`, oldest first.
-    fn responses(&mut self, form_id: &str) -> impl Future<Output = Result<Vec<StoredResponse>>>;
+    /// Unless `form`'s counts were made with `spec` ([`counting::spec`]), counts its stored
+    /// answers again, in one transaction, and records `spec`; how many answers were counted
+    /// (`None`: nothing to do).
+    fn recount(&mut self, form: &Form, spec: &str) -> impl Future<Output = Result<Option<u64>>>;
 
-    /// Deletes the responses to `form_id` received before `cutoff`; how many.
-    fn purge(&mut self, form_id: &str, cutoff: Timestamp) -> impl Future<Output = Result<u64>>;
+    /// Deletes the oldest responses to `form_id` received before `cutoff`, at most `limit`,
+    /// and takes what they counted (by `form`, see [`counting::of_response`]) from the
+    /// counters, in one transaction; how many.
+    fn purge(
+        &mut self,
+        form_id: &str,
+        form: Option<&Form>,
+        cutoff: Timestamp,
+        limit: u64,
+    ) -> impl Future<Output = Result<u64>>;
 
     /// A trivial query.
     fn ping(&mut self) -> impl Future<Output = Result<()>>;
@@ -141,6 +167,8 @@ where
 // queue is empty: closing the receiver refuses new commands but keeps the queued ones.
 async fn run(mut db: impl Backend, rx: &mut mpsc::Receiver<Command>, batch_sizes: &Histogram) {
     let mut next: Option<Command> = None;
+    // The forms whose answers are counted, by id.
+    let mut forms: BTreeMap<String, Form> = BTreeMap::new();
     loop {
         let command = match next.take() {
             Some(c) => c,
@@ -151,21 +179,41 @@ async fn run(mut db: impl Backend, rx: &mut mpsc::Receiver<Command>, batch_sizes
         };
         match command {
             Command::Insert(first) => {
-                let batch;
+                let mut batch;
                 (batch, next) = take_batch(rx, first);
                 batch_sizes.observe(batch.len() as f64);
+                for job in &mut batch {
+                    job.counts = counting::of_response(forms.get(&job.form_id), &job.answers);
+                }
                 let outcome = db.insert_batch(&batch, time::now()).await;
                 answer_batch(batch, outcome);
             }
-            Command::Responses { form_id, reply } => {
-                let _ = reply.send(db.responses(&form_id).await);
+            Command::CountForms { forms: new, reply } => {
+                let mut outcome = Ok(());
+                for form in new {
+                    let started = std::time::Instant::now();
+                    match db.recount(&form, &counting::spec(&form)).await {
+                        Ok(Some(n)) => tracing::info!(
+                            form = %form.id, answers = n, ms = started.elapsed().as_millis(),
+                            "counted the stored answers again (new or changed definition)"
+                        ),
+                        Ok(None) => {}
+                        Err(e) => {
+                            outcome = Err(e);
+                            break;
+                        }
+                    }
+                    forms.insert(form.id.clone(), form);
+                }
+                let _ = reply.send(outcome);
             }
             Command::Purge {
                 form_id,
                 cutoff,
                 reply,
             } => {
-                let _ = reply.send(db.purge(&form_id, cutoff).await);
+                let form = forms.get(&form_id);
+                let _ = reply.send(db.purge(&form_id, form, cutoff, PURGE_CHUNK).await);
             }
             Command::Ping { reply } => {
                 let _ = reply.send(db.ping().await);
@@ -274,47 +322,74 @@ impl Worker {
     }
 }
 
-impl Store for Worker {
-    fn insert<'a>(
-        &'a self,
-        form_id: &'a str,
-        submission_id: Option<&'a str>,
-        answers: &'a Answers,
-    ) -> BoxFuture<'a, Result<Inserted>> {
-        Box::pin(self.call(move |reply| {
+impl Worker {
+    /// See [`crate::store::Store::insert`].
+    pub(super) async fn insert(
+        &self,
+        form_id: &str,
+        submission_id: Option<&str>,
+        answers: &Answers,
+    ) -> Result<Inserted> {
+        self.call(move |reply| {
             Command::Insert(InsertJob {
                 form_id: form_id.to_owned(),
                 submission_id: submission_id.map(str::to_owned),
                 answers: answers.clone(),
+                counts: Counts::default(),
                 reply,
             })
-        }))
+        })
+        .await
     }
 
-    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
-        Box::pin(self.call(move |reply| Command::Responses {
-            form_id: form_id.to_owned(),
-            reply,
-        }))
+    /// See [`crate::store::Store::count_forms`]: blocks until the database thread has
+    /// recounted what needed it. Callable inside or outside a runtime (like opening).
+    pub(super) fn count_forms(&self, forms: &[Form]) -> Result<()> {
+        let forms = forms.to_vec();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let (reply, answer) = oneshot::channel();
+                self.tx
+                    .blocking_send(Command::CountForms { forms, reply })
+                    .map_err(|_| Error::StoreClosed)?;
+                answer.blocking_recv().map_err(|_| Error::StoreClosed)?
+            })
+            .join()
+            .unwrap_or(Err(Error::StoreClosed))
+        })
     }
 
-    fn purge_before<'a>(
-        &'a self,
-        form_id: &'a str,
-        cutoff: Timestamp,
-    ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(self.call(move |reply| Command::Purge {
-            form_id: form_id.to_owned(),
-            cutoff,
-            reply,
-        }))
+    /// See [`crate::store::Store::purge_before`]: one transaction per [`PURGE_CHUNK`] answers,
+    /// so inserts queued meanwhile go in between.
+    pub(super) async fn purge_before(&self, form_id: &str, cutoff: Timestamp) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let n = self
+                .call(move |reply| Command::Purge {
+                    form_id: form_id.to_owned(),
+                    cutoff,
+                    reply,
+                })
+                .await?;
+            total += n;
+            if n < PURGE_CHUNK {
+                return Ok(total);
+            }
+        }
     }
 
-    fn ping(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.call(|reply| Command::Ping { reply }))
+    /// See [`crate::store::Store::ping`].
+    pub(super) async fn ping(&self) -> Result<()> {
+        self.call(|reply| Command::Ping { reply }).await
     }
 
-    fn register_metrics(&self, registry: &mut Registry) {
+    /// Whether [`Worker::close`] was called (or the thread is gone): reads refuse too.
+    pub(super) fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// The store's own `/metrics` series.
+    pub(super) fn register_metrics(&self, registry: &mut Registry) {
         registry.register(
             "voix_store_batch_size",
             "Answers committed per database transaction",
@@ -322,12 +397,11 @@ impl Store for Worker {
         );
     }
 
-    fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            // Queued behind everything sent before; fails only if already closed.
-            let _ = self.tx.send(Command::Close).await;
-            // Err: the thread is gone (it ended, or panicked); either way nothing is pending.
-            let _ = self.finished.clone().wait_for(|done| *done).await;
-        })
+    /// See [`crate::store::Store::close`].
+    pub(super) async fn close(&self) {
+        // Queued behind everything sent before; fails only if already closed.
+        let _ = self.tx.send(Command::Close).await;
+        // Err: the thread is gone (it ended, or panicked); either way nothing is pending.
+        let _ = self.finished.clone().wait_for(|done| *done).await;
     }
 }

@@ -18,6 +18,15 @@
 //! never JSON: a 422 is the form again with the answers, the summary and `aria-invalid`; a
 //! conflict, a rate limit or a store failure is the form again with an alert and the answers.
 //!
+//! Every kind of question is on the page, every step at once (a page without script cannot
+//! turn pages), and every question, also those a `show_if` would hide: the intake prunes the
+//! answers of questions whose condition does not hold before validating, as the widget does
+//! before sending. A poll ([`voix_form::schema::Poll`]) not open yet or closed says so instead
+//! of showing its question, with its results (unless `results = "never"`, and not before it
+//! opens); a vote posted then is refused with the same page and 409. A poll with
+//! `results = "always"` shows them under its question; after a vote the thank-you page shows
+//! them (unless `never`). Results come from the same cache as `GET /v1/forms/{id}/results`.
+//!
 //! Language: French (the default), English, German, Spanish, Italian, Dutch or Arabic (right to
 //! left), chosen per request from `?lang=`, else `Accept-Language`, else French (see [`lang`]).
 //! The form's own words (title, description, labels, help) come from its definition's
@@ -38,6 +47,8 @@
 //! to post answers may also frame the form, other sites may not (a framed poll is a clickjacking
 //! target).
 
+use std::sync::Arc;
+
 use axum::{
     body::Bytes,
     extract::{DefaultBodyLimit, FromRequest, Path, Request, State, rejection::PathRejection},
@@ -49,13 +60,15 @@ use voix_form::{
     ErrorCode, Form,
     answer::Answers,
     html::render,
+    results::FormResults,
+    schema::{PollState, ResultsShown},
     translations::Localized,
-    view::{Status, ViewState, view},
+    view::{PollView, ResultsView, Status, ViewState, view},
 };
 
 use super::{
     Routes,
-    intake::{Intake, Limit, Outcome, Submission, SubmissionId, has_content_type},
+    intake::{Intake, Limit, Outcome, Submission, SubmissionId, has_content_type, poll_state},
 };
 use crate::{AppState, limit::ClientIp};
 
@@ -116,6 +129,8 @@ async fn form_page(
     let Some(form) = form_of(&state, id, lang) else {
         return not_found(&state, lang);
     };
+    let poll = poll_state(&form.form);
+    let results = poll_results(&state, &form.form, poll, false).await;
     let sid = SubmissionId::fresh();
     let page = FormPage {
         answers: &Answers::new(),
@@ -124,8 +139,58 @@ async fn form_page(
         submission_id: sid.as_ref().map(SubmissionId::as_str),
         message: None,
         lang,
+        poll: poll_view(&form.form, poll, false, &results),
     };
     page.respond(&state, form, StatusCode::OK)
+}
+
+/// A poll's results as its pages show them, or `None` where they show none: not for a form
+/// that is no poll, nor with `results = "never"`, nor before it opens, nor before a vote with
+/// `after_vote` while it is open (`voted`: the thank-you page). `Some(None)`: they could not be
+/// read (the page says so).
+async fn poll_results(
+    state: &AppState,
+    form: &Form,
+    poll: PollState,
+    voted: bool,
+) -> Option<Option<Arc<FormResults>>> {
+    let shown = form.poll.as_ref()?.results;
+    let wanted = match (shown, poll) {
+        (ResultsShown::Never, _) | (_, PollState::NotOpen) => false,
+        (_, PollState::Closed) | (ResultsShown::Always, _) => true,
+        (ResultsShown::AfterVote, PollState::Open) => voted,
+    };
+    if !wanted {
+        return None;
+    }
+    // The definition as configured (the cache is per form, whatever the page's language).
+    let base = state.form(&form.id)?;
+    match state.published().get(&**state.store(), base).await {
+        Ok(r) => Some(Some(r)),
+        Err(e) => {
+            tracing::error!(error = %e, form = %form.id, "could not read a poll's results (no-JS page)");
+            Some(None)
+        }
+    }
+}
+
+/// The view's poll state for `form` (`None`: no poll).
+fn poll_view<'r>(
+    form: &Form,
+    state: PollState,
+    voted: bool,
+    results: &'r Option<Option<Arc<FormResults>>>,
+) -> Option<PollView<'r>> {
+    form.poll.as_ref()?;
+    Some(PollView {
+        state,
+        voted,
+        results: match results {
+            None => ResultsView::None,
+            Some(None) => ResultsView::Failed,
+            Some(Some(r)) => ResultsView::Shown(r),
+        },
+    })
 }
 
 /// The path segment of the thank-you page, under the form's.
@@ -142,12 +207,17 @@ async fn sub_page(
         return not_found(&state, lang);
     };
     match state.localized(&id, lang.locale) {
-        Some(form) if page == THANKS_PAGE => thanks_page(&state, &form.form, lang),
+        Some(form) if page == THANKS_PAGE => thanks_page(&state, &form.form, lang).await,
         _ => not_found(&state, lang),
     }
 }
 
-fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
+/// After a post was stored (post/redirect/get). A poll's says "vote recorded" and shows the
+/// results (unless `never`); the resident's own choice is not marked: it is not in the URL,
+/// where it would stay in the browser's history.
+async fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
+    let poll = poll_state(form);
+    let results = poll_results(state, form, poll, true).await;
     let mut tree = view(
         form,
         &ViewState {
@@ -158,7 +228,7 @@ fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
             locale: lang.locale,
             action: None,
             step: 1,
-            poll: None,
+            poll: poll_view(form, poll, true, &results),
             strings: None,
             langs: None,
             numbers: None,
@@ -232,9 +302,14 @@ async fn submit(
     let outcome = intake
         .take(&mut submission, Limit::BeforeStoring(client))
         .await;
-    // The form again, with the answers as they were sent. A post without `_id` (a script, not
-    // our page) still gets one on the page sent back.
+    // The form again, with the answers as they were sent (and a poll's results, where they
+    // show beside its question). A post without `_id` (a script, not our page) still gets one
+    // on the page sent back.
     let page_id = submission.id.clone().or_else(SubmissionId::fresh);
+    let open_results = match outcome {
+        Outcome::Stored(_) | Outcome::PollShut(_) => None,
+        _ => poll_results(&state, form, PollState::Open, false).await,
+    };
     let again = FormPage {
         answers: &submission.answers,
         errors: &[],
@@ -242,6 +317,7 @@ async fn submit(
         submission_id: page_id.as_ref().map(SubmissionId::as_str),
         message: None,
         lang,
+        poll: poll_view(form, PollState::Open, false, &open_results),
     };
     match outcome {
         Outcome::Stored(_) => {
@@ -251,6 +327,15 @@ async fn submit(
                 res.headers_mut().insert(header::LOCATION, v);
             }
             with_page_headers(&state, Some(&form.id), lang, res)
+        }
+        // The poll's page as it is now (closed, or not open yet), with its results.
+        Outcome::PollShut(poll) => {
+            let results = poll_results(&state, form, poll, false).await;
+            FormPage {
+                poll: poll_view(form, poll, false, &results),
+                ..again
+            }
+            .respond(&state, localized, StatusCode::CONFLICT)
         }
         Outcome::Invalid(errors) => FormPage {
             errors: &errors,

@@ -12,8 +12,8 @@ use voix_form::{
     translations::{Localized, Text},
     validate::FieldError,
     view::{
-        Element, FOCUS_ATTR, Node, SUMMARY_ID, Status, TITLE_ID, ViewState, class, count_id,
-        field_id, help_id, view,
+        Element, FOCUS_ATTR, Node, PollView, SUMMARY_ID, Status, TITLE_ID, ViewState, class,
+        count_id, field_id, help_id, view,
     },
 };
 
@@ -35,6 +35,8 @@ pub(super) struct FormPage<'a> {
     /// Replaces the view's failure message (for failures the shared strings do not word well).
     pub(super) message: Option<&'a str>,
     pub(super) lang: Lang,
+    /// A poll's state and results (`None` for a form that is no poll).
+    pub(super) poll: Option<PollView<'a>>,
 }
 
 impl FormPage<'_> {
@@ -68,7 +70,7 @@ impl FormPage<'_> {
                 locale: self.lang.locale,
                 action: Some(&action),
                 step: 1,
-                poll: None,
+                poll: self.poll,
                 strings: None,
                 langs: None,
                 numbers: None,
@@ -332,6 +334,7 @@ mod tests {
             submission_id: Some("0123456789abcdef"),
             message: None,
             lang: Lang::negotiate(&Uri::from_static("/f/f"), &HeaderMap::new()),
+            poll: None,
         }
         .render(&as_written(
             &form,
@@ -369,6 +372,7 @@ mod tests {
             submission_id: None,
             message: Some(lang.strings().conflict),
             lang,
+            poll: None,
         }
         .render(&as_written(&form(), lang));
         assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
@@ -411,6 +415,7 @@ mod tests {
                 submission_id: None,
                 message: None,
                 lang,
+                poll: None,
             }
             .render(&as_written(&form, lang))
         };
@@ -466,6 +471,7 @@ mod tests {
                 submission_id: None,
                 message: None,
                 lang,
+                poll: None,
             }
             .render(&form.localized(&translations, lang.locale))
         };

@@ -6,7 +6,10 @@
 use std::borrow::Cow;
 
 use percent_encoding::percent_decode;
-use voix_form::{Form, answer::Answers};
+use voix_form::{
+    Form,
+    answer::{Answer, Answers},
+};
 
 /// Name of the hidden field holding the submission id. A question could be called `_id` too
 /// (ids are `a-z 0-9 _ -`); on this page the hidden field would win and that question could not
@@ -25,15 +28,19 @@ pub(super) struct Posted {
 pub(super) enum Unreadable {
     /// A name or value is not UTF-8 once percent-decoded.
     NotUtf8,
-    /// A question (or `_id`) is given twice. Our page never does that (one box or one radio
-    /// group per question); picking one of two answers would store something nobody chose.
+    /// A question that takes one answer (or `_id`, or an "other" text) is given twice. Our page
+    /// never does that (one box or one radio group per question); picking one of two answers
+    /// would store something nobody chose.
     Repeated,
 }
 
 /// Reads an `application/x-www-form-urlencoded` body: the answers to the form's questions and
-/// the submission id. Other names (a named submit button, a field a browser extension adds) are
-/// ignored. Line ends typed in a text box arrive as CRLF (browsers normalise them so) and are
-/// stored as `\n`, as the widget sends them.
+/// the submission id. A multiple-choice question's ticked boxes come as its name repeated, once
+/// per box, and become one list ([`Answer::Many`], in the order posted); the text of an "other"
+/// choice comes as `question.other`; a ticked consent box as `question=yes`. Other names (a
+/// named submit button, a field a browser extension adds, `x.other` for a question without
+/// "other") are ignored. Line ends typed in a text box arrive as CRLF (browsers normalise them
+/// so) and are stored as `\n`, as the widget sends them.
 pub(super) fn parse(form: &Form, body: &[u8]) -> Result<Posted, Unreadable> {
     let mut answers = Answers::new();
     let mut submission_id = None;
@@ -47,7 +54,21 @@ pub(super) fn parse(form: &Form, body: &[u8]) -> Result<Posted, Unreadable> {
             if submission_id.replace(decode(value)?).is_some() {
                 return Err(Unreadable::Repeated);
             }
-        } else if form.question(&name).is_some() {
+        } else if let Some(q) = form.question(&name) {
+            let value = decode(value)?.replace("\r\n", "\n");
+            if q.kind.is_multiple() {
+                let mut values = match answers.remove(&name) {
+                    Some(Answer::Many(v)) => v,
+                    _ => Vec::new(),
+                };
+                values.push(value);
+                answers.insert(name, Answer::Many(values));
+            } else if answers.insert(name, value).is_some() {
+                return Err(Unreadable::Repeated);
+            }
+        } else if let Some(id) = name.strip_suffix(".other")
+            && form.question(id).is_some_and(|q| q.kind.has_other())
+        {
             let value = decode(value)?.replace("\r\n", "\n");
             if answers.insert(name, value).is_some() {
                 return Err(Unreadable::Repeated);
@@ -116,5 +137,41 @@ mod tests {
         assert_eq!(parse(&form(), b"%FF=1"), Err(Unreadable::NotUtf8));
         // Repeats of names we ignore do not matter.
         assert!(parse(&form(), b"x=1&x=2").is_ok());
+    }
+
+    #[test]
+    fn multiple_choices_other_texts_and_consent() {
+        let form = Form::from_json(
+            r#"{"id":"f","title":"T","questions":[
+                {"id":"m","type":"multiple","label":"M","other":true,
+                 "choices":[{"id":"a","label":"A"},{"id":"b","label":"B"}]},
+                {"id":"c","type":"choice","label":"C",
+                 "choices":[{"id":"x","label":"X"},{"id":"y","label":"Y"}]},
+                {"id":"ok","type":"consent","label":"OK"}]}"#,
+        )
+        .unwrap();
+        let p = parse(
+            &form,
+            b"m=b&m=other&m.other=Le+bus&ok=yes&c.other=ignored&c=x",
+        )
+        .unwrap();
+        assert_eq!(
+            p.answers["m"],
+            Answer::Many(vec!["b".into(), "other".into()])
+        );
+        assert_eq!(p.answers["m.other"], "Le bus");
+        assert_eq!(p.answers["ok"], "yes");
+        assert_eq!(p.answers["c"], "x");
+        assert!(p.answers.get("c.other").is_none());
+        // One box ticked is still a list; none is no answer.
+        let p = parse(&form, b"m=a").unwrap();
+        assert_eq!(p.answers["m"], Answer::Many(vec!["a".into()]));
+        assert!(parse(&form, b"").unwrap().answers.get("m").is_none());
+        // One answer given twice is refused, list or not.
+        assert_eq!(parse(&form, b"c=x&c=x"), Err(Unreadable::Repeated));
+        assert_eq!(
+            parse(&form, b"m.other=a&m.other=b"),
+            Err(Unreadable::Repeated)
+        );
     }
 }

@@ -51,13 +51,17 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use jiff::Timestamp;
 use tokio::time::{error::Elapsed, timeout};
 use tokio_postgres::{Client, Config};
+use voix_form::{Form, results::Counts};
 
 use super::{
-    Inserted, StoredResponse, redact,
-    worker::{self, Backend, InsertJob, Worker},
+    BoxFuture, Inserted, StoredResponse,
+    reader::{Database, READ_CONNECTIONS, Reader},
+    redact,
+    worker::{self, Backend, InsertJob},
 };
 use crate::{Error, Result};
 
@@ -81,10 +85,10 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
 /// Connects to the database at `url` (a `postgres://` or `postgresql://` URL, or a libpq
-/// key/value string), applies pending migrations and starts the database thread; the handle
-/// stores through it. Blocks until the database is ready or refused; callable inside or outside
-/// a tokio runtime (the thread runs a runtime of its own).
-pub fn open(url: &str) -> Result<Worker> {
+/// key/value string), applies pending migrations and starts the database thread and the read
+/// pool. Blocks until the database is ready or refused; callable inside or outside a tokio
+/// runtime (the thread runs a runtime of its own; the read pool connects when first used).
+pub fn open(url: &str) -> Result<Database> {
     let fail = |message: String| Error::DatabaseOpen {
         path: PathBuf::from(redact(url)),
         message,
@@ -102,7 +106,64 @@ pub fn open(url: &str) -> Result<Worker> {
     if config.get_application_name().is_none() {
         config.application_name("voix-collector");
     }
-    worker::start("voix-postgres", move || Db::open(config, tls)).map_err(fail)
+    let manager = Manager::from_config(
+        config.clone(),
+        tls.connector.clone(),
+        ManagerConfig {
+            // Checks that the connection is open, not a query per read: a dropped connection
+            // fails one read, which is then answered 500 and retried by its reader.
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(READ_CONNECTIONS)
+        .runtime(Runtime::Tokio1)
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .wait_timeout(Some(OPERATION_TIMEOUT))
+        .build()
+        .map_err(|e| fail(format!("cannot set up the read pool: {e}")))?;
+    let writer = worker::start("voix-postgres", move || Db::open(config, tls)).map_err(fail)?;
+    Ok(Database::new(writer, PgReader(pool)))
+}
+
+/// The read pool.
+#[derive(Debug)]
+struct PgReader(Pool);
+
+impl PgReader {
+    /// Runs `read` on a pooled connection, within [`OPERATION_TIMEOUT`].
+    async fn read<T>(&self, read: impl AsyncFnOnce(&Client) -> PgResult<Result<T>>) -> Result<T> {
+        let work = async {
+            let object = self.0.get().await.map_err(|e| match e {
+                PoolError::Closed => Error::StoreClosed,
+                PoolError::Backend(e) => Error::Database(describe(&e)),
+                e => Error::Database(format!("no read connection: {e}")),
+            })?;
+            let client: &Client = &object;
+            read(client)
+                .await
+                .map_err(|e| Error::Database(describe(&e)))?
+        };
+        timeout(OPERATION_TIMEOUT, work).await.map_err(|_| {
+            Error::Database(format!(
+                "PostgreSQL did not answer within {OPERATION_TIMEOUT:?}"
+            ))
+        })?
+    }
+}
+
+impl Reader for PgReader {
+    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
+        Box::pin(self.read(async move |c| sql::read_responses(c, form_id).await))
+    }
+
+    fn counts<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Counts>> {
+        Box::pin(self.read(async move |c| sql::read_counts(c, form_id).await.map(Ok)))
+    }
+
+    fn close(&self) {
+        self.0.close();
+    }
 }
 
 /// The connection (when there is one) and what it takes to get it back.
@@ -230,17 +291,28 @@ impl Backend for Db {
         self.settle(outcome)
     }
 
-    async fn responses(&mut self, form_id: &str) -> Result<Vec<StoredResponse>> {
+    async fn recount(&mut self, form: &Form, spec: &str) -> Result<Option<u64>> {
         let conn = self.conn().await.map_err(Error::Database)?;
-        let outcome = timeout(OPERATION_TIMEOUT, sql::read_responses(conn, form_id)).await;
+        // Counting a million answers again takes seconds; this runs before serving.
+        let outcome = timeout(OPERATION_TIMEOUT * 10, sql::recount(conn, form, spec)).await;
         self.settle(outcome)?
     }
 
-    async fn purge(&mut self, form_id: &str, cutoff: Timestamp) -> Result<u64> {
+    async fn purge(
+        &mut self,
+        form_id: &str,
+        form: Option<&Form>,
+        cutoff: Timestamp,
+        limit: u64,
+    ) -> Result<u64> {
         let cutoff = system_time(cutoff)?;
         let conn = self.conn().await.map_err(Error::Database)?;
-        let outcome = timeout(OPERATION_TIMEOUT, sql::purge(conn, form_id, cutoff)).await;
-        self.settle(outcome)
+        let outcome = timeout(
+            OPERATION_TIMEOUT,
+            sql::purge(conn, form_id, form, cutoff, limit),
+        )
+        .await;
+        self.settle(outcome)?
     }
 
     async fn ping(&mut self) -> Result<()> {

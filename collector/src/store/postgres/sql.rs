@@ -1,24 +1,30 @@
-//! What the PostgreSQL backend says to the server: the migrations, the prepared statements, and
-//! a batch of inserts pipelined in one transaction.
+//! What the PostgreSQL backend says to the server: the migrations, the prepared statements, a
+//! batch of inserts pipelined in one transaction with its counts, a purge and a recount; and
+//! what the readers ask.
 
 use std::time::SystemTime;
 
-use futures_util::future::try_join_all;
+use futures_util::{TryStreamExt, future::try_join_all, pin_mut};
 use jiff::Timestamp;
-use tokio_postgres::{Client, Row, Statement};
+use tokio_postgres::{Client, GenericClient, Row, Statement};
+use voix_form::{Form, results::Counts};
 
 use super::{PgResult, describe};
 use crate::{
     Error, Result,
     store::{
         Inserted, StoredResponse,
+        counting::{self, Recount, Tally},
         worker::{self, InsertJob},
     },
 };
 
 /// Schema migrations, in order; the version of each is its position, from 1. Never edit one that
 /// has shipped: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_responses.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_responses.sql"),
+    include_str!("../migrations/postgres/0002_counts.sql"),
+];
 
 /// The advisory lock held while migrating (`voixmigr` in ASCII): one collector migrates, the
 /// others wait and then find nothing to do.
@@ -28,17 +34,25 @@ const INSERT: &str = "INSERT INTO responses (form_id, submission_id, received_at
      VALUES ($1, $2, $3, $4) ON CONFLICT (form_id, submission_id) DO NOTHING RETURNING id";
 const EXISTING: &str =
     "SELECT id, answers FROM responses WHERE form_id = $1 AND submission_id = $2";
-const RESPONSES: &str = "SELECT id, submission_id, received_at, answers \
+pub(super) const RESPONSES: &str = "SELECT id, submission_id, received_at, answers \
      FROM responses WHERE form_id = $1 ORDER BY id";
-const PURGE: &str = "DELETE FROM responses WHERE form_id = $1 AND received_at < $2";
+pub(super) const COUNTS: &str = "SELECT question, value, n FROM answer_counts WHERE form_id = $1";
+/// The oldest answers before the cutoff, deleted; what they said, to take it from the counts.
+const PURGE: &str = "DELETE FROM responses WHERE id IN (SELECT id FROM responses \
+     WHERE form_id = $1 AND received_at < $2 ORDER BY id LIMIT $3) RETURNING id, answers";
+/// Adds deltas to the counters, in the order given (the tally's key order).
+const ADD_COUNTS: &str = "INSERT INTO answer_counts (form_id, question, value, n) \
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) \
+     ON CONFLICT (form_id, question, value) DO UPDATE SET n = answer_counts.n + EXCLUDED.n";
+const DROP_EMPTY_COUNTS: &str = "DELETE FROM answer_counts WHERE form_id = $1 AND n <= 0";
 
 /// A live connection and its prepared statements.
 pub(super) struct Conn {
     pub(super) client: Client,
     insert: Statement,
     existing: Statement,
-    responses: Statement,
     purge: Statement,
+    add_counts: Statement,
 }
 
 impl Conn {
@@ -46,11 +60,29 @@ impl Conn {
         Ok(Conn {
             insert: client.prepare(INSERT).await?,
             existing: client.prepare(EXISTING).await?,
-            responses: client.prepare(RESPONSES).await?,
             purge: client.prepare(PURGE).await?,
+            add_counts: client.prepare(ADD_COUNTS).await?,
             client,
         })
     }
+}
+
+/// Adds `tally` to the counters (one statement, rows in key order).
+async fn apply(client: &Client, add_counts: &Statement, tally: &Tally) -> PgResult<()> {
+    if tally.is_empty() {
+        return Ok(());
+    }
+    let (mut forms, mut questions, mut values, mut ns) = (vec![], vec![], vec![], vec![]);
+    for (f, q, v, n) in tally.rows() {
+        forms.push(f);
+        questions.push(q);
+        values.push(v);
+        ns.push(n);
+    }
+    client
+        .execute(add_counts, &[&forms, &questions, &values, &ns])
+        .await
+        .map(drop)
 }
 
 pub(super) async fn migrate(client: &mut Client) -> std::result::Result<(), String> {
@@ -136,6 +168,13 @@ pub(super) async fn write_batch(
             },
         ))
         .await?;
+        let mut tally = Tally::default();
+        for (job, id) in batch.iter().zip(&inserted) {
+            if id.is_some() {
+                tally.add(&job.form_id, &job.counts, 1);
+            }
+        }
+        apply(client, &conn.add_counts, &tally).await?;
         client.batch_execute("COMMIT").await?;
         Ok::<_, tokio_postgres::Error>((encoded, inserted, stored))
     }
@@ -178,11 +217,12 @@ fn same_answers(job: &InsertJob, row: &Row) -> Result<Inserted> {
     worker::repeat_of(id, &stored, &job.answers)
 }
 
+/// Every response to `form_id`, on a read connection.
 pub(super) async fn read_responses(
-    conn: &Conn,
+    client: &impl GenericClient,
     form_id: &str,
 ) -> PgResult<Result<Vec<StoredResponse>>> {
-    let rows = conn.client.query(&conn.responses, &[&form_id]).await?;
+    let rows = client.query(RESPONSES, &[&form_id]).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get(0)?;
@@ -210,6 +250,111 @@ pub(super) async fn read_responses(
     Ok(Ok(out))
 }
 
-pub(super) async fn purge(conn: &Conn, form_id: &str, cutoff: SystemTime) -> PgResult<u64> {
-    conn.client.execute(&conn.purge, &[&form_id, &cutoff]).await
+/// The counters of `form_id`, on a read connection.
+pub(super) async fn read_counts(client: &impl GenericClient, form_id: &str) -> PgResult<Counts> {
+    let rows = client.query(COUNTS, &[&form_id]).await?;
+    let rows = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<PgResult<Vec<_>>>()?;
+    Ok(counting::from_rows(rows))
+}
+
+/// Deletes at most `limit` of the oldest answers to `form_id` before `cutoff` and takes what
+/// they counted from the counters, in one transaction.
+pub(super) async fn purge(
+    conn: &Conn,
+    form_id: &str,
+    form: Option<&Form>,
+    cutoff: SystemTime,
+    limit: u64,
+) -> PgResult<Result<u64>> {
+    let client = &conn.client;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    client.batch_execute("BEGIN").await?;
+    let outcome = async {
+        let rows = client
+            .query(&conn.purge, &[&form_id, &cutoff, &limit])
+            .await?;
+        let mut tally = Tally::default();
+        for row in &rows {
+            let answers = match worker::decode(row.try_get(0)?, row.try_get(1)?) {
+                Ok(a) => a,
+                Err(e) => return Ok(Err(e)),
+            };
+            tally.add(form_id, &counting::of_response(form, &answers), -1);
+        }
+        apply(client, &conn.add_counts, &tally).await?;
+        client.execute(DROP_EMPTY_COUNTS, &[&form_id]).await?;
+        Ok(Ok(rows.len() as u64))
+    }
+    .await;
+    finish(client, outcome).await
+}
+
+/// Unless `form` was counted with `spec`, counts its stored answers again in one transaction
+/// (counter writes of other collectors wait for it) and records `spec`.
+pub(super) async fn recount(conn: &Conn, form: &Form, spec: &str) -> PgResult<Result<Option<u64>>> {
+    let client = &conn.client;
+    client.batch_execute("BEGIN").await?;
+    let outcome = async {
+        // No other collector may change a counter while this one counts from the answers.
+        client
+            .batch_execute("LOCK TABLE answer_counts IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+        let counted = client
+            .query_opt(
+                "SELECT spec FROM counted_forms WHERE form_id = $1",
+                &[&form.id],
+            )
+            .await?
+            .map(|r| r.try_get::<_, String>(0))
+            .transpose()?;
+        if counted.as_deref() == Some(spec) {
+            return Ok(Ok(None));
+        }
+        client
+            .execute("DELETE FROM answer_counts WHERE form_id = $1", &[&form.id])
+            .await?;
+        let rows = client
+            .query_raw(
+                "SELECT id, answers FROM responses WHERE form_id = $1",
+                [&form.id],
+            )
+            .await?;
+        pin_mut!(rows);
+        let mut recount = Recount::new(form);
+        while let Some(row) = rows.try_next().await? {
+            match worker::decode(row.try_get(0)?, row.try_get(1)?) {
+                Ok(answers) => recount.add(&answers),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        apply(client, &conn.add_counts, recount.tally()).await?;
+        client
+            .execute(
+                "INSERT INTO counted_forms (form_id, spec) VALUES ($1, $2) \
+                 ON CONFLICT (form_id) DO UPDATE SET spec = EXCLUDED.spec",
+                &[&form.id, &spec],
+            )
+            .await?;
+        Ok(Ok(Some(recount.responses)))
+    }
+    .await;
+    finish(client, outcome).await
+}
+
+/// Commits when `outcome` is a success, else rolls back; the outcome.
+async fn finish<T>(client: &Client, outcome: PgResult<Result<T>>) -> PgResult<Result<T>> {
+    match outcome {
+        Ok(Ok(value)) => {
+            client.batch_execute("COMMIT").await?;
+            Ok(Ok(value))
+        }
+        other => {
+            // Leave the connection usable for the next command (if it still is).
+            let _ = client.batch_execute("ROLLBACK").await;
+            other
+        }
+    }
 }
