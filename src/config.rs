@@ -24,6 +24,13 @@ pub const ATTR_DEFINITION: &str = "data-definition";
 pub const ATTR_LANG: &str = "data-lang";
 /// Attribute naming a built-in template (`jdma`) to use as the definition.
 pub const ATTR_TEMPLATE: &str = "data-template";
+/// Attribute choosing the widget's own colours: `light`, `dark` or `auto`.
+pub const ATTR_THEME: &str = "data-theme";
+/// Attribute replacing some of the widget's words: a JSON object, or the id of a
+/// `<script type="application/json">` holding one.
+pub const ATTR_STRINGS: &str = "data-strings";
+/// The themes, the default first.
+pub const THEMES: [&str; 3] = ["light", "dark", "auto"];
 /// Path of a form definition under the endpoint.
 pub const FORMS_PATH: &str = "/v1/forms/";
 
@@ -46,10 +53,16 @@ pub struct Options {
     /// (`data-definition`). The option may also be the definition itself, an object: the web
     /// layer takes that out before this read and reads it as a form definition.
     pub definition: Option<String>,
+    /// The widget's own colours (`data-theme`): `light`, `dark` or `auto`.
+    pub theme: Option<String>,
+    /// Replacements for the widget's words (`data-strings`): the id of a
+    /// `<script type="application/json">`, or JSON text. The option may also be the object
+    /// itself: the web layer takes that out before this read, as for `definition`.
+    pub strings: Option<String>,
 }
 
 /// The names of [`Options`]' members, in the order messages list them.
-pub const OPTION_NAMES: [&str; 4] = ["form", "endpoint", "lang", "definition"];
+pub const OPTION_NAMES: [&str; 6] = ["form", "endpoint", "lang", "definition", "theme", "strings"];
 
 /// The keys of an options object that are not options, in their order.
 pub fn unknown_options(keys: &[String]) -> Vec<String> {
@@ -72,6 +85,10 @@ pub struct Config {
     pub lang: Option<String>,
     /// `data-template`, if given: a built-in definition instead of a fetched one.
     pub template: Option<String>,
+    /// `data-theme`, if given: one of [`THEMES`].
+    pub theme: Option<String>,
+    /// `data-strings`, if given: JSON text or the id of the element holding it.
+    pub strings: Option<String>,
 }
 
 /// Why a widget could not be configured. Each message tells the webmaster what to change.
@@ -85,6 +102,8 @@ pub enum ConfigError {
     BadEndpoint(String),
     /// `data-template` names no built-in template.
     UnknownTemplate(String),
+    /// `data-theme` is not one of [`THEMES`].
+    UnknownTheme(String),
     /// No `data-endpoint` and the script's own URL is unknown.
     NoEndpoint,
     /// The options object has members that are not options.
@@ -116,6 +135,12 @@ impl ConfigError {
                 "\" is not a built-in template: use one of ",
                 &voix_form::templates::NAMES.join(", "),
             ]),
+            ConfigError::UnknownTheme(t) => cat(&[
+                "data-theme \"",
+                t,
+                "\" is not a theme: use one of ",
+                &THEMES.join(", "),
+            ]),
             ConfigError::NoEndpoint => "no endpoint: add data-endpoint=\"https://…\" to the \
                 script tag or the placeholder (or the endpoint option)"
                 .into(),
@@ -129,7 +154,9 @@ impl ConfigError {
                     msg.push_str(name);
                     msg.push('"');
                 }
-                msg.push_str(" (the options are form, endpoint, lang, definition)");
+                msg.push_str(" (the options are ");
+                msg.push_str(&OPTION_NAMES.join(", "));
+                msg.push(')');
                 msg
             }
             ConfigError::BadOptions(why) => cat(&["options: ", why]),
@@ -184,19 +211,35 @@ pub fn resolve(
     {
         return Err(ConfigError::UnknownTemplate(t.clone()));
     }
+    let theme = pick(&options.theme, ATTR_THEME);
+    if let Some(t) = &theme
+        && !THEMES.contains(&t.as_str())
+    {
+        return Err(ConfigError::UnknownTheme(t.clone()));
+    }
     Ok(Config {
         form,
         endpoint,
         definition: pick(&options.definition, ATTR_DEFINITION),
         lang: pick(&options.lang, ATTR_LANG),
         template,
+        theme,
+        strings: pick(&options.strings, ATTR_STRINGS),
     })
 }
 
 impl Config {
-    /// URL of the form definition.
-    pub fn definition_url(&self) -> String {
-        cat(&[&self.endpoint, FORMS_PATH, &self.form])
+    /// URL of the form definition, with its translation into `locale` (`?lang=`): the
+    /// collector serves the definition as written and that translation beside, which the
+    /// widget puts in place, marking what stays in the definition's own language.
+    pub fn definition_url(&self, locale: Locale) -> String {
+        cat(&[
+            &self.endpoint,
+            FORMS_PATH,
+            &self.form,
+            "?lang=",
+            locale.tag(),
+        ])
     }
 
     /// URL of the form's published results.
@@ -277,8 +320,8 @@ mod tests {
             "https://avis.mairie.fr/v1/forms/satisfaction/responses"
         );
         assert_eq!(
-            c.definition_url(),
-            "https://avis.mairie.fr/v1/forms/satisfaction"
+            c.definition_url(Locale::De),
+            "https://avis.mairie.fr/v1/forms/satisfaction?lang=de"
         );
     }
 
@@ -355,6 +398,35 @@ mod tests {
         assert_eq!(c.results_url(), "https://a.fr/v1/forms/a/results");
         let msg = ConfigError::MissingForm.to_string();
         assert!(msg.contains("data-voix-form"), "{msg}");
+        let theme = |t: &str| {
+            run(
+                &[("data-voix-form", "a"), ("data-theme", t)],
+                &[],
+                Some("https://a.fr"),
+            )
+        };
+        assert_eq!(
+            theme("sombre"),
+            Err(ConfigError::UnknownTheme("sombre".into()))
+        );
+        assert_eq!(
+            ConfigError::UnknownTheme("sombre".into()).message(),
+            "data-theme \"sombre\" is not a theme: use one of light, dark, auto"
+        );
+        for t in THEMES {
+            assert_eq!(theme(t).unwrap().theme.as_deref(), Some(t));
+        }
+        // The script's data-theme and data-strings hold for every placeholder.
+        let c = run(
+            &[("data-voix-form", "a")],
+            &[("data-theme", "auto"), ("data-strings", "mots")],
+            Some("https://a.fr"),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.theme.as_deref(), c.strings.as_deref()),
+            (Some("auto"), Some("mots"))
+        );
     }
 
     #[test]
@@ -363,7 +435,8 @@ mod tests {
             form: Some(" sondage ".into()),
             endpoint: Some("https://c.fr/voix/".into()),
             lang: Some("de".into()),
-            definition: None,
+            theme: Some("dark".into()),
+            ..Options::default()
         };
         let ph = [("data-voix-form", "avis"), ("data-lang", "en")];
         let sc = [("data-form", "x"), ("data-definition", "def-x")];
@@ -371,6 +444,7 @@ mod tests {
         assert_eq!(c.form, "sondage");
         assert_eq!(c.endpoint, "https://c.fr/voix");
         assert_eq!(c.lang.as_deref(), Some("de"));
+        assert_eq!(c.theme.as_deref(), Some("dark"));
         // What the options leave out still comes from the attributes.
         assert_eq!(c.definition.as_deref(), Some("def-x"));
         // Blank options count as absent.
@@ -433,11 +507,11 @@ mod tests {
         assert_eq!(
             ConfigError::UnknownOptions(unknown).message(),
             "unknown options \"colour\", \"onSubmit\" (the options are form, endpoint, lang, \
-             definition)"
+             definition, theme, strings)"
         );
         assert_eq!(
             ConfigError::UnknownOptions(vec!["x".into()]).message(),
-            "unknown option \"x\" (the options are form, endpoint, lang, definition)"
+            "unknown option \"x\" (the options are form, endpoint, lang, definition, theme, strings)"
         );
         assert!(unknown_options(&OPTION_NAMES.map(String::from)).is_empty());
         assert_eq!(

@@ -14,6 +14,10 @@ use axum::{
 };
 use serde_json::{Value, json};
 use voix_collector::{AppState, Config, store};
+use voix_form::{
+    i18n::Locale,
+    translations::{Localized, Text},
+};
 
 mod common;
 use common::{Site, avis, get, post, post_with, send};
@@ -107,7 +111,7 @@ async fn get_form_in_a_language_serves_its_translation() {
     let state = site.state();
 
     // Without `?lang`: the definition as written, exactly as before (no `lang`, no
-    // `translations`: the widget refuses unknown fields).
+    // `translations`).
     let r = send(&state, get("/v1/forms/avis")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header(header::CONTENT_LANGUAGE), None);
@@ -134,30 +138,36 @@ async fn get_form_in_a_language_serves_its_translation() {
             r.header(header::VARY)
                 .is_none_or(|v| !v.contains("anguage"))
         );
+        // The definition as written and its German translation alone, which the widget applies
+        // itself so that it knows which texts stay French (RGAA 8.7).
         let body = r.json();
-        assert_eq!(body["lang"], "de");
-        assert_eq!(body["title"], "Ihre Meinung");
-        assert_eq!(body["questions"][0]["label"], "Wie ist es gelaufen?");
-        assert_eq!(body["questions"][1]["label"], "Ein Kommentar?");
-        assert!(body.get("translations").is_none(), "{body}");
-        // What the widget's strict reader accepts; ids and rules unchanged.
-        let form = voix_form::Form::from_json(&r.text()).unwrap();
-        assert_eq!(form.questions[1].id, "commentaire");
-        assert!(form.questions[0].required);
+        assert!(body.get("lang").is_none(), "written in French: {body}");
+        assert_eq!(body["title"], "Votre avis");
+        let only: Vec<&String> = body["translations"].as_object().unwrap().keys().collect();
+        assert_eq!(only, ["de"], "{query}");
+        let shown = shown(&r.text(), Locale::De);
+        assert_eq!(shown.form.title, "Ihre Meinung");
+        assert_eq!(shown.form.questions[0].label, "Wie ist es gelaufen?");
+        assert_eq!(shown.form.questions[1].label, "Ein Kommentar?");
+        assert_eq!(shown.lang_of(Text::Title), Locale::De);
+        // Ids and rules unchanged.
+        assert_eq!(shown.form.questions[1].id, "commentaire");
+        assert!(shown.form.questions[0].required);
     }
 
-    // Partly translated: the rest stays French.
+    // Partly translated: the rest stays French, and is marked so.
     let r = send(&state, get("/v1/forms/avis?lang=en")).await;
     assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("en"));
-    let body = r.json();
-    assert_eq!(body["title"], "Your opinion");
-    assert_eq!(body["questions"][0]["label"], "Comment ça s'est passé ?");
+    let shown = shown(&r.text(), Locale::En);
+    assert_eq!(shown.form.title, "Your opinion");
+    assert_eq!(shown.form.questions[0].label, "Comment ça s'est passé ?");
+    assert_eq!(shown.lang_of(Text::Label("note")), Locale::Fr);
 
-    // A known language without a translation: the definition, said to be French.
+    // A known language without a translation: the definition as written, said to be French.
     let r = send(&state, get("/v1/forms/avis?lang=it")).await;
     assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("fr"));
     assert_eq!(r.json()["title"], "Votre avis");
-    assert!(r.json().get("lang").is_none());
+    assert!(r.json().get("lang").is_none() && r.json().get("translations").is_none());
 
     // An unknown language: the definition, as without `?lang`.
     for query in ["lang=zz", "lang=", "lang"] {
@@ -187,9 +197,19 @@ async fn a_definition_written_in_another_language_says_so() {
     let r = send(&state, get("/v1/forms/avis?lang=fr")).await;
     assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("fr"));
     let body = r.json();
-    assert_eq!(body["title"], "Votre avis");
-    // French is the default language of a definition: no `lang` member.
-    assert!(body.get("lang").is_none(), "{body}");
+    // As written, in English, with its French translation beside.
+    assert_eq!(body["lang"], "en");
+    assert_eq!(body["translations"]["fr"]["title"], "Votre avis");
+    let shown = shown(&r.text(), Locale::Fr);
+    assert_eq!(shown.form.title, "Votre avis");
+    assert_eq!(shown.lang_of(Text::Label("note")), Locale::En);
+}
+
+/// A served definition as the widget shows it in `locale`: read with its translations, then
+/// localized.
+fn shown(json: &str, locale: Locale) -> Localized {
+    let (form, translations) = voix_form::Form::from_json_with_translations(json).unwrap();
+    form.localized(&translations, locale)
 }
 
 #[tokio::test]

@@ -159,6 +159,9 @@ pub struct Localized {
     pub base: Locale,
     // The texts that were translated, as `Text::key`s.
     translated: Vec<String>,
+    // The form as written and the translation applied, for [`Localized::to_json`].
+    written: Form,
+    translation: Option<Translation>,
 }
 
 /// One of a form's own texts, for [`Localized::lang_of`].
@@ -198,13 +201,16 @@ impl Form {
     /// This form in `locale`: its words replaced where `translations` (read with this form)
     /// has them. Texts it does not translate stay as written, in `translations`' base language.
     pub fn localized(&self, translations: &Translations, locale: Locale) -> Localized {
+        let t = translations.get(locale);
         let mut out = Localized {
             form: self.clone(),
             locale,
             base: translations.base,
             translated: Vec::new(),
+            written: self.clone(),
+            translation: t.cloned(),
         };
-        let Some(t) = translations.get(locale) else {
+        let Some(t) = t else {
             return out;
         };
         let done = &mut out.translated;
@@ -397,11 +403,21 @@ impl Localized {
         }
     }
 
-    /// The form as compact JSON for the widget: no `translations`, and a `lang` member unless it
-    /// is French (so a French definition is served exactly as before).
+    /// The form as compact JSON for the widget (`GET /v1/forms/{id}?lang=xx`): as written, with
+    /// its `lang` unless French, and as its only `translations` member the translation into the
+    /// language asked for, if it has one. The widget puts the translated words in place itself
+    /// and marks each text with the language it is really in (RGAA 8.7), as the no-JS page
+    /// does; a definition without a translation is served exactly as written.
     pub fn to_json(&self) -> String {
-        let lang = self.lang().tag();
-        self.form.to_json_in((lang != DEFAULT_LANG).then_some(lang))
+        let lang = self.base.tag();
+        let mut def = self
+            .written
+            .definition((lang != DEFAULT_LANG).then_some(lang));
+        if let Some(t) = &self.translation {
+            def.translations = Some(OrderedMap(vec![(self.locale.tag().to_owned(), t.clone())]));
+        }
+        // Strings, numbers and booleans only: serialising cannot fail.
+        serde_json::to_string(&def).unwrap_or_default()
     }
 }
 
@@ -531,14 +547,32 @@ mod tests {
         assert_eq!(form.localized(&none, Locale::En).lang(), Locale::Fr);
     }
 
+    // What `?lang=en` serves: the form as written and its English translation alone, which the
+    // widget applies itself, so it knows which texts stay in French (RGAA 8.7).
     #[test]
     fn the_served_translation_is_what_the_widget_reads() {
-        let (form, t) = read(FULL_EN).unwrap();
-        let json = form.localized(&t, Locale::En).to_json();
-        assert!(json.contains(r#""lang":"en""#), "{json}");
-        assert!(!json.contains(FIELD), "{json}");
-        let again = Form::from_json(&json).unwrap();
-        assert_eq!(again, form.localized(&t, Locale::En).form);
+        let two = r#", "translations": { "en": { "title": "Your opinion" },
+            "de": { "title": "Ihre Meinung" } }"#;
+        let (form, t) = read(two).unwrap();
+        let en = form.localized(&t, Locale::En);
+        let json = en.to_json();
+        assert!(!json.contains(r#""lang""#), "written in French: {json}");
+        assert!(
+            json.contains(r#""translations":{"en":{"title":"Your opinion""#),
+            "{json}"
+        );
+        assert!(
+            !json.contains("Ihre Meinung"),
+            "only the language asked for: {json}"
+        );
+        let (again, read_back) = Form::from_json_with_translations(&json).unwrap();
+        assert_eq!(again, form);
+        let widget = again.localized(&read_back, Locale::En);
+        assert_eq!(widget.form, en.form);
+        assert_eq!(widget.lang_of(Text::Title), Locale::En);
+        assert_eq!(widget.lang_of(Text::Label("note")), Locale::Fr);
+        // A language without a translation gets the definition as written.
+        assert_eq!(form.localized(&t, Locale::Ar).to_json(), form.to_json());
     }
 
     #[test]
@@ -573,10 +607,13 @@ mod tests {
         let fr = form.localized(&t, Locale::Fr);
         assert_eq!(fr.lang_of(Text::Title), Locale::Fr);
         assert_eq!(fr.lang_of(Text::Label("note")), Locale::En);
-        // French is the default: a translated French definition has no `lang` member.
-        assert!(!fr.to_json().contains("lang"), "{}", fr.to_json());
+        // Served as written, in English, with the French translation beside.
+        let json = fr.to_json();
+        assert!(json.contains(r#""lang":"en""#), "{json}");
+        assert!(json.contains(r#""translations":{"fr":"#), "{json}");
         let en = form.localized(&t, Locale::En);
         assert!(en.to_json().contains(r#""lang":"en""#), "{}", en.to_json());
+        assert!(!en.to_json().contains("translations"), "{}", en.to_json());
         assert_eq!(
             error(r#", "lang": "zz""#),
             "invalid form definition: lang: unknown language `zz` (expected one of: \

@@ -24,7 +24,8 @@ export function language(lang) {
 /**
  * The shared machinery. `hooks`: `glue()` imports the glue module (a promise), `init(module)`
  * starts the wasm (a promise of the module), `fail()` is told when it cannot start, `base` is the
- * collector (for the no-JS link), `lang` and `nonce` the script's `data-lang` and `data-nonce`.
+ * collector (for the no-JS link), `lang`, `theme` and `nonce` the script's `data-lang`,
+ * `data-theme` and `data-nonce`.
  */
 export function core(hooks) {
   let glue; // the promise of the glue module, once asked for
@@ -78,6 +79,7 @@ export function core(hooks) {
       started: load(),
       base: (options.endpoint || hooks.base || "").replace(/\/$/, ""),
       lang: language(options.lang || hooks.lang),
+      theme: options.theme || hooks.theme,
       nonce: hooks.nonce,
     };
     const ticket = (opening = {});

@@ -11,19 +11,19 @@
 // element (bubbling, composed).
 
 import { adopt } from "./sheet.js";
+import { NO_JS } from "./words.js";
 
 const d = document;
 
-// "Close", "loading", and the link to the form's page that works without JavaScript, in the
-// widget's languages.
+// "Close" and "loading" in the widget's languages (the no-JS link is in words.js).
 const WORDS = {
-  fr: ["Fermer", "Chargement…", "Répondre au questionnaire (version sans JavaScript)"],
-  en: ["Close", "Loading…", "Answer the questionnaire (version without JavaScript)"],
-  de: ["Schließen", "Wird geladen…", "Den Fragebogen beantworten (Version ohne JavaScript)"],
-  es: ["Cerrar", "Cargando…", "Responder al cuestionario (versión sin JavaScript)"],
-  it: ["Chiudi", "Caricamento…", "Rispondi al questionario (versione senza JavaScript)"],
-  nl: ["Sluiten", "Laden…", "Vul de vragenlijst in (versie zonder JavaScript)"],
-  ar: ["إغلاق", "جارٍ التحميل…", "أجب عن الاستبيان (نسخة بدون JavaScript)"],
+  fr: ["Fermer", "Chargement…"],
+  en: ["Close", "Loading…"],
+  de: ["Schließen", "Wird geladen…"],
+  es: ["Cerrar", "Cargando…"],
+  it: ["Chiudi", "Caricamento…"],
+  nl: ["Sluiten", "Laden…"],
+  ar: ["إغلاق", "جارٍ التحميل…"],
 };
 
 // The host element gets `all: initial`, so nothing the page's body passes down (font, colour,
@@ -33,22 +33,28 @@ const WORDS = {
 // draws the border and drops the shadow.
 const CSS =
   ":host{all:initial}" +
+  // The theme's colours (data-theme: light, dark, auto as the device), under the public
+  // custom properties the form uses too.
+  "dialog{--b:#fff;--f:#1b1f24;--a:#1f4e79;--l:#8a8f98;color-scheme:light}" +
+  "dialog[data-theme=dark]{--b:#1b1f24;--f:#e8eaed;--a:#8cc4f5;--l:#8a929c;color-scheme:dark}" +
+  "@media(prefers-color-scheme:dark){dialog[data-theme=auto]{--b:#1b1f24;--f:#e8eaed;--a:#8cc4f5;--l:#8a929c;color-scheme:dark}}" +
   "dialog{box-sizing:border-box;width:min(40em,calc(100% - 1em));max-width:none;max-height:calc(100% - 1em);" +
-  "padding:0;border:1px solid var(--voix-border,#8a8f98);border-radius:var(--voix-radius,.5em);" +
-  "background:var(--voix-bg,#fff);color:var(--voix-fg,#1b1f24);" +
+  "padding:0;border:1px solid var(--voix-border,var(--l));border-radius:var(--voix-radius,.5em);" +
+  "background:var(--voix-bg,var(--b));color:var(--voix-fg,var(--f));" +
   "font:var(--voix-font-size,medium)/1.5 var(--voix-font,system-ui,sans-serif);box-shadow:0 .5em 2em #0006}" +
   "::backdrop{background:#0009}" +
   "button{float:inline-end;min-height:44px;margin:.75em .75em .25em;padding:.5em 1em;" +
-  "border:2px solid var(--voix-accent,#1f4e79);border-radius:var(--voix-radius,.5em);background:none;" +
-  "color:var(--voix-accent,#1f4e79);font:600 .9375em/1.25 var(--voix-font,system-ui,sans-serif);cursor:pointer}" +
-  "button:focus-visible{outline:3px solid var(--voix-focus,var(--voix-accent,#1f4e79));outline-offset:2px}" +
+  "border:2px solid var(--voix-accent,var(--a));border-radius:var(--voix-radius,.5em);background:none;" +
+  "color:var(--voix-accent,var(--a));font:600 .9375em/1.25 var(--voix-font,system-ui,sans-serif);cursor:pointer}" +
+  "button:focus-visible{outline:3px solid var(--voix-focus,var(--voix-accent,var(--a)));outline-offset:2px}" +
   "p{margin:0;padding:1.25em}a{color:inherit}";
 
 /**
  * The dialogs of the page, for the glue module `glue` (its `mount` and `unmount`).
  * `open(id, options, how)`: `how.opener` gets focus back, `how.started` is the promise of the
  * started wasm, `how.base` the collector (for the no-JS link), `how.nonce` the CSP nonce for the
- * `<style>` fallback, `how.lang` the language of the dialog's own words.
+ * `<style>` fallback, `how.lang` the language of the dialog's own words, `how.theme` its
+ * colours (`light`, `dark`, `auto`, as the form's).
  */
 export function dialogs(glue) {
   const all = new Map(); // form id → its dialog
@@ -68,6 +74,7 @@ export function dialogs(glue) {
     adopt(root, CSS, how.nonce);
     dialog.lang = lang;
     if (lang == "ar") dialog.dir = "rtl";
+    if (how.theme) dialog.setAttribute("data-theme", how.theme);
     // Named by the form's title once it is known (voix:ready); until then by what opened it.
     dialog.setAttribute("aria-label", how.label || w[0]);
     x.type = "button";
@@ -94,7 +101,7 @@ export function dialogs(glue) {
       if (!wait.isConnected || !how.base) return;
       const a = d.createElement("a");
       a.href = how.base + "/f/" + id;
-      a.textContent = w[2];
+      a.textContent = NO_JS[lang];
       wait.replaceChildren(a);
     };
     host.addEventListener("voix:error", failed);

@@ -110,6 +110,7 @@ fn try_mount(
     let mut widget = Widget::at(form, words.locale, js_sys::Date::now() as i64, voted)
         .with_strings(words.strings)
         .with_translations(&words.translations);
+    widget.theme.clone_from(&cfg.theme);
     let start = widget.start();
     let app: App = Rc::new(RefCell::new(Mount {
         widget,
@@ -273,7 +274,8 @@ fn focus(root: &ShadowRoot, id: &str) {
 
 fn render(app: &App) -> Result<(), JsValue> {
     let mut m = app.borrow_mut();
-    let new = m.widget.view();
+    let numbers = super::intl::Intl(m.widget.locale);
+    let new = m.widget.view_with(Some(&numbers));
     match m.tree.take() {
         None => {
             let dom = create(&m.doc, &new)?;

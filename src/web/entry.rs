@@ -8,7 +8,11 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use voix_form::{ErrorCode, Form, cat, i18n::itoa, translations::Translations};
+use voix_form::{
+    ErrorCode, Form, cat,
+    i18n::{Locale, Strings, itoa},
+    translations::Translations,
+};
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlScriptElement};
 
@@ -76,31 +80,35 @@ pub fn mount(host: Element) {
 #[wasm_bindgen(js_name = mount)]
 pub fn mount_with(host: Element, options: JsValue) {
     start(None, JsValue::UNDEFINED);
-    let resolved =
-        PAGE.with_borrow_mut(|page| {
-            let page = page.as_mut()?;
-            if page.pending.contains(&host) || page.mounts.iter().any(|(h, _)| *h == host) {
-                return None;
-            }
-            let script_attr = |name: &str| page.script.as_ref().and_then(|s| s.get_attribute(name));
-            let resolved = js::read_options(&options).and_then(|(options, inline)| {
-                let cfg = config::resolve(
-                    &options,
-                    &|name| host.get_attribute(name),
-                    &script_attr,
-                    page.script_origin.as_deref(),
-                    &endpoint,
-                )?;
-                Ok((cfg, inline))
-            });
-            if resolved.is_ok() {
-                page.pending.push(host.clone());
-            }
-            Some(resolved.map(|(cfg, inline)| {
-                (cfg, inline, script_attr("data-nonce"), page.courier.clone())
-            }))
+    let resolved = PAGE.with_borrow_mut(|page| {
+        let page = page.as_mut()?;
+        if page.pending.contains(&host) || page.mounts.iter().any(|(h, _)| *h == host) {
+            return None;
+        }
+        let script_attr = |name: &str| page.script.as_ref().and_then(|s| s.get_attribute(name));
+        let resolved = js::read_options(&options).and_then(|(options, objects)| {
+            let cfg = config::resolve(
+                &options,
+                &|name| host.get_attribute(name),
+                &script_attr,
+                page.script_origin.as_deref(),
+                &endpoint,
+            )?;
+            Ok((cfg, objects))
         });
-    let (cfg, inline, nonce, courier) = match resolved {
+        if resolved.is_ok() {
+            page.pending.push(host.clone());
+        }
+        Some(resolved.map(|(cfg, objects)| {
+            (
+                cfg,
+                objects,
+                script_attr("data-nonce"),
+                page.courier.clone(),
+            )
+        }))
+    });
+    let (cfg, objects, nonce, courier) = match resolved {
         None => return,
         Some(Ok(resolved)) => resolved,
         Some(Err(e)) => {
@@ -160,8 +168,48 @@ pub fn mount_with(host: Element, options: JsValue) {
             emit(&host, ready);
         },
     );
-    packs::strings(locale, move |l, s| worded((l, s)));
-    load_definition(cfg, inline, move |cfg, loaded| defined((cfg, loaded)));
+    let (overrides, attr, form) = (objects.strings, cfg.strings.clone(), cfg.form.clone());
+    packs::strings(locale, move |l, base| {
+        worded((l, site_strings(&form, overrides, attr.as_deref(), base)));
+    });
+    load_definition(cfg, objects.definition, locale, move |cfg, loaded| {
+        defined((cfg, loaded))
+    });
+}
+
+/// `base` with the site's replacements for some of its words: the `strings` option (an object,
+/// JSON text or an element id), else `data-strings` (JSON text, or the id of a
+/// `<script type="application/json">` holding it). If they are wrong: one console message, and
+/// the widget's own words, so the form still shows.
+fn site_strings(
+    form: &str,
+    object: Option<JsValue>,
+    attr: Option<&str>,
+    base: &'static Strings,
+) -> &'static Strings {
+    let value = match (object, attr) {
+        (Some(value), _) => Ok(value),
+        (None, None) => return base,
+        (None, Some(text)) if text.starts_with('{') => js::parse_json(text),
+        (None, Some(id)) => super::window()
+            .document()
+            .and_then(|d| d.get_element_by_id(id))
+            .ok_or_else(|| cat(&["no element with id=\"", id, "\" holds them"]))
+            .and_then(|e| js::parse_json(&prop(&e, "textContent"))),
+    };
+    match value.and_then(|v| js::read_strings(v, base)) {
+        Ok(strings) => strings,
+        Err(e) => {
+            console_error(&cat(&[
+                "form \"",
+                form,
+                "\": the strings option or data-strings: ",
+                &e,
+                " (the widget's own words are shown)",
+            ]));
+            base
+        }
+    }
 }
 
 /// Two callbacks that call `then` with both values once both have been called, in either order.
@@ -234,11 +282,12 @@ fn endpoint(url: &str) -> Option<String> {
 type LoadError = (ErrorCode, String);
 
 /// Reads the form definition — the object given as the `definition` option, else the inline
-/// `<script type="application/json">` the configuration names, else from the endpoint — and
-/// hands it to `then` with the config.
+/// `<script type="application/json">` the configuration names, else from the endpoint with its
+/// translation into `locale` — and hands it, with its translations, to `then` with the config.
 fn load_definition(
     cfg: Config,
     inline: Option<JsValue>,
+    locale: Locale,
     then: impl FnOnce(Config, Result<(Form, Translations), LoadError>) + 'static,
 ) {
     let form_id = cfg.form.clone();
@@ -283,7 +332,7 @@ fn load_definition(
         let form = form.and_then(|f| same_id(f, &cfg));
         return then(cfg, form);
     }
-    let url = cfg.definition_url();
+    let url = cfg.definition_url(locale);
     effects::request(
         "GET",
         &url.clone(),

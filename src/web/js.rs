@@ -48,13 +48,22 @@ pub fn read_definition(value: JsValue) -> voix_form::Result<(Form, Translations)
     )
 }
 
+/// The options the JS API may give as objects rather than as text: a definition, strings.
+#[derive(Debug, Default)]
+pub struct Objects {
+    /// `definition` as a form definition object (not an element id).
+    pub definition: Option<JsValue>,
+    /// `strings` as an object of replacement words (not JSON text or an element id).
+    pub strings: Option<JsValue>,
+}
+
 /// The options object of the JS API (`undefined` or `null`: none): unknown names refused first
-/// (serde-wasm-bindgen only looks up the declared ones), then the typed read. A `definition`
-/// that is an object (a form definition, not an element id) is taken out of a copy before the
-/// read and returned beside, to be read as a form definition.
-pub fn read_options(value: &JsValue) -> Result<(Options, Option<JsValue>), ConfigError> {
+/// (serde-wasm-bindgen only looks up the declared ones), then the typed read. A `definition` or
+/// `strings` that is an object is taken out of a copy before the read and returned beside.
+pub fn read_options(value: &JsValue) -> Result<(Options, Objects), ConfigError> {
+    let mut objects = Objects::default();
     if value.is_undefined() || value.is_null() {
-        return Ok((Options::default(), None));
+        return Ok((Options::default(), objects));
     }
     let tree = JsTree(value.clone());
     if tree.kind() != Kind::Object {
@@ -65,19 +74,22 @@ pub fn read_options(value: &JsValue) -> Result<(Options, Option<JsValue>), Confi
     if !unknown.is_empty() {
         return Err(ConfigError::UnknownOptions(unknown));
     }
-    let mut value = value.clone();
-    let definition = get(&value, "definition");
-    let definition = definition.is_object().then(|| {
-        let copy = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
-        let _ = js_sys::Reflect::delete_property(&copy, &"definition".into());
-        value = copy.into();
-        definition
-    });
+    let copy = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
+    for (name, slot) in [
+        ("definition", &mut objects.definition),
+        ("strings", &mut objects.strings),
+    ] {
+        let member = get(&copy, name);
+        if member.is_object() {
+            let _ = js_sys::Reflect::delete_property(&copy, &name.into());
+            *slot = Some(member);
+        }
+    }
     // serde-wasm-bindgen's errors carry no path ("invalid type: …, expected a string"); naming
-    // the member was measured at 270 brotli bytes, for four members that are all strings.
-    let options = serde_wasm_bindgen::from_value(value)
+    // the member was measured at 270 brotli bytes, for members that are all strings.
+    let options = serde_wasm_bindgen::from_value(copy.into())
         .map_err(|e| ConfigError::BadOptions(prop(&e.into(), "message")))?;
-    Ok((options, definition))
+    Ok((options, objects))
 }
 
 /// A JS value walked for [`voix_form::shape`]: plain objects by their own keys, arrays by item.

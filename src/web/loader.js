@@ -16,6 +16,7 @@
 // `cargo xtask dist` fills in the version and file names, bundles core.js and minifies it.
 import { core, language, ID } from "./core.js";
 import { adopt } from "./sheet.js";
+import { NO_JS } from "./words.js";
 
 (function () {
   "use strict";
@@ -51,6 +52,7 @@ import { adopt } from "./sheet.js";
     fail: fallback,
     base: endpoint,
     lang: option("data-lang"),
+    theme: option("data-theme"),
     nonce: option("data-nonce"),
   });
 
@@ -66,7 +68,7 @@ import { adopt } from "./sheet.js";
       const a = d.createElement("a");
       a.setAttribute("data-voix-fallback", "");
       a.href = base.replace(/\/$/, "") + "/f/" + encodeURIComponent(id);
-      a.textContent = "Répondre au questionnaire (version sans JavaScript)";
+      a.textContent = NO_JS[language(p.getAttribute("data-lang") || p.getAttribute("lang") || option("data-lang"))];
       p.appendChild(a);
     });
   }

@@ -12,6 +12,7 @@ pub mod done;
 mod effects;
 pub mod entry;
 mod events;
+mod intl;
 pub mod js;
 mod packs;
 mod style;

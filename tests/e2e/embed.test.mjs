@@ -414,7 +414,7 @@ test('JS API: bad input gets one [voix] message each and voix:error; options can
     '[voix] Voix.mount: the first argument must be an element',
     '[voix] Voix.open("Pas Un Id"): a form id is 1 to 64 characters among a-z 0-9 _ -',
     '[voix] options: invalid type: floating point `5.0`, expected a string',
-    '[voix] unknown options "colour", "onSubmit" (the options are form, endpoint, lang, definition)',
+    '[voix] unknown options "colour", "onSubmit" (the options are form, endpoint, lang, definition, theme, strings)',
   ]);
   const failed = (await events(page)).filter((e) => e.type === 'voix:error').map((e) => e.detail);
   assert.deepEqual(failed, [

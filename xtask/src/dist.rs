@@ -383,7 +383,14 @@ fn short(name: &str) -> String {
 /// ES module's entry, the core both bundle, the dialog the glue module bundles, and the
 /// stylesheet helper of the loader and the dialog.
 const JS_DIR: &str = "src/web";
-const JS_SOURCES: [&str; 5] = ["loader.js", "voix.mjs", "core.js", "dialog.js", "sheet.js"];
+const JS_SOURCES: [&str; 6] = [
+    "loader.js",
+    "voix.mjs",
+    "core.js",
+    "dialog.js",
+    "sheet.js",
+    "words.js",
+];
 
 /// The glue module's entry: everything wasm-bindgen's glue exports, and the page's dialogs
 /// bound to its `mount` and `unmount`.

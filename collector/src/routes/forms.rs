@@ -5,9 +5,10 @@
 //! next page load instead of after some cache lifetime.
 //!
 //! `?lang=xx` (a locale the collector knows, read as the no-JS page reads it) serves the
-//! definition translated by its own `translations` (`voix_form::translations`), with
-//! `Content-Language`; the `translations` table itself is never served (the widget would refuse
-//! it). Without `?lang`, or with a language we do not know, the definition is served as
+//! definition as written and, as its only `translations` member, its translation into that
+//! language (`voix_form::translations::Localized::to_json`), with `Content-Language`: the
+//! widget puts the words in place and marks what stays in the definition's own language
+//! (RGAA 8.7). Without `?lang`, or with a language we do not know, the definition is served as
 //! written. No `Vary`: the choice is in the URL.
 
 use axum::{
@@ -44,7 +45,7 @@ async fn form(
     let localized = state
         .localized(&id, asked.unwrap_or(base))
         .ok_or(AppError::NotFound)?;
-    // voix-form's own writer: the same JSON model the widget reads, without `translations`.
+    // voix-form's own writer: the same JSON model the widget reads.
     let mut res = (
         [(header::CONTENT_TYPE, "application/json")],
         localized.to_json(),
