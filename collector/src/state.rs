@@ -127,8 +127,7 @@ impl AppState {
         &self.0.store
     }
 
-    /// The settings of form `id` (the top-level defaults for an unknown id, so that an
-    /// allowed page posting to a mistyped form learns `not_found`, not `origin_not_allowed`).
+    /// The settings of form `id` (the top-level defaults for an unknown id).
     pub fn settings(&self, id: &str) -> &FormSettings {
         self.0.settings.get(id).unwrap_or(&self.0.defaults)
     }
