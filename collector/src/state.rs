@@ -15,6 +15,7 @@ use crate::{
     config::{AllowedOrigins, FormSettings},
     limit::Limiter,
     metrics::Metrics,
+    routes::RefusalLog,
     store::{self, DatabaseUrl, Store},
 };
 
@@ -37,6 +38,7 @@ struct Shared {
     private_paths: Vec<String>,
     limiter: Limiter,
     metrics: Arc<Metrics>,
+    admin_refusals: RefusalLog,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             private_paths,
             limiter,
             metrics,
+            admin_refusals: RefusalLog::default(),
         }))
     }
 
@@ -98,6 +101,11 @@ impl AppState {
     /// The per-client rate limiter of answers.
     pub fn limiter(&self) -> &Limiter {
         &self.0.limiter
+    }
+
+    /// When refused admin requests were last logged (see `routes::admin_token`).
+    pub(crate) fn admin_refusals(&self) -> &RefusalLog {
+        &self.0.admin_refusals
     }
 
     /// The counters served at `/metrics`.

@@ -45,7 +45,8 @@ pub(super) async fn check_origin(
             } else if !text.is_empty() && state.allowed_origins(&form.id).allows(text) {
                 Some(origin.clone())
             } else {
-                tracing::info!(origin = %text, "refused a post from a foreign origin");
+                // Quoted and escaped (`Debug`): the header is the client's text.
+                tracing::info!(form = %form.id, origin = ?origin, "refused a post from a foreign origin");
                 return vary(AppError::OriginNotAllowed.into_response());
             }
         }

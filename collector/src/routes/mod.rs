@@ -34,6 +34,8 @@ use crate::{AppState, error::AppError};
 
 mod admin;
 mod admin_token;
+
+pub(crate) use admin_token::RefusalLog;
 mod cors;
 mod forms;
 mod health;
@@ -55,7 +57,8 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 // Method and path only: no client address, no query string, no headers.
                 .make_span_with(|req: &Request| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    // The path as one quoted, escaped field: it is the client's text.
+                    tracing::info_span!("request", method = %req.method(), path = ?req.uri().path())
                 })
                 .on_request(|_: &Request, _: &Span| {})
                 .on_response(
