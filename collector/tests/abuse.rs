@@ -596,6 +596,48 @@ async fn metrics_need_the_admin_token_when_there_is_one() {
     assert!(m.contains("# TYPE voix_http_requests counter"));
 }
 
+/// Issue 14, defect 6: one reading of `Authorization` for every route that needs the admin
+/// token. `/metrics` used to take only `Bearer ` exactly (`strip_prefix("Bearer ")`), the admin
+/// API any case and spaces; the same header now gets the same answer everywhere.
+#[tokio::test]
+async fn every_admin_route_reads_the_token_the_same_way() {
+    let s = site(&format!("admin_token = \"{ADMIN}\""));
+    let routes = [
+        "/metrics",
+        "/v1/admin/forms/a/responses.csv",
+        "/v1/admin/forms/a/responses.json",
+        "/v1/forms/a/results",
+    ];
+    let accepted = [
+        format!("Bearer {ADMIN}"),
+        format!("bearer {ADMIN}"),
+        format!("BEARER  {ADMIN} "),
+        format!("Bearer   {ADMIN}"),
+    ];
+    let refused = [
+        String::new(),
+        format!("Bearer {ADMIN}x"),
+        format!("Basic {ADMIN}"),
+        format!("Bearer{ADMIN}"),
+        "Bearer".to_owned(),
+        format!("Token {ADMIN}"),
+    ];
+    for route in routes {
+        for (header, expected) in accepted
+            .iter()
+            .map(|h| (h, StatusCode::OK))
+            .chain(refused.iter().map(|h| (h, StatusCode::UNAUTHORIZED)))
+        {
+            let mut req = get(route);
+            if !header.is_empty() {
+                req = with_header(req, "authorization", header);
+            }
+            let r = send_from(&s.state, "10.0.0.1", req).await;
+            assert_eq!(r.status, expected, "{route} with {header:?}: {}", r.text());
+        }
+    }
+}
+
 #[tokio::test]
 async fn healthz_is_unchanged() {
     let s = site("rate_limit = { per_minute = 1, burst = 1 }");
