@@ -126,7 +126,9 @@ pub fn is_formula_like(cell: &str) -> bool {
 }
 
 /// What starts a formula, ASCII and full-width.
-const FORMULA_SIGNS: [char; 8] = ['=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}'];
+const FORMULA_SIGNS: [char; 8] = [
+    '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+];
 
 // What a spreadsheet may skip before a formula's sign: white space (U+00A0, U+3000…), control
 // characters, and the invisible format characters (zero-width, bidi marks, word joiner, BOM).
@@ -236,7 +238,15 @@ mod tests {
             let inner = written.trim_start_matches('"');
             assert!(inner.starts_with('\''), "{s:?} → {written:?}");
         }
-        for s in ["", " ", "a =1", "bien", "\u{a0}bien", "3-4 fois", "x\u{ff1d}1"] {
+        for s in [
+            "",
+            " ",
+            "a =1",
+            "bien",
+            "\u{a0}bien",
+            "3-4 fois",
+            "x\u{ff1d}1",
+        ] {
             assert!(!is_formula_like(s), "{s:?}");
         }
         assert_eq!(cell("a\0b"), "a\u{fffd}b");

@@ -160,7 +160,9 @@ impl Metrics {
 
     /// A request refused for want of the admin token, for `reason` (a fixed name).
     pub fn admin_refused(&self, reason: &'static str) {
-        self.admin_refused.get_or_create(&ReasonLabel { reason }).inc();
+        self.admin_refused
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
     }
 
     /// One HTTP request answered with `status` by the route `route` (a template, or a fixed

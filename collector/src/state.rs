@@ -12,7 +12,7 @@ use voix_form::{Form, i18n::Locale, translations::Localized};
 
 use crate::{
     Config, Result,
-    config::{AllowedOrigins, FormSettings},
+    config::{AllowedOrigins, Connections, FormSettings},
     limit::Limiter,
     metrics::Metrics,
     routes::RefusalLog,
@@ -33,6 +33,7 @@ struct Shared {
     store: Arc<dyn Store>,
     admin_token: Option<String>,
     max_body_bytes: usize,
+    connections: Connections,
     dist: Option<ServeDir>,
     site: Option<ServeDir>,
     private_paths: Vec<String>,
@@ -83,6 +84,7 @@ impl AppState {
             store,
             admin_token: config.admin_token,
             max_body_bytes: config.max_body_bytes,
+            connections: config.connections,
             dist: config.dist_dir.map(ServeDir::new),
             site: config.static_dir.map(ServeDir::new),
             private_paths,
@@ -152,6 +154,11 @@ impl AppState {
 
     pub(crate) fn max_body_bytes(&self) -> usize {
         self.0.max_body_bytes
+    }
+
+    /// How many connections, and for how long (see [`crate::server`]).
+    pub fn connections(&self) -> &Connections {
+        &self.0.connections
     }
 
     pub(crate) fn dist(&self) -> Option<&ServeDir> {

@@ -369,7 +369,12 @@ async fn a_percent_encoded_form_id_is_checked_against_its_own_origins() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(count(&s.state, "a").await, 1);
     // Form b has the top-level list.
-    let r = send_from(&s.state, "10.0.0.1", from("%62", "https://everyone.example")).await;
+    let r = send_from(
+        &s.state,
+        "10.0.0.1",
+        from("%62", "https://everyone.example"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 }
 

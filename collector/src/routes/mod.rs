@@ -17,13 +17,15 @@
 //! | anything else | GET, HEAD | the widget files (`dist_dir`), then the site (`static_dir`) |
 
 use axum::{
-    Router,
+    BoxError, Router,
+    error_handling::HandleErrorLayer,
     extract::Request,
     http::{HeaderValue, header},
     middleware,
     response::Response,
     routing::{MethodRouter, any},
 };
+use tower::{ServiceBuilder, timeout::TimeoutLayer};
 use tower_http::{
     LatencyUnit,
     trace::{DefaultOnResponse, TraceLayer},
@@ -49,9 +51,19 @@ mod static_files;
 
 /// The application, ready to serve.
 pub fn router(state: AppState) -> Router {
+    let deadline = state.connections().request_timeout;
     routes(&state)
         .router
         .fallback(static_files::serve)
+        // From the header to the response: a body that stops coming, a handler that hangs.
+        // Dropping the handler does not undo a commit that began; the client retries.
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    AppError::Timeout
+                }))
+                .layer(TimeoutLayer::new(deadline)),
+        )
         .layer(middleware::map_response(security_headers))
         .layer(
             TraceLayer::new_for_http()
@@ -68,7 +80,10 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         // Outermost, so that its time includes every other layer.
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

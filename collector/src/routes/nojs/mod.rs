@@ -55,7 +55,7 @@ use voix_form::{
 
 use super::{
     Routes,
-    intake::{Intake, Limit, Outcome, Submission, SubmissionId, has_content_type},
+    intake::{Intake, Limit, Outcome, Submission, SubmissionId, announced_over, has_content_type},
 };
 use crate::{AppState, limit::ClientIp};
 
@@ -302,6 +302,10 @@ enum Refused {
 async fn read(state: &AppState, form: &Form, req: Request) -> Result<Submission, Refused> {
     if !has_content_type(req.headers(), &["application/x-www-form-urlencoded"]) {
         return Err(Refused::ContentType);
+    }
+    // On its announced length, before a byte is read (it may never come).
+    if announced_over(req.body(), state.max_body_bytes()) {
+        return Err(Refused::TooLarge);
     }
     let body = match Bytes::from_request(req, state).await {
         Ok(b) => b,
