@@ -1,6 +1,8 @@
-//! A load generator for `cargo xtask bench`: `clients` connections, each posting answers one
-//! after the other (HTTP/1.1 keep-alive, the widget's `text/plain` body with a fresh idempotency
-//! id) to a running collector for `seconds`, then one JSON line on stdout:
+//! A load generator for `cargo xtask bench` and `cargo xtask soak`: `clients` connections, each
+//! posting answers one after the other (HTTP/1.1 keep-alive, the widget's `text/plain` body with
+//! a fresh idempotency id) to a running collector for `seconds` — as fast as it answers, or, with
+//! a fifth argument, at a steady `rate` of answers per second in all — then one JSON line on
+//! stdout:
 //! `{"clients":…,"seconds":…,"ok":…,"errors":…,"per_second":…,"p50_ms":…,"p99_ms":…,"max_ms":…}`.
 //!
 //! Raw HTTP over `TcpStream` so the numbers are the collector's, not a client library's, and
@@ -8,6 +10,7 @@
 //!
 //! ```text
 //! cargo run --release -p voix-collector --example load -- 127.0.0.1:8080 satisfaction 16 5
+//! cargo run --release -p voix-collector --example load -- 127.0.0.1:8080 satisfaction 8 300 200
 //! ```
 
 use std::time::{Duration, Instant};
@@ -20,12 +23,21 @@ use tokio::{
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [addr, form, clients, seconds] = args.as_slice() else {
-        eprintln!("usage: load <host:port> <form id> <clients> <seconds>");
-        std::process::exit(2);
+    let (addr, form, clients, seconds, rate) = match args.as_slice() {
+        [a, f, c, s] => (a, f, c, s, None),
+        [a, f, c, s, r] => (a, f, c, s, Some(r)),
+        _ => {
+            eprintln!("usage: load <host:port> <form id> <clients> <seconds> [answers per second]");
+            std::process::exit(2);
+        }
     };
     let clients: usize = clients.parse().expect("clients: a whole number");
     let seconds: f64 = seconds.parse().expect("seconds: a number");
+    // Each client's pause between two answers, for a steady total rate.
+    let period = rate.map(|r| {
+        let r: f64 = r.parse().expect("rate: a number");
+        Duration::from_secs_f64(clients as f64 / r)
+    });
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
     // Seconds since the epoch: a different id prefix for every run against one database.
@@ -35,8 +47,17 @@ async fn main() {
     let mut tasks = Vec::new();
     for c in 0..clients {
         let (addr, form) = (addr.clone(), form.clone());
+        // Clients spread over one period, so the answers come evenly.
+        let pace = period.map(|p| {
+            let mut ticks = tokio::time::interval_at(
+                tokio::time::Instant::now() + p.mul_f64(c as f64 / clients as f64),
+                p,
+            );
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks
+        });
         tasks.push(tokio::spawn(async move {
-            client(run, c, &addr, &form, deadline).await
+            client(run, c, &addr, &form, deadline, pace).await
         }));
     }
     let mut latencies = Vec::new();
@@ -71,6 +92,7 @@ async fn client(
     addr: &str,
     form: &str,
     deadline: Instant,
+    mut pace: Option<tokio::time::Interval>,
 ) -> (Vec<Duration>, u64) {
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -78,6 +100,12 @@ async fn client(
     let mut buf = vec![0u8; 16 * 1024];
     let mut i = 0u64;
     while Instant::now() < deadline {
+        if let Some(ticks) = pace.as_mut() {
+            ticks.tick().await;
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
         if stream.is_none() {
             match TcpStream::connect(addr).await {
                 Ok(s) => {

@@ -27,6 +27,8 @@ use axum::Router;
 pub mod config;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limit;
 pub mod metrics;
 pub mod results;

@@ -38,6 +38,13 @@ mod admin;
 mod admin_token;
 
 pub(crate) use admin_token::RefusalLog;
+pub(crate) use nojs::read_and_check as read_nojs_post;
+
+/// The answers of a `POST /v1/forms/{id}/responses` body as the endpoint reads it, or `None`
+/// when it would be refused (for [`crate::fuzzing`]).
+pub(crate) fn read_submission(body: &[u8]) -> Option<voix_form::answer::Answers> {
+    responses::submission(body).ok().map(|s| s.answers)
+}
 mod cors;
 mod forms;
 mod health;

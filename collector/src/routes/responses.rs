@@ -105,7 +105,13 @@ async fn decode(state: &AppState, req: Request) -> Result<Submission, AppError> 
             AppError::invalid_json("the body could not be read")
         }
     })?;
-    let wire = parse(&body)?;
+    submission(&body)
+}
+
+/// A body's bytes as a submission: the wire format, its version, its idempotency id. (Also the
+/// fuzz target `submission`'s way in, see [`crate::fuzzing`].)
+pub(super) fn submission(body: &[u8]) -> Result<Submission, AppError> {
+    let wire = parse(body)?;
     if wire.v != WIRE_VERSION {
         return Err(AppError::UnsupportedVersion(wire.v.into()));
     }

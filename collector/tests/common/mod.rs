@@ -79,7 +79,12 @@ impl Site {
     /// The real binary serving this directory on a free loopback port, its log (stderr, at
     /// `info`) going to `collector.log` in the directory.
     pub fn serve(&self) -> Running {
-        let log = self.path().join("collector.log");
+        self.serve_as("collector")
+    }
+
+    /// [`Site::serve`], logging to `<name>.log`: for several collectors of one directory.
+    pub fn serve_as(&self, name: &str) -> Running {
+        let log = self.path().join(format!("{name}.log"));
         let mut child = self
             .command(&["serve", "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "info")
@@ -133,12 +138,7 @@ impl Running {
     /// Sends `request` (raw HTTP/1.1, `Connection: close` added) on a new connection and reads
     /// the reply until the collector closes it.
     pub fn exchange(&self, request: &str) -> String {
-        let mut stream = self.connect();
-        let (head, body) = request.split_once("\r\n\r\n").unwrap_or((request, ""));
-        write!(stream, "{head}\r\nConnection: close\r\n\r\n{body}").unwrap();
-        let mut reply = Vec::new();
-        stream.read_to_end(&mut reply).unwrap();
-        String::from_utf8_lossy(&reply).into_owned()
+        exchange(self.addr, request).unwrap()
     }
 
     /// `GET path` with these extra header lines (`Name: value`, each ending in CRLF).
@@ -158,11 +158,13 @@ impl Running {
 
     /// Sends SIGTERM.
     pub fn terminate(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        signal(self.child.id(), "TERM");
+    }
+
+    /// Kills it at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// Its exit status, waiting at most `limit` (`None`: still running).
@@ -185,6 +187,32 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends `signal` (`TERM`, `QUIT`…) to process `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// Sends `request` (raw HTTP/1.1, `Connection: close` added) to `addr` on a new connection and
+/// reads the reply until the server closes it; reads give up after a minute.
+pub fn exchange(addr: SocketAddr, request: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let (head, body) = request.split_once("\r\n\r\n").unwrap_or((request, ""));
+    write!(stream, "{head}\r\nConnection: close\r\n\r\n{body}")?;
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply)?;
+    Ok(String::from_utf8_lossy(&reply).into_owned())
+}
+
+/// The body of a raw HTTP reply (after the blank line; not de-chunked).
+pub fn body_of(reply: &str) -> &str {
+    reply.split_once("\r\n\r\n").map_or("", |(_, b)| b)
 }
 
 /// The status code of a raw HTTP reply (`HTTP/1.1 201 Created…` → 201), 0 when there is none.

@@ -338,6 +338,19 @@ async fn method_not_allowed(
     html(&state, None, lang, StatusCode::METHOD_NOT_ALLOWED, body)
 }
 
+/// An urlencoded body read as the page reads a post, then normalised and validated as the
+/// intake does, without storing: the answers, or `None` when the body is unreadable. (The fuzz
+/// target `nojs_post`'s way in, see [`crate::fuzzing`].)
+pub(crate) fn read_and_check(
+    form: &Form,
+    body: &[u8],
+) -> Option<(Answers, Result<(), Vec<voix_form::validate::FieldError>>)> {
+    let mut posted = urlencoded::parse(form, body).ok()?;
+    voix_form::answer::normalize(&mut posted.answers);
+    let verdict = voix_form::validate::validate(form, &posted.answers);
+    Some((posted.answers, verdict))
+}
+
 /// The form of the path, in the page's language.
 fn form_of(
     state: &AppState,

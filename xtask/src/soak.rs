@@ -1,0 +1,313 @@
+//! `cargo xtask soak [--seconds N] [--rate R]`: the collector (release build, SQLite, default
+//! connection settings) against hostile and steady clients on loopback, with figures — measured,
+//! never asserted in a test:
+//!
+//! 1. **slow clients**: 200 connections each sending a header line every 2 s, never finishing;
+//!    how long the collector holds each, and how many are still open after a minute;
+//! 2. **idle flood**: 3 000 connections that send nothing; the most file descriptors the
+//!    collector has open meanwhile, and whether a request made during the flood is answered;
+//! 3. **steady rate**: R answers per second (default 200) for N seconds (default 300) from 8
+//!    keep-alive clients; the collector's resident memory at start and end, errors, and every
+//!    acknowledged answer stored once.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{SocketAddr, TcpStream},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    thread,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, run, target_dir};
+
+const FORM: &str = "id = \"soak\"\ntitle = \"Soak\"\n\n[[questions]]\nid = \"note\"\n\
+                    type = \"smileys\"\nlabel = \"Note\"\nrequired = true\n";
+const SLOW_CLIENTS: usize = 200;
+const SLOW_LINE_EVERY: Duration = Duration::from_secs(2);
+const FLOOD: usize = 3000;
+const CLIENTS: usize = 8;
+
+pub fn soak(args: impl Iterator<Item = std::ffi::OsString>) -> Result<()> {
+    let (mut seconds, mut rate) = (300u64, 200u64);
+    let mut args = args.map(|a| a.to_string_lossy().into_owned());
+    while let Some(arg) = args.next() {
+        let value = |v: Option<String>| -> Result<u64> {
+            let v = v.with_context(|| format!("{arg} needs a number"))?;
+            v.parse()
+                .with_context(|| format!("{arg} {v}: not a whole number"))
+        };
+        match arg.as_str() {
+            "--seconds" => seconds = value(args.next())?,
+            "--rate" => rate = value(args.next())?,
+            other => bail!("unexpected argument `{other}` (expected --seconds N, --rate R)"),
+        }
+    }
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "voix-collector",
+        "--bin",
+        "voix-collector",
+        "--example",
+        "load",
+    ]))?;
+    let release = target_dir().join("release");
+    let dir = target_dir().join(format!("voix-soak-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("soak.toml"), FORM)?;
+    let config = dir.join("voix.toml");
+    std::fs::write(
+        &config,
+        "listen = \"127.0.0.1:0\"\ndatabase = \"soak.db\"\nforms = [\"soak.toml\"]\n\
+         rate_limit = { per_minute = 0 }\n",
+    )?;
+    let mut collector = Collector::start(&release.join("voix-collector"), &config)?;
+    let addr: SocketAddr = collector.addr.parse()?;
+
+    println!("\n1. slow clients: {SLOW_CLIENTS} connections, a header line every 2 s");
+    let held = slow_clients(addr);
+    let mut secs: Vec<f64> = held.iter().flatten().map(Duration::as_secs_f64).collect();
+    secs.sort_by(f64::total_cmp);
+    let open = held.iter().filter(|h| h.is_none()).count();
+    println!(
+        "   closed by the collector: {} of {SLOW_CLIENTS}; held {:.1} s (median) to {:.1} s (longest); \
+         still open after 60 s: {open}",
+        secs.len(),
+        secs.get(secs.len() / 2).copied().unwrap_or(0.0),
+        secs.last().copied().unwrap_or(0.0),
+    );
+
+    println!("\n2. idle flood: {FLOOD} connections sending nothing");
+    let flood = idle_flood(addr, collector.pid());
+    println!(
+        "   connected: {} ({} refused or timed out by the kernel's queue); collector's open \
+         files: {} before, {} at most during the flood; a /healthz sent during the flood: {}",
+        flood.connected,
+        FLOOD - flood.connected,
+        flood.files_before,
+        flood.files_most,
+        flood.probe
+    );
+
+    println!("\n3. steady rate: {rate} answers/s for {seconds} s, {CLIENTS} keep-alive clients");
+    // Let the flood's connections drain first.
+    thread::sleep(Duration::from_secs(12));
+    let rss_start = rss_kib(collector.pid())?;
+    let out = Command::new(release.join("examples/load"))
+        .args([
+            collector.addr.as_str(),
+            "soak",
+            &CLIENTS.to_string(),
+            &seconds.to_string(),
+            &rate.to_string(),
+        ])
+        .output()
+        .context("running the load generator")?;
+    if !out.status.success() {
+        bail!(
+            "the load generator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rss_end = rss_kib(collector.pid())?;
+    let hwm = peak_kib(collector.pid()).unwrap_or(0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    collector.stop();
+    let export = Command::new(release.join("voix-collector"))
+        .args(["export", "--config"])
+        .arg(&config)
+        .args(["--form", "soak", "--format", "json"])
+        .output()?;
+    let stored: serde_json::Value = serde_json::from_slice(&export.stdout)?;
+    let stored = stored.as_array().map_or(0, Vec::len);
+    println!(
+        "   {} answers acknowledged ({:.1}/s), {} errors, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        v["ok"],
+        v["per_second"].as_f64().unwrap_or(0.0),
+        v["errors"],
+        v["p50_ms"].as_f64().unwrap_or(0.0),
+        v["p99_ms"].as_f64().unwrap_or(0.0),
+        v["max_ms"].as_f64().unwrap_or(0.0)
+    );
+    println!(
+        "   resident memory: {} KiB at start, {} KiB at the end (peak over the whole run {} KiB); \
+         {stored} answers stored",
+        rss_start, rss_end, hwm
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let acknowledged = v["ok"].as_u64().unwrap_or(0);
+    // The idle flood's own answers are not in the count: it stored nothing.
+    if stored as u64 != acknowledged {
+        bail!("{acknowledged} answers acknowledged but {stored} stored");
+    }
+    Ok(())
+}
+
+/// For each slow client: how long until the collector closed it (`None`: open after 60 s).
+fn slow_clients(addr: SocketAddr) -> Vec<Option<Duration>> {
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..SLOW_CLIENTS {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let start = Instant::now();
+            let held = (|| {
+                let mut s = TcpStream::connect(addr).ok()?;
+                s.write_all(b"POST /v1/forms/soak/responses HTTP/1.1\r\nHost: soak\r\n")
+                    .ok()?;
+                s.set_nonblocking(true).ok()?;
+                let mut buf = [0u8; 512];
+                for i in 0.. {
+                    if start.elapsed() > Duration::from_secs(60) {
+                        return Some(None);
+                    }
+                    thread::sleep(SLOW_LINE_EVERY);
+                    // Closed: the 408 then EOF, EOF, or an error on reading or writing.
+                    loop {
+                        match s.read(&mut buf) {
+                            Ok(0) => return Some(Some(start.elapsed())),
+                            Ok(_) => continue,
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(_) => return Some(Some(start.elapsed())),
+                        }
+                    }
+                    if s.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes())
+                        .is_err()
+                    {
+                        return Some(Some(start.elapsed()));
+                    }
+                }
+                None
+            })();
+            let _ = tx.send(held.flatten());
+        });
+    }
+    drop(tx);
+    rx.iter().collect()
+}
+
+struct Flood {
+    connected: usize,
+    files_before: usize,
+    files_most: usize,
+    probe: String,
+}
+
+fn idle_flood(addr: SocketAddr, pid: u32) -> Flood {
+    let files_before = open_files(pid);
+    let mut idle = Vec::with_capacity(FLOOD);
+    for _ in 0..FLOOD {
+        if let Ok(s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            idle.push(s);
+        }
+    }
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let start = Instant::now();
+        let answer = (|| {
+            let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+            s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n")
+                .ok()?;
+            let mut reply = String::new();
+            s.read_to_string(&mut reply).ok()?;
+            Some(reply.split(' ').nth(1).unwrap_or("?").to_owned())
+        })();
+        let _ = tx.send(match answer {
+            Some(status) => format!("{status} after {:.1} s", start.elapsed().as_secs_f64()),
+            None => format!("no answer ({:.1} s)", start.elapsed().as_secs_f64()),
+        });
+    });
+    let mut files_most = 0;
+    let until = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < until {
+        files_most = files_most.max(open_files(pid));
+        thread::sleep(Duration::from_millis(100));
+    }
+    let connected = idle.len();
+    drop(idle);
+    let probe = rx
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| "no answer in 75 s".into());
+    Flood {
+        connected,
+        files_before,
+        files_most,
+        probe,
+    }
+}
+
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| {
+        l.strip_prefix(field)?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    status_kib(pid, "VmRSS:").context("cannot read the collector's VmRSS")
+}
+
+fn peak_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A running release collector; killed on drop.
+struct Collector {
+    child: Child,
+    addr: String,
+}
+
+impl Collector {
+    fn start(bin: &Path, config: &Path) -> Result<Collector> {
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next()
+            && let Some(url) = line.strip_prefix("listening on http://")
+        {
+            let addr = url.trim_end_matches('/').to_owned();
+            thread::spawn(move || lines.for_each(drop));
+            return Ok(Collector { child, addr });
+        }
+        let _ = child.kill();
+        bail!("the collector did not say where it listens")
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
