@@ -24,20 +24,8 @@ const FORM: &str = "id = \"bench\"\ntitle = \"Bench\"\n\n[[questions]]\nid = \"n
                     type = \"smileys\"\nlabel = \"Note\"\nrequired = true\n";
 
 pub fn bench() -> Result<()> {
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "voix-collector",
-        "--bin",
-        "voix-collector",
-        "--example",
-        "load",
-    ]))?;
-    let release = target_dir().join("release");
-    let dir = target_dir().join(format!("voix-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
+    let release = build_release()?;
+    let dir = fresh_dir("bench")?;
     std::fs::write(dir.join("bench.toml"), FORM)?;
 
     let mut rows = Vec::new();
@@ -98,23 +86,12 @@ fn backend(
     let mut rows = Vec::new();
     let mut acknowledged = 0;
     for clients in CLIENTS {
-        let out = Command::new(release.join("examples/load"))
-            .args([
-                server.addr.as_str(),
-                "bench",
-                &clients.to_string(),
-                &SECONDS.to_string(),
-            ])
-            .output()
-            .context("running the load generator")?;
-        if !out.status.success() {
-            bail!(
-                "the load generator failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .with_context(|| format!("load printed {}", String::from_utf8_lossy(&out.stdout)))?;
+        let (v, line) = load(
+            release,
+            &server.addr,
+            "bench",
+            &[clients.to_string(), SECONDS.to_string()],
+        )?;
         let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
         acknowledged += v["ok"].as_u64().unwrap_or(0);
         rows.push(Row {
@@ -126,22 +103,11 @@ fn backend(
             max: f("max_ms"),
             errors: v["errors"].as_u64().unwrap_or(0),
         });
-        println!(
-            "{name}, {clients} clients: {}",
-            String::from_utf8_lossy(&out.stdout).trim()
-        );
+        println!("{name}, {clients} clients: {line}");
     }
     server.stop();
     // Every 201 must be a stored row, once: the export lists each answer with its id.
-    let export = Command::new(release.join("voix-collector"))
-        .args(["export", "--config"])
-        .arg(&config)
-        .args(["--form", "bench", "--format", "json"])
-        .output()
-        .context("running voix-collector export")?;
-    let rows_json: serde_json::Value =
-        serde_json::from_slice(&export.stdout).context("the export is not JSON")?;
-    let stored = rows_json.as_array().map_or(0, Vec::len) as u64;
+    let stored = stored(release, &config, "bench")?;
     if stored != acknowledged {
         bail!("{name}: {acknowledged} answers acknowledged but {stored} stored");
     }
@@ -149,18 +115,82 @@ fn backend(
     Ok(rows)
 }
 
+/// Runs the load generator (`collector/examples/load.rs`) against `addr` with `args` after the
+/// form id; its JSON line, parsed and as printed.
+pub(crate) fn load(
+    release: &std::path::Path,
+    addr: &str,
+    form: &str,
+    args: &[String],
+) -> Result<(serde_json::Value, String)> {
+    let out = Command::new(release.join("examples/load"))
+        .args([addr, form])
+        .args(args)
+        .output()
+        .context("running the load generator")?;
+    if !out.status.success() {
+        bail!(
+            "the load generator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let v = serde_json::from_str(&line).with_context(|| format!("load printed {line}"))?;
+    Ok((v, line))
+}
+
+/// How many answers to `form` the collector of `config` has stored (`export`).
+pub(crate) fn stored(
+    release: &std::path::Path,
+    config: &std::path::Path,
+    form: &str,
+) -> Result<u64> {
+    let export = Command::new(release.join("voix-collector"))
+        .args(["export", "--config"])
+        .arg(config)
+        .args(["--form", form, "--format", "json"])
+        .output()
+        .context("running voix-collector export")?;
+    let rows: serde_json::Value =
+        serde_json::from_slice(&export.stdout).context("the export is not JSON")?;
+    Ok(rows.as_array().map_or(0, Vec::len) as u64)
+}
+
+/// Builds the release collector and the load generator; their directory.
+pub(crate) fn build_release() -> Result<std::path::PathBuf> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "voix-collector",
+        "--bin",
+        "voix-collector",
+        "--example",
+        "load",
+    ]))?;
+    Ok(target_dir().join("release"))
+}
+
+/// An empty directory `target/voix-<task>-<pid>`.
+pub(crate) fn fresh_dir(task: &str) -> Result<std::path::PathBuf> {
+    let dir = target_dir().join(format!("voix-{task}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 fn toml_string(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
 
 /// A running collector; killed on drop.
-struct Collector {
+pub(crate) struct Collector {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Collector {
-    fn start(bin: &std::path::Path, config: &std::path::Path) -> Result<Collector> {
+    pub(crate) fn start(bin: &std::path::Path, config: &std::path::Path) -> Result<Collector> {
         let mut child = Command::new(bin)
             .arg("serve")
             .arg("--config")
@@ -191,7 +221,11 @@ impl Collector {
         bail!("the collector did not say where it listens")
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn stop(&mut self) {
         // SIGTERM would drain; the answers counted are already committed (201 after COMMIT).
         let _ = self.child.kill();
         let _ = self.child.wait();

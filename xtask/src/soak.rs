@@ -11,10 +11,8 @@
 //!    acknowledged answer stored once.
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::{SocketAddr, TcpStream},
-    path::Path,
-    process::{Child, Command, Stdio},
     sync::mpsc,
     thread,
     time::{Duration, Instant},
@@ -22,7 +20,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, run, target_dir};
+use crate::bench::{Collector, build_release, fresh_dir, load, stored};
 
 const FORM: &str = "id = \"soak\"\ntitle = \"Soak\"\n\n[[questions]]\nid = \"note\"\n\
                     type = \"smileys\"\nlabel = \"Note\"\nrequired = true\n";
@@ -46,20 +44,8 @@ pub fn soak(args: impl Iterator<Item = std::ffi::OsString>) -> Result<()> {
             other => bail!("unexpected argument `{other}` (expected --seconds N, --rate R)"),
         }
     }
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "voix-collector",
-        "--bin",
-        "voix-collector",
-        "--example",
-        "load",
-    ]))?;
-    let release = target_dir().join("release");
-    let dir = target_dir().join(format!("voix-soak-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
+    let release = build_release()?;
+    let dir = fresh_dir("soak")?;
     std::fs::write(dir.join("soak.toml"), FORM)?;
     let config = dir.join("voix.toml");
     std::fs::write(
@@ -99,33 +85,16 @@ pub fn soak(args: impl Iterator<Item = std::ffi::OsString>) -> Result<()> {
     // Let the flood's connections drain first.
     thread::sleep(Duration::from_secs(12));
     let rss_start = rss_kib(collector.pid())?;
-    let out = Command::new(release.join("examples/load"))
-        .args([
-            collector.addr.as_str(),
-            "soak",
-            &CLIENTS.to_string(),
-            &seconds.to_string(),
-            &rate.to_string(),
-        ])
-        .output()
-        .context("running the load generator")?;
-    if !out.status.success() {
-        bail!(
-            "the load generator failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (v, _) = load(
+        &release,
+        &collector.addr,
+        "soak",
+        &[CLIENTS.to_string(), seconds.to_string(), rate.to_string()],
+    )?;
     let rss_end = rss_kib(collector.pid())?;
     let hwm = peak_kib(collector.pid()).unwrap_or(0);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     collector.stop();
-    let export = Command::new(release.join("voix-collector"))
-        .args(["export", "--config"])
-        .arg(&config)
-        .args(["--form", "soak", "--format", "json"])
-        .output()?;
-    let stored: serde_json::Value = serde_json::from_slice(&export.stdout)?;
-    let stored = stored.as_array().map_or(0, Vec::len);
+    let stored = stored(&release, &config, "soak")?;
     println!(
         "   {} answers acknowledged ({:.1}/s), {} errors, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         v["ok"],
@@ -142,8 +111,8 @@ pub fn soak(args: impl Iterator<Item = std::ffi::OsString>) -> Result<()> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     let acknowledged = v["ok"].as_u64().unwrap_or(0);
-    // The idle flood's own answers are not in the count: it stored nothing.
-    if stored as u64 != acknowledged {
+    // The slow clients and the flood stored nothing: every row is one of the load's.
+    if stored != acknowledged {
         bail!("{acknowledged} answers acknowledged but {stored} stored");
     }
     Ok(())
@@ -264,50 +233,4 @@ fn rss_kib(pid: u32) -> Result<u64> {
 
 fn peak_kib(pid: u32) -> Option<u64> {
     status_kib(pid, "VmHWM:")
-}
-
-/// A running release collector; killed on drop.
-struct Collector {
-    child: Child,
-    addr: String,
-}
-
-impl Collector {
-    fn start(bin: &Path, config: &Path) -> Result<Collector> {
-        let mut child = Command::new(bin)
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next()
-            && let Some(url) = line.strip_prefix("listening on http://")
-        {
-            let addr = url.trim_end_matches('/').to_owned();
-            thread::spawn(move || lines.for_each(drop));
-            return Ok(Collector { child, addr });
-        }
-        let _ = child.kill();
-        bail!("the collector did not say where it listens")
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
