@@ -72,8 +72,9 @@ pub fn soak(args: impl Iterator<Item = std::ffi::OsString>) -> Result<()> {
     println!("\n2. idle flood: {FLOOD} connections sending nothing");
     let flood = idle_flood(addr, collector.pid());
     println!(
-        "   connected: {} ({} refused or timed out by the kernel's queue); collector's open \
-         files: {} before, {} at most during the flood; a /healthz sent during the flood: {}",
+        "   connected: {} ({} not within 200 ms: the kernel's queue was full); collector's \
+         open files: {} before, {} at most during the flood; a /healthz sent behind the \
+         flood: {}",
         flood.connected,
         FLOOD - flood.connected,
         flood.files_before,
@@ -129,25 +130,28 @@ fn slow_clients(addr: SocketAddr) -> Vec<Option<Duration>> {
                 let mut s = TcpStream::connect(addr).ok()?;
                 s.write_all(b"POST /v1/forms/soak/responses HTTP/1.1\r\nHost: soak\r\n")
                     .ok()?;
-                s.set_nonblocking(true).ok()?;
+                // Wait for the collector between two lines: a read that ends in EOF or an error
+                // is the collector closing (after its 408), timed to the read.
+                s.set_read_timeout(Some(SLOW_LINE_EVERY)).ok()?;
                 let mut buf = [0u8; 512];
                 for i in 0.. {
-                    if start.elapsed() > Duration::from_secs(60) {
-                        return Some(None);
-                    }
-                    thread::sleep(SLOW_LINE_EVERY);
-                    // Closed: the 408 then EOF, EOF, or an error on reading or writing.
-                    loop {
+                    let line_due = Instant::now() + SLOW_LINE_EVERY;
+                    while Instant::now() < line_due {
+                        if start.elapsed() > Duration::from_secs(60) {
+                            return Some(None);
+                        }
                         match s.read(&mut buf) {
                             Ok(0) => return Some(Some(start.elapsed())),
                             Ok(_) => continue,
-                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(e)
+                                if matches!(
+                                    e.kind(),
+                                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                                ) => {}
                             Err(_) => return Some(Some(start.elapsed())),
                         }
                     }
-                    if s.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes())
-                        .is_err()
-                    {
+                    if s.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes()).is_err() {
                         return Some(Some(start.elapsed()));
                     }
                 }
@@ -169,12 +173,27 @@ struct Flood {
 
 fn idle_flood(addr: SocketAddr, pid: u32) -> Flood {
     let files_before = open_files(pid);
+    // Watch the collector's descriptors from the first connection to the last second.
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let watching = watching.clone();
+        thread::spawn(move || {
+            let mut most = 0;
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                most = most.max(open_files(pid));
+                thread::sleep(Duration::from_millis(50));
+            }
+            most
+        })
+    };
     let mut idle = Vec::with_capacity(FLOOD);
     for _ in 0..FLOOD {
         if let Ok(s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
             idle.push(s);
         }
     }
+    // A request behind the whole flood: answered once idle connections leave (the header
+    // timeout) and its turn in the queue comes.
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let start = Instant::now();
@@ -192,17 +211,13 @@ fn idle_flood(addr: SocketAddr, pid: u32) -> Flood {
             None => format!("no answer ({:.1} s)", start.elapsed().as_secs_f64()),
         });
     });
-    let mut files_most = 0;
-    let until = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < until {
-        files_most = files_most.max(open_files(pid));
-        thread::sleep(Duration::from_millis(100));
-    }
+    let probe = rx
+        .recv_timeout(Duration::from_secs(75))
+        .unwrap_or_else(|_| "no answer in 75 s".into());
     let connected = idle.len();
     drop(idle);
-    let probe = rx
-        .recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| "no answer in 75 s".into());
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let files_most = watcher.join().unwrap_or(0);
     Flood {
         connected,
         files_before,
