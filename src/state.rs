@@ -11,13 +11,14 @@ use crate::outbox::{Verdict, verdict};
 use voix_form::{
     ErrorBody, ErrorCode, Form, QuestionKind,
     answer::{Answer, Answers, Submission, normalize},
-    i18n::Locale,
+    i18n::{Locale, Strings},
     results::FormResults,
     schema::{PollState, ResultsShown},
+    translations::{Localized, Translations},
     validate::{FieldError, check_question, validate, validate_step},
     view::{
-        self, Node, POLL_ID, PollView, ResultsView, STEP_ID, SUMMARY_ID, Status, THANKS_ID,
-        ViewState,
+        self, Node, Numbers, POLL_ID, PollView, ResultsView, STEP_ID, SUMMARY_ID, Status,
+        THANKS_ID, ViewState,
     },
 };
 
@@ -46,6 +47,12 @@ pub struct Widget {
     pub voted: bool,
     /// A poll's results, as far as they are known.
     pub results: Results,
+    /// The widget's words (the locale's, with a site's overrides applied).
+    pub strings: &'static Strings,
+    /// Which language each of the form's words is in, once its translations are applied.
+    pub langs: Option<Localized>,
+    /// The widget's own colours (`light`, `dark`, `auto`); `None`: light.
+    pub theme: Option<String>,
 }
 
 /// A poll's results, as far as the widget knows them.
@@ -143,7 +150,25 @@ impl Widget {
             poll_state,
             voted: voted && one_vote,
             results: Results::None,
+            strings: locale.strings(),
+            langs: None,
+            theme: None,
         }
+    }
+
+    /// Uses `strings` (a site's overrides applied) instead of the locale's.
+    pub fn with_strings(mut self, strings: &'static Strings) -> Widget {
+        self.strings = strings;
+        self
+    }
+
+    /// Shows the form in the widget's language where `translations` have its words, marking
+    /// those left in another language.
+    pub fn with_translations(mut self, translations: &Translations) -> Widget {
+        let localized = self.form.localized(translations, self.locale);
+        self.form = localized.form.clone();
+        self.langs = Some(localized);
+        self
     }
 
     /// What to do once mounted: a poll that shows its results now (closed, voted, or results
@@ -170,6 +195,11 @@ impl Widget {
 
     /// The view tree of the current state.
     pub fn view(&self) -> Node {
+        self.view_with(None)
+    }
+
+    /// The view tree, numbers and dates written by `numbers` (the browser's `Intl`).
+    pub fn view_with(&self, numbers: Option<&dyn Numbers>) -> Node {
         let results = match &self.results {
             Results::None => ResultsView::None,
             Results::Loading => ResultsView::Loading,
@@ -191,6 +221,10 @@ impl Widget {
                     voted: self.voted,
                     results,
                 }),
+                strings: Some(self.strings),
+                langs: self.langs.as_ref(),
+                numbers,
+                theme: self.theme.as_deref(),
             },
         )
     }
@@ -477,6 +511,7 @@ fn field_errors(body: Option<&ErrorBody>) -> Vec<FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use voix_form::{answer::Answer, view};
 
     fn widget() -> Widget {
         let form = Form::from_json(
@@ -703,5 +738,187 @@ mod tests {
             outcome(Some(408), None, false),
             Msg::Failed(ErrorCode::Server)
         );
+    }
+
+    const STEPPED: &str = r#"{"id":"s","title":"T","questions":[
+        {"id":"note","type":"stars","label":"Note","required":true},
+        {"id":"pourquoi","type":"text","label":"Pourquoi ?","required":true,
+         "show_if":{"question":"note","less_than":3}},
+        {"id":"aide","step":2,"type":"multiple","label":"Aide","other":true,
+         "choices":[{"id":"a","label":"A"},{"id":"b","label":"B"},
+                    {"id":"aucune","label":"Aucune","exclusive":true}]},
+        {"id":"accord","step":3,"type":"consent","label":"D'accord","required":true}
+    ]}"#;
+
+    fn stepped() -> Widget {
+        Widget::new(Form::from_json(STEPPED).unwrap(), Locale::Fr)
+    }
+
+    fn toggle(w: &mut Widget, f: &str, v: &str, on: bool) -> Vec<Effect> {
+        w.update(Msg::Toggle {
+            field: f.into(),
+            value: v.into(),
+            on,
+        })
+    }
+
+    #[test]
+    fn steps_check_one_at_a_time_and_keep_answers_going_back() {
+        let mut w = stepped();
+        assert_eq!(w.step, 1);
+        // Next with the step incomplete: errors of this step only, focus on the summary.
+        assert_eq!(
+            submit(&mut w, "id"),
+            vec![Effect::Render, Effect::Focus(SUMMARY_ID)]
+        );
+        assert_eq!(w.errors.len(), 1);
+        assert_eq!(w.step, 1);
+        // A low note reveals "why", which is then required before going on.
+        input(&mut w, "note", "2");
+        assert!(w.errors.is_empty(), "fixed: the error goes");
+        submit(&mut w, "id");
+        assert_eq!(w.errors[0].field, "pourquoi");
+        input(&mut w, "pourquoi", "Trop long");
+        assert_eq!(
+            submit(&mut w, "id"),
+            vec![Effect::Render, Effect::Focus(view::STEP_ID)]
+        );
+        assert_eq!(w.step, 2);
+        assert!(w.view().text().contains("Étape 2 sur 3"));
+        // Back: the answers are there.
+        assert_eq!(
+            w.update(Msg::Previous),
+            vec![Effect::Render, Effect::Focus(view::STEP_ID)]
+        );
+        assert_eq!(w.step, 1);
+        assert_eq!(w.answers.text("pourquoi"), Some("Trop long"));
+        // A better note hides "why": its answer is kept on screen but never sent.
+        input(&mut w, "note", "5");
+        submit(&mut w, "id");
+        assert_eq!(w.step, 2);
+        submit(&mut w, "id");
+        assert_eq!(w.step, 3, "step 2 has no required question");
+        toggle(&mut w, "accord", "yes", true);
+        let fx = submit(&mut w, "final-id");
+        let Some(Effect::Post(s)) = fx.into_iter().find(|e| matches!(e, Effect::Post(_))) else {
+            panic!("no post");
+        };
+        assert_eq!(
+            serde_json::to_string(&s.answers).unwrap(),
+            r#"{"accord":"yes","note":"5"}"#
+        );
+        assert_eq!(w.update(Msg::Previous), vec![], "not while sending");
+    }
+
+    #[test]
+    fn an_exclusive_choice_stands_alone_and_other_has_its_text() {
+        let mut w = stepped();
+        input(&mut w, "note", "4");
+        submit(&mut w, "id");
+        toggle(&mut w, "aide", "a", true);
+        toggle(&mut w, "aide", "b", true);
+        assert_eq!(
+            w.answers["aide"],
+            Answer::Many(vec!["a".into(), "b".into()])
+        );
+        toggle(&mut w, "aide", "aucune", true);
+        assert_eq!(w.answers["aide"], Answer::Many(vec!["aucune".into()]));
+        toggle(&mut w, "aide", "a", true);
+        assert_eq!(w.answers["aide"], Answer::Many(vec!["a".into()]));
+        toggle(&mut w, "aide", "a", false);
+        assert!(w.answers.get("aide").is_none(), "nothing ticked: no answer");
+        // "Other" needs its text before going on; the text is an input of its own.
+        toggle(&mut w, "aide", "other", true);
+        submit(&mut w, "id");
+        assert_eq!(w.errors[0].field, "aide.other");
+        assert_eq!(w.errors[0].code, ErrorCode::Required);
+        input(&mut w, "aide.other", "Le voisin");
+        assert!(w.errors.is_empty());
+        submit(&mut w, "id");
+        assert_eq!(w.step, 3);
+        // Unticking "other" drops its text from what is sent.
+        w.update(Msg::Previous);
+        toggle(&mut w, "aide", "other", false);
+        toggle(&mut w, "aide", "b", true);
+        submit(&mut w, "id");
+        toggle(&mut w, "accord", "yes", true);
+        let fx = submit(&mut w, "id");
+        let Some(Effect::Post(s)) = fx.into_iter().find(|e| matches!(e, Effect::Post(_))) else {
+            panic!("no post");
+        };
+        assert!(s.answers.get("aide.other").is_none());
+    }
+
+    #[test]
+    fn a_refusal_goes_back_to_the_step_of_its_first_error() {
+        let mut w = stepped();
+        input(&mut w, "note", "5");
+        submit(&mut w, "id");
+        submit(&mut w, "id");
+        toggle(&mut w, "accord", "yes", true);
+        submit(&mut w, "id");
+        assert_eq!(w.status, Status::Sending);
+        w.update(Msg::Rejected(vec![FieldError {
+            field: "note".into(),
+            code: ErrorCode::UnknownChoice,
+        }]));
+        assert_eq!(w.step, 1);
+        assert_eq!(w.status, Status::Editing);
+    }
+
+    const POLL: &str = r#"{"id":"p","title":"Un nom","poll":{"closes":"2027-01-31T23:59:00+01:00"},
+        "questions":[{"id":"nom","type":"choice","label":"Quel nom ?","required":true,
+        "choices":[{"id":"a","label":"A"},{"id":"b","label":"B"}]}]}"#;
+
+    fn at(s: &str) -> i64 {
+        voix_form::time::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn a_vote_is_remembered_and_its_results_fetched_and_focused() {
+        let form = Form::from_json(POLL).unwrap();
+        let mut w = Widget::at(form, Locale::Fr, at("2026-12-04T12:00:00Z"), false);
+        assert_eq!(w.start(), vec![], "results after the vote only");
+        input(&mut w, "nom", "b");
+        submit(&mut w, "id");
+        let fx = w.update(Msg::Delivered);
+        assert_eq!(
+            fx,
+            vec![
+                Effect::Render,
+                Effect::RememberVote,
+                Effect::FetchResults,
+                Effect::Focus(view::POLL_ID)
+            ]
+        );
+        assert!(w.view().text().contains("Merci pour votre vote !"));
+        assert!(w.view().text().contains("Chargement des résultats…"));
+        w.update(Msg::Results(None));
+        assert!(w.view().text().contains("ne sont pas disponibles"));
+    }
+
+    #[test]
+    fn a_browser_that_voted_or_a_closed_poll_shows_results_not_the_form() {
+        let form = Form::from_json(POLL).unwrap();
+        let mut voted = Widget::at(form.clone(), Locale::Fr, at("2026-12-04T12:00:00Z"), true);
+        assert_eq!(voted.start(), vec![Effect::FetchResults]);
+        assert!(voted.view().find(&|e| e.tag == "form").is_none());
+        assert!(voted.view().text().contains("Vous avez déjà voté"));
+        let mut closed = Widget::at(form.clone(), Locale::Fr, at("2027-02-01T00:00:00Z"), false);
+        assert_eq!(closed.start(), vec![Effect::FetchResults]);
+        assert!(closed.view().text().contains("Ce sondage est clos."));
+        let not_open = Form::from_json(&POLL.replace(
+            r#""closes":"2027-01-31T23:59:00+01:00""#,
+            r#""opens":"2027-01-01T00:00:00Z""#,
+        ))
+        .unwrap();
+        let mut early = Widget::at(not_open, Locale::Fr, at("2026-12-04T12:00:00Z"), false);
+        assert_eq!(early.start(), vec![], "nothing to show yet");
+        assert!(early.view().text().contains("pas encore ouvert"));
+        // Without one_vote, a browser that voted may vote again.
+        let many =
+            Form::from_json(&POLL.replace(r#""poll":{"#, r#""poll":{"one_vote":false,"#)).unwrap();
+        let again = Widget::at(many, Locale::Fr, at("2026-12-04T12:00:00Z"), true);
+        assert!(again.view().find(&|e| e.tag == "form").is_some());
     }
 }

@@ -280,7 +280,7 @@ async fn a_fetched_definition_goes_through_serde_wasm_bindgen_with_paths_in_erro
         (
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","colour":1}]}"#,
             "questions[0]: unknown field `colour` (expected one of: id, type, label, help, \
-             required, max_length, multiline)",
+             required, show_if, step,",
         ),
         (
             r#"{"id":"a","titel":"t","questions":[]}"#,
@@ -288,21 +288,26 @@ async fn a_fetched_definition_goes_through_serde_wasm_bindgen_with_paths_in_erro
         ),
         (
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":"5"}]}"#,
-            "questions[0].max_length: invalid type: string \"5\", expected u32",
+            "questions[0].max_length: expected a whole number from 0 to 4294967295, found a \
+             string",
         ),
         (
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":1.5}]}"#,
-            "questions[0].max_length: invalid type: floating point `1.5`, expected u32",
+            "questions[0].max_length: expected a whole number from 0 to 4294967295, found the \
+             number 1.5",
         ),
         (
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"smileys","label":"l","max_length":5}]}"#,
             "questions[0]: field `max_length` is not allowed for type `smileys`",
         ),
         (
-            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"stars","label":"l"}]}"#,
-            "questions[0].type: unknown variant `stars`",
+            r#"{"id":"a","title":"t","questions":[{"id":"c","type":"rating","label":"l"}]}"#,
+            "questions[0].type: unknown value `rating`",
         ),
-        (r#"{"id":"a","title":"t"}"#, "missing field `questions`"),
+        (
+            r#"{"id":"a","title":"t"}"#,
+            "(top level): missing field `questions`",
+        ),
         (r#"[]"#, "(top level): expected an object, found a list"),
         (
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l"}],

@@ -460,7 +460,7 @@ async fn lang_in_the_query_gives_the_page_in_german() {
     assert!(html.contains("<span class=\"lbl\">Nicht gut</span>"));
     assert!(html.contains("<span class=\"lbl\">Sehr gut</span>"));
     assert!(html.contains("Höchstens 10 Zeichen."));
-    assert!(html.contains("<button type=\"submit\">Absenden</button>"));
+    assert!(html.contains("<button type=\"submit\" part=\"button\">Absenden</button>"));
     // Posting keeps the language; the form's own words, not translated, are shown as written
     // and marked as French.
     assert!(
@@ -487,7 +487,7 @@ async fn accept_language_picks_arabic_right_to_left() {
         "{html}"
     );
     assert!(
-        html.contains("<button type=\"submit\">إرسال</button>"),
+        html.contains("<button type=\"submit\" part=\"button\">إرسال</button>"),
         "{html}"
     );
     assert!(html.contains("<span class=\"req\">(مطلوب)</span>"));
@@ -508,7 +508,7 @@ async fn the_best_supported_language_or_french() {
     ] {
         let r = send(&state, get_accepting("/f/avis", accept)).await;
         let html = r.page_in(StatusCode::OK, lang);
-        let want = format!("<button type=\"submit\">{button}</button>");
+        let want = format!("<button type=\"submit\" part=\"button\">{button}</button>");
         assert!(html.contains(&want), "{accept}: {html}");
     }
     // An unknown `lang` is ignored: the header decides, else French.
@@ -542,7 +542,7 @@ async fn an_invalid_post_in_spanish_comes_back_in_spanish() {
     assert!(html.contains(
         "<p class=\"err\" id=\"v-commentaire-err\">Su texto es demasiado largo: 10 caracteres como máximo.</p>"
     ));
-    assert!(html.contains("<button type=\"submit\">Enviar</button>"));
+    assert!(html.contains("<button type=\"submit\" part=\"button\">Enviar</button>"));
     assert!(html.contains("action=\"/f/avis?lang=es\""), "{html}");
     assert!(html.contains("value=\"demasiado largo\""));
     // Negotiated like the page: the browser's language when the URL names none.

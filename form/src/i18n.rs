@@ -8,7 +8,10 @@
 //! widget both enable. Without the feature the variants do not exist, so nothing of them can be
 //! linked and [`Locale::parse`] does not know their tags.
 
-use crate::ErrorCode;
+use crate::{
+    ErrorCode,
+    shape::{Shape, opt},
+};
 
 /// A supported locale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,6 +95,14 @@ impl Locale {
             Locale::Nl => "nl",
             #[cfg(feature = "locales")]
             Locale::Ar => "ar",
+        }
+    }
+
+    /// Whether `n` takes the singular ("1 vote"; in French "0 vote" too).
+    pub fn singular(self, n: u64) -> bool {
+        match self {
+            Locale::Fr => n <= 1,
+            _ => n == 1,
         }
     }
 
@@ -215,6 +226,12 @@ pub struct Strings {
     pub results_failed: &'static str,
     /// A percentage; `{n}` the number (with the locale's spacing and sign).
     pub percent: &'static str,
+    /// When a poll not yet open opens; `{n}` the date.
+    pub opens_on: &'static str,
+    /// Until when an open poll takes votes; `{n}` the date.
+    pub open_until: &'static str,
+    /// When a closed poll closed; `{n}` the date.
+    pub closed_on: &'static str,
     /// Messages per error code (`{n}` is a limit where one applies).
     pub errors: ErrorStrings,
 }
@@ -269,6 +286,169 @@ pub enum Subject {
     Consent,
     /// The text of an "Other" choice.
     Other,
+}
+
+/// What a site may replace of a locale's strings: any of them, by name (`submit`,
+/// `thanks_title`, `errors.required_choice`…), given as a JSON object — `data-strings` on the
+/// script or a placeholder, or the JS API's `strings` option. Blank values and names left out
+/// keep the built-in text: an override can never leave a string empty. Unknown names are
+/// refused by [`StringsPatch::SHAPE`] with their path, like a definition's.
+///
+/// # Example
+/// ```
+/// use voix_form::i18n::{Locale, StringsPatch};
+/// let patch: StringsPatch = serde_json::from_str(r#"{"submit": "Je donne mon avis"}"#).unwrap();
+/// let s = Locale::Fr.strings().patched(&patch).unwrap();
+/// assert_eq!(s.submit, "Je donne mon avis");
+/// assert_eq!(s.retry, Locale::Fr.strings().retry);
+/// ```
+macro_rules! patchable {
+    ($($name:ident),* ; errors: $($error:ident),*) => {
+        /// A site's replacements for some of a locale's strings (see the macro's docs above).
+        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct StringsPatch {
+            $(
+                #[allow(missing_docs)]
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $name: Option<String>,
+            )*
+            /// The five smiley labels, worst first.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub smileys: Option<Vec<String>>,
+            /// Error messages.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub errors: Option<ErrorStringsPatch>,
+        }
+
+        /// A site's replacements for some error messages.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ErrorStringsPatch {
+            $(
+                #[allow(missing_docs)]
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $error: Option<String>,
+            )*
+        }
+
+        impl StringsPatch {
+            /// The members a patch may have (checked before the typed read, with paths).
+            pub const SHAPE: Shape = Shape::Object(&[
+                $( opt(stringify!($name), Shape::Str), )*
+                opt("smileys", Shape::Strs),
+                opt("errors", Shape::Object(&[ $( opt(stringify!($error), Shape::Str), )* ])),
+            ]);
+        }
+
+        impl Strings {
+            /// These strings with `patch` applied (see [`StringsPatch`]). The result is kept
+            /// for the page's life (a widget's strings live as long as it does; a few hundred
+            /// bytes per mount that has overrides). `Err` names what is wrong.
+            pub fn patched(&'static self, patch: &StringsPatch) -> Result<&'static Strings, String> {
+                fn keep(s: &Option<String>, default: &'static str) -> &'static str {
+                    match s {
+                        Some(v) if !crate::answer::is_blank(v) => Box::leak(v.clone().into_boxed_str()),
+                        _ => default,
+                    }
+                }
+                let mut smileys = self.smileys;
+                if let Some(given) = &patch.smileys {
+                    if given.len() != 5 {
+                        return Err("smileys: give the five labels, worst first".into());
+                    }
+                    for (slot, v) in smileys.iter_mut().zip(given) {
+                        *slot = keep(&Some(v.clone()), slot);
+                    }
+                }
+                let errors = patch.errors.clone().unwrap_or_default();
+                Ok(Box::leak(Box::new(Strings {
+                    $( $name: keep(&patch.$name, self.$name), )*
+                    smileys,
+                    errors: ErrorStrings {
+                        $( $error: keep(&errors.$error, self.errors.$error), )*
+                    },
+                })))
+            }
+
+            /// Every string with its name (`errors.` before the error messages), for tests and
+            /// documentation.
+            pub fn named(&self) -> Vec<(String, &'static str)> {
+                let mut out: Vec<(String, &'static str)> = vec![
+                    $( (stringify!($name).to_owned(), self.$name), )*
+                ];
+                for (i, s) in self.smileys.iter().enumerate() {
+                    out.push((crate::cat(&["smileys[", &itoa(i), "]"]), s));
+                }
+                $( out.push((crate::cat(&["errors.", stringify!($error)]), self.errors.$error)); )*
+                out
+            }
+        }
+    };
+}
+
+patchable! {
+    required,
+    required_note,
+    submit,
+    retry,
+    sending,
+    thanks_title,
+    thanks_body,
+    queued_title,
+    queued_body,
+    summary_one,
+    summary_many,
+    chars_left,
+    chars_over,
+    kept,
+    star_one,
+    star_many,
+    nps_min,
+    nps_max,
+    yes,
+    no,
+    other,
+    other_specify,
+    choose_min,
+    choose_max,
+    choose_many,
+    personal_data,
+    step,
+    next,
+    previous,
+    vote,
+    results_title,
+    votes_one,
+    votes_many,
+    your_choice,
+    voted_title,
+    voted_already,
+    poll_closed,
+    poll_not_open,
+    results_loading,
+    results_failed,
+    percent,
+    opens_on,
+    open_until,
+    closed_on;
+    errors: required_choice,
+    required_text,
+    too_long,
+    unknown_choice,
+    rejected,
+    network,
+    server,
+    rate_limited,
+    not_found,
+    required_consent,
+    required_other,
+    invalid_email,
+    too_few,
+    too_many,
+    exclusive,
+    poll_closed,
+    poll_not_open
 }
 
 impl Strings {
@@ -357,6 +537,24 @@ pub fn fill2(template: &str, n: usize, m: usize) -> String {
     out
 }
 
+/// Replaces `{n}` in `template` with `text` (a number already written, e.g. by `Intl`).
+///
+/// # Example
+/// ```
+/// assert_eq!(voix_form::i18n::fill_text("{n} votes", "1 234"), "1 234 votes");
+/// ```
+pub fn fill_text(template: &str, text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(i) = rest.as_bytes().windows(3).position(|w| w == b"{n}") {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str(text);
+        rest = rest.get(i + 3..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `n` in decimal.
 pub fn itoa(n: usize) -> String {
     let mut out = String::new();
@@ -415,6 +613,9 @@ static FR: Strings = Strings {
     results_loading: "Chargement des résultats…",
     results_failed: "Les résultats ne sont pas disponibles pour le moment.",
     percent: "{n} %",
+    opens_on: "Ouverture du vote : {n}.",
+    open_until: "Vote ouvert jusqu’au {n}.",
+    closed_on: "Clos le {n}.",
     errors: ErrorStrings {
         required_choice: "Choisissez une réponse.",
         required_text: "Écrivez une réponse.",
@@ -479,6 +680,9 @@ static EN: Strings = Strings {
     results_loading: "Loading the results…",
     results_failed: "The results are not available at the moment.",
     percent: "{n}%",
+    opens_on: "Voting opens: {n}.",
+    open_until: "Voting is open until {n}.",
+    closed_on: "Closed on {n}.",
     errors: ErrorStrings {
         required_choice: "Choose an answer.",
         required_text: "Write an answer.",
@@ -548,6 +752,9 @@ static DE: Strings = Strings {
     results_loading: "Die Ergebnisse werden geladen…",
     results_failed: "Die Ergebnisse sind im Moment nicht verfügbar.",
     percent: "{n} %",
+    opens_on: "Beginn der Abstimmung: {n}.",
+    open_until: "Abstimmung möglich bis {n}.",
+    closed_on: "Beendet am {n}.",
     errors: ErrorStrings {
         required_choice: "Bitte wählen Sie eine Antwort.",
         required_text: "Bitte geben Sie eine Antwort ein.",
@@ -615,6 +822,9 @@ static ES: Strings = Strings {
     results_loading: "Cargando los resultados…",
     results_failed: "Los resultados no están disponibles en este momento.",
     percent: "{n} %",
+    opens_on: "Apertura de la votación: {n}.",
+    open_until: "Votación abierta hasta el {n}.",
+    closed_on: "Cerrada el {n}.",
     errors: ErrorStrings {
         required_choice: "Elija una respuesta.",
         required_text: "Escriba una respuesta.",
@@ -681,6 +891,9 @@ static IT: Strings = Strings {
     results_loading: "Caricamento dei risultati…",
     results_failed: "I risultati non sono disponibili al momento.",
     percent: "{n}%",
+    opens_on: "Apertura del voto: {n}.",
+    open_until: "Voto aperto fino al {n}.",
+    closed_on: "Chiuso il {n}.",
     errors: ErrorStrings {
         required_choice: "Scelga una risposta.",
         required_text: "Scriva una risposta.",
@@ -746,6 +959,9 @@ static NL: Strings = Strings {
     results_loading: "De resultaten worden geladen…",
     results_failed: "De resultaten zijn op dit moment niet beschikbaar.",
     percent: "{n}%",
+    opens_on: "Opening van de stemming: {n}.",
+    open_until: "Stemmen kan tot {n}.",
+    closed_on: "Gesloten op {n}.",
     errors: ErrorStrings {
         required_choice: "Kies een antwoord.",
         required_text: "Vul een antwoord in.",
@@ -812,6 +1028,9 @@ static AR: Strings = Strings {
     results_loading: "جارٍ تحميل النتائج…",
     results_failed: "النتائج غير متاحة حاليًا.",
     percent: "{n}٪",
+    opens_on: "موعد فتح التصويت: {n}.",
+    open_until: "التصويت مفتوح حتى {n}.",
+    closed_on: "أُغلق في {n}.",
     errors: ErrorStrings {
         required_choice: "يرجى اختيار إجابة.",
         required_text: "يرجى كتابة إجابة.",
@@ -909,73 +1128,8 @@ mod tests {
     }
 
     /// Every string of `s`, named.
-    fn all_strings(s: &Strings) -> Vec<(&'static str, &'static str)> {
-        let e = &s.errors;
-        vec![
-            ("required", s.required),
-            ("required_note", s.required_note),
-            ("smileys[0]", s.smileys[0]),
-            ("smileys[1]", s.smileys[1]),
-            ("smileys[2]", s.smileys[2]),
-            ("smileys[3]", s.smileys[3]),
-            ("smileys[4]", s.smileys[4]),
-            ("submit", s.submit),
-            ("retry", s.retry),
-            ("sending", s.sending),
-            ("thanks_title", s.thanks_title),
-            ("thanks_body", s.thanks_body),
-            ("queued_title", s.queued_title),
-            ("queued_body", s.queued_body),
-            ("summary_one", s.summary_one),
-            ("summary_many", s.summary_many),
-            ("chars_left", s.chars_left),
-            ("chars_over", s.chars_over),
-            ("kept", s.kept),
-            ("star_one", s.star_one),
-            ("star_many", s.star_many),
-            ("nps_min", s.nps_min),
-            ("nps_max", s.nps_max),
-            ("yes", s.yes),
-            ("no", s.no),
-            ("other", s.other),
-            ("other_specify", s.other_specify),
-            ("choose_min", s.choose_min),
-            ("choose_max", s.choose_max),
-            ("choose_many", s.choose_many),
-            ("personal_data", s.personal_data),
-            ("step", s.step),
-            ("next", s.next),
-            ("previous", s.previous),
-            ("vote", s.vote),
-            ("results_title", s.results_title),
-            ("votes_one", s.votes_one),
-            ("votes_many", s.votes_many),
-            ("your_choice", s.your_choice),
-            ("voted_title", s.voted_title),
-            ("voted_already", s.voted_already),
-            ("poll_closed", s.poll_closed),
-            ("poll_not_open", s.poll_not_open),
-            ("results_loading", s.results_loading),
-            ("results_failed", s.results_failed),
-            ("percent", s.percent),
-            ("errors.required_choice", e.required_choice),
-            ("errors.required_text", e.required_text),
-            ("errors.too_long", e.too_long),
-            ("errors.unknown_choice", e.unknown_choice),
-            ("errors.rejected", e.rejected),
-            ("errors.network", e.network),
-            ("errors.server", e.server),
-            ("errors.rate_limited", e.rate_limited),
-            ("errors.not_found", e.not_found),
-            ("errors.required_consent", e.required_consent),
-            ("errors.required_other", e.required_other),
-            ("errors.invalid_email", e.invalid_email),
-            ("errors.too_few", e.too_few),
-            ("errors.too_many", e.too_many),
-            ("errors.exclusive", e.exclusive),
-            ("errors.poll_closed", e.poll_closed),
-            ("errors.poll_not_open", e.poll_not_open),
-        ]
+    fn all_strings(s: &Strings) -> Vec<(String, &'static str)> {
+        s.named()
     }
 
     #[test]
@@ -1004,8 +1158,89 @@ mod tests {
         }
         assert_eq!(
             fr.iter().filter(|(_, t)| t.contains("{n}")).count(),
-            15,
+            18,
             "the test knows every template"
         );
+    }
+
+    #[test]
+    fn a_patch_replaces_what_it_names_and_keeps_the_rest() {
+        let patch: StringsPatch = serde_json::from_str(
+            r#"{"submit":"Je vote","thanks_title":"  ","smileys":["a","b","c","d","e"],
+                "errors":{"required_choice":"Choisissez, s'il vous plaît."}}"#,
+        )
+        .unwrap();
+        let fr = Locale::Fr.strings();
+        let s = fr.patched(&patch).unwrap();
+        assert_eq!(s.submit, "Je vote");
+        assert_eq!(
+            s.thanks_title, fr.thanks_title,
+            "blank: the built-in text stays"
+        );
+        assert_eq!(s.smileys, ["a", "b", "c", "d", "e"]);
+        assert_eq!(s.errors.required_choice, "Choisissez, s'il vous plaît.");
+        assert_eq!(s.errors.required_text, fr.errors.required_text);
+        // Every other string is the locale's own.
+        let changed: Vec<String> = s
+            .named()
+            .into_iter()
+            .zip(fr.named())
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((n, _), _)| n)
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                "submit",
+                "smileys[0]",
+                "smileys[1]",
+                "smileys[2]",
+                "smileys[3]",
+                "smileys[4]",
+                "errors.required_choice"
+            ]
+        );
+        let bad: StringsPatch = serde_json::from_str(r#"{"smileys":["a"]}"#).unwrap();
+        assert!(fr.patched(&bad).unwrap_err().contains("five labels"));
+    }
+
+    #[test]
+    fn a_patch_with_an_unknown_name_is_refused_with_its_path() {
+        let v: serde_json::Value = serde_json::from_str(r#"{"submitt":"x"}"#).unwrap();
+        let e = crate::shape::check(&v, &StringsPatch::SHAPE).unwrap_err();
+        assert!(e.starts_with("(top level): unknown field `submitt`"), "{e}");
+        let v: serde_json::Value = serde_json::from_str(r#"{"errors":{"requird":"y"}}"#).unwrap();
+        let e = crate::shape::check(&v, &StringsPatch::SHAPE).unwrap_err();
+        assert!(e.starts_with("errors: unknown field `requird`"), "{e}");
+        let v: serde_json::Value = serde_json::from_str(r#"{"submit":3}"#).unwrap();
+        assert_eq!(
+            crate::shape::check(&v, &StringsPatch::SHAPE).unwrap_err(),
+            "submit: expected a string, found the number 3"
+        );
+    }
+
+    #[test]
+    fn the_patch_names_every_string() {
+        let names: Vec<String> = Locale::Fr
+            .strings()
+            .named()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let full: serde_json::Value = serde_json::to_value(StringsPatch {
+            smileys: Some(vec![String::new(); 5]),
+            ..serde_json::from_value(serde_json::Value::Object(
+                names
+                    .iter()
+                    .filter(|n| !n.starts_with("smileys") && !n.starts_with("errors."))
+                    .map(|n| (n.clone(), serde_json::Value::String("x".into())))
+                    .collect(),
+            ))
+            .unwrap()
+        })
+        .unwrap();
+        // Every plain string can be patched (the deserialisation above would refuse a name the
+        // patch lacks), and the shape knows every member the patch has.
+        assert!(crate::shape::check(&full, &StringsPatch::SHAPE).is_ok());
     }
 }

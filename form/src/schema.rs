@@ -26,7 +26,7 @@ use crate::{
     answer::{Answers, OTHER, other_key},
     cat,
     i18n::itoa,
-    shape::{self, Shape, Tree},
+    shape::{self, Field, Shape, Tree, opt, req},
     time,
     translations::{self, Translations},
 };
@@ -57,9 +57,10 @@ pub struct Form {
     pub poll: Option<Poll>,
 }
 
-/// One question of a form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "QuestionDef", into = "QuestionDef")]
+/// One question of a form. Written as a [`QuestionDef`]; read through one too (see
+/// [`Form::from_definition`], which checks each with its path).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "QuestionDef")]
 pub struct Question {
     /// Stable identifier, the key of its answer.
     pub id: String,
@@ -180,18 +181,18 @@ pub struct Condition {
 
 /// The members a condition may have (see [`crate::shape`]).
 pub const CONDITION_SHAPE: Shape = Shape::Object(&[
-    ("question", Shape::Leaf),
-    ("equals", Shape::Leaf),
-    ("one_of", Shape::Leaf),
-    ("less_than", Shape::Leaf),
-    ("greater_than", Shape::Leaf),
+    req("question", Shape::Str),
+    opt("equals", Shape::Str),
+    opt("one_of", Shape::Strs),
+    opt("less_than", Shape::Int(i64::MIN, i64::MAX)),
+    opt("greater_than", Shape::Int(i64::MIN, i64::MAX)),
 ]);
 
 /// The members a choice may have.
 pub const CHOICE_SHAPE: Shape = Shape::Object(&[
-    ("id", Shape::Leaf),
-    ("label", Shape::Leaf),
-    ("exclusive", Shape::Leaf),
+    req("id", Shape::Str),
+    req("label", Shape::Str),
+    opt("exclusive", Shape::Bool),
 ]);
 
 /// Who sees a poll's results, and when.
@@ -235,10 +236,10 @@ fn yes() -> bool {
 
 /// The members a poll may have.
 pub const POLL_SHAPE: Shape = Shape::Object(&[
-    ("results", Shape::Leaf),
-    ("opens", Shape::Leaf),
-    ("closes", Shape::Leaf),
-    ("one_vote", Shape::Leaf),
+    opt("results", Shape::OneOf(&["after_vote", "always", "never"])),
+    opt("opens", Shape::Str),
+    opt("closes", Shape::Str),
+    opt("one_vote", Shape::Bool),
 ]);
 
 /// Where a poll is in its life at a given instant.
@@ -488,7 +489,7 @@ pub struct Definition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// See [`Form::questions`].
-    pub questions: Vec<Question>,
+    pub questions: Vec<QuestionDef>,
     /// See [`Form::poll`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll: Option<Poll>,
@@ -500,37 +501,47 @@ pub struct Definition {
 /// The members of each object of a definition (checked before the typed read, see
 /// [`crate::shape`]). A test holds these names equal to the serde structs'.
 pub const DEFINITION_SHAPE: Shape = Shape::Object(&[
-    ("id", Shape::Leaf),
-    ("lang", Shape::Leaf),
-    ("title", Shape::Leaf),
-    ("description", Shape::Leaf),
-    ("questions", Shape::List(&QUESTION_SHAPE)),
-    ("poll", POLL_SHAPE),
-    ("translations", Shape::Map(&translations::SHAPE)),
+    req("id", Shape::Str),
+    opt("lang", Shape::Str),
+    req("title", Shape::Str),
+    opt("description", Shape::Str),
+    req("questions", Shape::List(&QUESTION_SHAPE)),
+    opt("poll", POLL_SHAPE),
+    opt("translations", Shape::Map(&translations::SHAPE)),
 ]);
 
+/// The `type`s of question, as written.
+pub const KIND_NAMES: &[&str] = &[
+    "smileys", "stars", "scale", "nps", "yes_no", "choice", "multiple", "text", "email", "consent",
+];
+
+const U8: Shape = Shape::Int(0, u8::MAX as i64);
+const U32: Shape = Shape::Int(0, u32::MAX as i64);
+
 /// The members a question may have, whatever its type.
-pub const QUESTION_SHAPE: Shape = Shape::Object(&[
-    ("id", Shape::Leaf),
-    ("type", Shape::Leaf),
-    ("label", Shape::Leaf),
-    ("help", Shape::Leaf),
-    ("required", Shape::Leaf),
-    ("show_if", CONDITION_SHAPE),
-    ("step", Shape::Leaf),
-    ("count", Shape::Leaf),
-    ("min", Shape::Leaf),
-    ("max", Shape::Leaf),
-    ("min_label", Shape::Leaf),
-    ("max_label", Shape::Leaf),
-    ("choices", Shape::List(&CHOICE_SHAPE)),
-    ("other", Shape::Leaf),
-    ("min_selected", Shape::Leaf),
-    ("max_selected", Shape::Leaf),
-    ("max_length", Shape::Leaf),
-    ("multiline", Shape::Leaf),
-    ("personal_data_warning", Shape::Leaf),
-]);
+pub const QUESTION_SHAPE: Shape = Shape::Object(QUESTION_FIELDS);
+
+const QUESTION_FIELDS: &[Field] = &[
+    req("id", Shape::Str),
+    req("type", Shape::OneOf(KIND_NAMES)),
+    req("label", Shape::Str),
+    opt("help", Shape::Str),
+    opt("required", Shape::Bool),
+    opt("show_if", CONDITION_SHAPE),
+    opt("step", U32),
+    opt("count", U8),
+    opt("min", U8),
+    opt("max", U8),
+    opt("min_label", Shape::Str),
+    opt("max_label", Shape::Str),
+    opt("choices", Shape::List(&CHOICE_SHAPE)),
+    opt("other", Shape::Bool),
+    opt("min_selected", U32),
+    opt("max_selected", U32),
+    opt("max_length", U32),
+    opt("multiline", Shape::Bool),
+    opt("personal_data_warning", Shape::Bool),
+];
 
 impl TryFrom<QuestionDef> for Question {
     type Error = String;
@@ -872,19 +883,26 @@ impl Form {
         source: D,
     ) -> Result<(Form, Translations)> {
         shape::check(tree, &DEFINITION_SHAPE).map_err(Error::Invalid)?;
-        let def: Definition = serde_path_to_error::deserialize(source).map_err(|e| {
-            Error::Invalid(path_error(&e.path().to_string(), &e.inner().to_string()))
-        })?;
+        // The shape fits, so this cannot fail on a type or a name; were it to, the message
+        // still says what serde found.
+        let def = Definition::deserialize(source)
+            .map_err(|e| Error::Invalid(path_error("", &e.to_string())))?;
         Form::from_definition(def)
     }
 
     /// Checks a definition read as written and splits it into the form and its translations.
     pub fn from_definition(def: Definition) -> Result<(Form, Translations)> {
+        let mut questions = Vec::with_capacity(def.questions.len());
+        for (i, q) in def.questions.into_iter().enumerate() {
+            let q = Question::try_from(q)
+                .map_err(|e| Error::Invalid(cat(&["questions[", &itoa(i), "]: ", &e])))?;
+            questions.push(q);
+        }
         let form = Form {
             id: def.id,
             title: def.title,
             description: def.description,
-            questions: def.questions,
+            questions,
             poll: def.poll,
         };
         form.check()?;
@@ -916,7 +934,8 @@ impl Form {
     #[cfg(feature = "toml")]
     pub fn from_toml_with_translations(text: &str) -> Result<(Form, Translations)> {
         let table: toml::Table = toml::from_str(text)?;
-        let value = toml::Value::Table(table);
+        let mut value = toml::Value::Table(table);
+        dates_as_text(&mut value);
         Form::read(&value, value.clone())
     }
 
@@ -928,7 +947,12 @@ impl Form {
             lang: lang.map(str::to_owned),
             title: self.title.clone(),
             description: self.description.clone(),
-            questions: self.questions.clone(),
+            questions: self
+                .questions
+                .iter()
+                .cloned()
+                .map(QuestionDef::from)
+                .collect(),
             poll: self.poll.clone(),
             translations: None,
         }
@@ -1133,6 +1157,18 @@ impl Form {
     }
 }
 
+/// A TOML date and time written unquoted (`closes = 2027-01-31T23:59:00+01:00`) becomes its
+/// text, which is what the fields that hold one read.
+#[cfg(feature = "toml")]
+fn dates_as_text(v: &mut toml::Value) {
+    match v {
+        toml::Value::Datetime(d) => *v = toml::Value::String(d.to_string()),
+        toml::Value::Array(items) => items.iter_mut().for_each(dates_as_text),
+        toml::Value::Table(t) => t.iter_mut().for_each(|(_, v)| dates_as_text(v)),
+        _ => {}
+    }
+}
+
 /// `path: message`, or `(top level): message`.
 pub(crate) fn path_error(path: &str, message: &str) -> String {
     // serde-wasm-bindgen's errors are JS `Error`s, which print as "Error: …".
@@ -1230,12 +1266,12 @@ pub(crate) mod tests {
             r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l"},{"id":"d","type":"text","label":"l","max_length":"5"}]}"#,
         );
         assert!(
-            e.contains("questions[1].max_length: invalid type: string"),
+            e.contains("questions[1].max_length: expected a whole number from 0 to 4294967295, found a string"),
             "{e}"
         );
         let e = err(r#"{"id":"a","title":3,"questions":[]}"#);
         assert!(
-            e.contains("title: invalid type: integer `3`, expected a string"),
+            e.contains("title: expected a string, found the number 3"),
             "{e}"
         );
         let e = err(r#"{"id":"a","title":"t"}"#);
@@ -1266,7 +1302,9 @@ pub(crate) mod tests {
         let e =
             err(r#"{"id":"a","title":"t","questions":[{"id":"c","type":"rating","label":"l"}]}"#);
         assert!(
-            e.contains("questions[0].type: unknown variant `rating`, expected one of `smileys`"),
+            e.contains(
+                "questions[0].type: unknown value `rating` (expected one of: smileys, stars"
+            ),
             "{e}"
         );
     }
@@ -1293,7 +1331,7 @@ pub(crate) mod tests {
             ),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_length":-1}]}"#,
-                "questions[0].max_length: invalid value: integer `-1`",
+                "questions[0].max_length: expected a whole number from 0 to 4294967295, found the number -1",
             ),
         ] {
             let e = err(json);
@@ -1343,7 +1381,7 @@ pub(crate) mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("title: invalid type: integer `3`, expected a string"),
+            e.contains("title: expected a string, found the number 3"),
             "{e}"
         );
     }
@@ -1378,12 +1416,12 @@ pub(crate) mod tests {
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","required":"yes"}]}"#,
                 format!("{HEAD}{Q}required = \"yes\"\n"),
-                "questions[0].required: invalid type: string \"yes\", expected a boolean",
+                "questions[0].required: expected true or false, found a string",
             ),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"texte","label":"l"}]}"#,
                 format!("{HEAD}[[questions]]\nid = \"c\"\ntype = \"texte\"\nlabel = \"l\"\n"),
-                "questions[0].type: unknown variant `texte`, expected one of `smileys`, `stars`",
+                "questions[0].type: unknown value `texte` (expected one of: smileys, stars,",
             ),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text"}]}"#,
@@ -1460,7 +1498,7 @@ pub(crate) mod tests {
 
     pub(crate) fn shape_fields(shape: &Shape) -> Vec<&'static str> {
         match shape {
-            Shape::Object(fields) => fields.iter().map(|(n, _)| *n).collect(),
+            Shape::Object(fields) => fields.iter().map(|f| f.name).collect(),
             other => panic!("not an object shape: {other:?}"),
         }
     }

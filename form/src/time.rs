@@ -81,6 +81,49 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(seconds * 1_000 + millis)
 }
 
+/// `ms` (since the epoch) as `2027-01-31 22:59 UTC`: how dates are written where no
+/// locale-aware formatter is at hand.
+///
+/// # Example
+/// ```
+/// assert_eq!(voix_form::time::format_utc(1_796_395_889_000), "2026-12-04 14:51 UTC");
+/// ```
+pub fn format_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let two = |n: i64| {
+        let s = crate::i18n::itoa(n as usize);
+        if n < 10 { crate::cat(&["0", &s]) } else { s }
+    };
+    crate::cat(&[
+        &crate::i18n::itoa(y.max(0) as usize),
+        "-",
+        &two(m),
+        "-",
+        &two(d),
+        " ",
+        &two(rem / 3600),
+        ":",
+        &two(rem % 3600 / 60),
+        " UTC",
+    ])
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -129,6 +172,19 @@ mod tests {
             Some(1_709_164_800_123)
         );
         assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Some(-1_000));
+    }
+
+    #[test]
+    fn instants_written_back() {
+        for s in [
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:00Z",
+            "2027-01-31T22:59:00Z",
+        ] {
+            let ms = parse_rfc3339(s).unwrap();
+            let want = s.replace('T', " ").replace(":00Z", " UTC");
+            assert_eq!(format_utc(ms), want);
+        }
     }
 
     #[test]

@@ -22,7 +22,12 @@ use serde::{
     de::{MapAccess, Visitor},
 };
 
-use crate::{Form, QuestionKind, answer::is_blank, i18n::Locale, shape::Shape};
+use crate::{
+    Form, QuestionKind,
+    answer::is_blank,
+    i18n::Locale,
+    shape::{Shape, opt},
+};
 
 /// The language of a definition without `lang`.
 pub const DEFAULT_LANG: &str = "fr";
@@ -32,18 +37,18 @@ pub const FIELD: &str = "translations";
 
 /// The members of one translation (see [`crate::shape`]).
 pub const SHAPE: Shape = Shape::Object(&[
-    ("title", Shape::Leaf),
-    ("description", Shape::Leaf),
-    ("questions", Shape::Map(&QUESTION_SHAPE)),
+    opt("title", Shape::Str),
+    opt("description", Shape::Str),
+    opt("questions", Shape::Map(&QUESTION_SHAPE)),
 ]);
 
 /// The members of one question's translation.
 pub const QUESTION_SHAPE: Shape = Shape::Object(&[
-    ("label", Shape::Leaf),
-    ("help", Shape::Leaf),
-    ("choices", Shape::Map(&Shape::Leaf)),
-    ("min_label", Shape::Leaf),
-    ("max_label", Shape::Leaf),
+    opt("label", Shape::Str),
+    opt("help", Shape::Str),
+    opt("choices", Shape::Map(&Shape::Str)),
+    opt("min_label", Shape::Str),
+    opt("max_label", Shape::Str),
 ]);
 
 /// An object read with its keys in the order written (a definition's languages, question ids).
@@ -556,7 +561,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("lang: invalid type: integer `1`, expected a string"),
+            e.contains("lang: expected a string, found the number 1"),
             "{e}"
         );
         // A definition written in English may be translated into French.
@@ -614,7 +619,7 @@ mod tests {
             ),
             (
                 r#", "translations": { "en": "Your opinion" }"#,
-                "translations.en: invalid type: string \"Your opinion\", expected a table of title, description, questions",
+                "translations.en: expected an object, found a string",
             ),
             (
                 r#", "translations": { "en": { "titel": "Your opinion" } }"#,
@@ -627,7 +632,7 @@ mod tests {
             ),
             (
                 r#", "translations": { "en": { "title": 3 } }"#,
-                "translations.en.title: invalid type: integer `3`, expected a string",
+                "translations.en.title: expected a string, found the number 3",
             ),
             (
                 r#", "translations": { "en": { "questions": { "nope": { "label": "No" } } } }"#,

@@ -19,11 +19,40 @@ use crate::{
     ErrorCode, Form, Question, QuestionKind,
     answer::{Answers, OTHER, other_key},
     cat,
-    i18n::{Locale, Strings, Subject, fill, fill2, itoa},
+    i18n::{Locale, Strings, Subject, fill, fill_text, fill2, itoa},
     results::FormResults,
     schema::{PollState, ResultsShown, Smiley},
+    translations::{Localized, Text},
     validate::FieldError,
 };
+
+/// How numbers, percentages and dates are written. The widget gives the browser's `Intl`
+/// (`src/web`); without one (the no-JS page, tests), [`Plain`] writes digits and the locale's
+/// percent template.
+pub trait Numbers: core::fmt::Debug {
+    /// A count ("1 234").
+    fn count(&self, n: u64) -> String;
+    /// A whole percentage ("45 %").
+    fn percent(&self, n: u32, s: &Strings) -> String;
+    /// An instant, in milliseconds since the epoch ("31 janvier 2027 à 23:59").
+    fn date(&self, ms: i64) -> String;
+}
+
+/// Digits, the locale's percent template, and dates as `2027-01-31 22:59 UTC`.
+#[derive(Debug, Clone, Copy)]
+pub struct Plain;
+
+impl Numbers for Plain {
+    fn count(&self, n: u64) -> String {
+        itoa(n as usize)
+    }
+    fn percent(&self, n: u32, s: &Strings) -> String {
+        fill(s.percent, n as usize)
+    }
+    fn date(&self, ms: i64) -> String {
+        crate::time::format_utc(ms)
+    }
+}
 
 /// A node of the view tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +230,16 @@ pub struct ViewState<'a> {
     pub step: u32,
     /// For a poll: its state and results.
     pub poll: Option<PollView<'a>>,
+    /// The strings to use (a site's overrides applied); `None`: the locale's own.
+    pub strings: Option<&'a Strings>,
+    /// Which language each of the form's texts is in (its translations applied): texts in
+    /// another language than the widget's are marked with `lang` (RGAA 8.7). `None`: all in the
+    /// widget's language.
+    pub langs: Option<&'a Localized>,
+    /// How numbers and dates are written; `None`: [`Plain`].
+    pub numbers: Option<&'a dyn Numbers>,
+    /// The widget's own colours: `light` (also when `None`), `dark`, or `auto` (the device's).
+    pub theme: Option<&'a str>,
 }
 
 impl<'a> ViewState<'a> {
@@ -215,6 +254,27 @@ impl<'a> ViewState<'a> {
             action: None,
             step: 1,
             poll: None,
+            strings: None,
+            langs: None,
+            numbers: None,
+            theme: None,
+        }
+    }
+
+    fn numbers(&self) -> &dyn Numbers {
+        self.numbers.unwrap_or(&Plain)
+    }
+
+    /// `text`, one of the form's own, as a node: marked with its language when it is not the
+    /// widget's (`<bdi>` on a right-to-left page, so a left-to-right text keeps its direction).
+    fn own(&self, text: &str, which: Text) -> Node {
+        let lang = self.langs.map(|l| l.lang_of(which));
+        match lang {
+            Some(lang) if lang != self.locale => el(if self.locale.rtl() { "bdi" } else { "span" })
+                .a("lang", lang.tag())
+                .t(text)
+                .into(),
+            _ => Node::Text(text.to_owned()),
         }
     }
 }
@@ -287,12 +347,17 @@ pub const RESULTS_ID: &str = "v-results";
 /// Renders the whole widget: the form (or the thank-you message, or a poll's state and results)
 /// and a polite live region.
 pub fn view(form: &Form, st: &ViewState) -> Node {
-    let s = st.locale.strings();
+    let s = st.strings.unwrap_or_else(|| st.locale.strings());
     let (body, live) = body(form, st, s);
     el("div")
         .a("class", "voix")
         .a("lang", st.locale.tag())
         .a_if(st.locale.rtl(), "dir", "rtl")
+        .a_if(
+            st.theme.is_some(),
+            "data-theme",
+            st.theme.unwrap_or_default().to_owned(),
+        )
         .c(body)
         .c(el("p").a("class", "sr-only").a("role", "status").t(live))
         .into()
@@ -319,11 +384,22 @@ fn body(form: &Form, st: &ViewState, s: &Strings) -> (Node, String) {
                 .a("id", POLL_ID)
                 .a("class", "title")
                 .a("tabindex", "-1")
-                .t(&form.title));
+                .c(st.own(&form.title, Text::Title)));
             b = b.c(el("p").a("class", "said").t(said));
+            // When it opens, or when it closed, in the locale's way of writing dates.
+            let when = match p.state {
+                PollState::NotOpen => poll_date(form, true).map(|d| (s.opens_on, d)),
+                PollState::Closed => poll_date(form, false).map(|d| (s.closed_on, d)),
+                PollState::Open => None,
+            };
+            if let Some((template, ms)) = when {
+                b = b.c(el("p")
+                    .a("class", "when")
+                    .t(fill_text(template, &st.numbers().date(ms))));
+            }
             let mut live = said.to_owned();
             if with_results {
-                let (node, summary) = results(form, p.results, st.answers, s);
+                let (node, summary) = results(form, p.results, st, s);
                 b = b.c(node);
                 if voted_now && !summary.is_empty() {
                     live = cat(&[said, " ", &summary]);
@@ -359,10 +435,7 @@ fn body(form: &Form, st: &ViewState, s: &Strings) -> (Node, String) {
             .as_ref()
             .is_some_and(|poll| poll.results == ResultsShown::Always)
     {
-        f = el("div")
-            .c(f)
-            .c(results(form, p.results, st.answers, s).0)
-            .into();
+        f = el("div").c(f).c(results(form, p.results, st, s).0).into();
     }
     (f, live.to_owned())
 }
@@ -378,9 +451,16 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
     f = f.c(el("h2")
         .a("id", TITLE_ID)
         .a("class", "title")
-        .t(&form.title));
+        .c(st.own(&form.title, Text::Title)));
     if let Some(d) = &form.description {
-        f = f.c(el("p").a("class", class::DESC).t(d));
+        f = f.c(el("p")
+            .a("class", class::DESC)
+            .c(st.own(d, Text::Description)));
+    }
+    if let Some(ms) = poll_date(form, false) {
+        f = f.c(el("p")
+            .a("class", "when")
+            .t(fill_text(s.open_until, &st.numbers().date(ms))));
     }
     // The steps that have a question shown; where this one is among them.
     let shown_steps = form.shown_steps(st.answers);
@@ -398,7 +478,8 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
         .filter(|&i| nojs || form.is_shown(i, st.answers))
         .filter(|&i| !stepped || steps[i] == st.step)
         .collect();
-    if here.iter().any(|&i| form.questions[i].required) {
+    // A poll's one question needs no note about the marker.
+    if form.poll.is_none() && here.iter().any(|&i| form.questions[i].required) {
         f = f.c(el("p").a("class", "note").t(s.required_note));
     }
     if st.summary && !st.errors.is_empty() {
@@ -424,12 +505,14 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
     if stepped && at > 0 {
         actions = actions.c(el("button")
             .a("type", "button")
+            .a("part", "button secondary")
             .a("class", "secondary")
             .a("data-action", "previous")
             .t(s.previous));
     }
     actions = actions.c(el("button")
         .a("type", "submit")
+        .a("part", "button")
         .a_if(st.status == Status::Sending, "aria-disabled", "true")
         .t(label));
     f.c(actions).into()
@@ -519,9 +602,9 @@ fn spaced(ids: &[String]) -> String {
 }
 
 /// One option of a radio or checkbox group, as drawn.
-struct Opt<'a> {
+struct Opt {
     value: Cow<'static, str>,
-    label: Cow<'a, str>,
+    label: Node,
     /// Decoration before the label (a smiley face, a star), hidden from assistive technology.
     deco: Option<&'static str>,
     /// The text of the label is only for assistive technology (stars: the star is the visual).
@@ -549,7 +632,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
         described.push(err_id.clone());
     }
     let label_text = |b: B| {
-        let b = b.t(&q.label);
+        let b = b.c(st.own(&q.label, Text::Label(&q.id)));
         if q.required {
             b.t(" ").c(el("span").a("class", "req").t(s.required))
         } else {
@@ -561,7 +644,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             el("p")
                 .a("class", class::HELP)
                 .a("id", help_id.clone())
-                .t(h),
+                .c(st.own(h, Text::Help(&q.id))),
         )
     });
     let err = error.map(|code| {
@@ -580,6 +663,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
     // A radio or checkbox group in a fieldset; `extra` goes after the options (end labels,
     // the "other" box).
     let group = |kind: &'static str,
+                 hint_class: &'static str,
                  item: (&'static str, &'static str),
                  multiple: bool,
                  opts: Vec<Opt>,
@@ -609,10 +693,9 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             if let Some(deco) = o.deco {
                 lbl = lbl.c(el("span").a("class", deco).a("aria-hidden", "true"));
             }
-            let text = o.label.into_owned();
             lbl.c(el("span")
                 .a("class", if o.hidden_label { "lbl sr-only" } else { "lbl" })
-                .t(text))
+                .c(o.label))
                 .into()
         });
         el("fieldset")
@@ -624,7 +707,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             )
             .c(label_text(el("legend")))
             .cs(help.clone())
-            .cs(hint.map(|h| Node::from(el("p").a("class", "help").a("id", hint_id).c(h))))
+            .cs(hint.map(|h| Node::from(el("p").a("class", hint_class).a("id", hint_id).c(h))))
             .cs(err.clone())
             .c(el("div").a("class", kind).cs(items))
             .cs(extra)
@@ -634,7 +717,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
         (from..=to)
             .map(|n| Opt {
                 value: itoa(n.into()).into(),
-                label: itoa(n.into()).into(),
+                label: Node::Text(itoa(n.into())),
                 deco: None,
                 hidden_label: false,
             })
@@ -662,13 +745,14 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .iter()
                 .map(|&sm| Opt {
                     value: sm.key().into(),
-                    label: s.smiley(sm).into(),
+                    label: Node::Text(s.smiley(sm).into()),
                     deco: Some(sm.face_class()),
                     hidden_label: false,
                 })
                 .collect();
             group(
                 "smileys",
+                "help",
                 ("smiley", "smiley on"),
                 false,
                 opts,
@@ -681,13 +765,17 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             let opts = (1..=5u8)
                 .map(|n| Opt {
                     value: itoa(n.into()).into(),
-                    label: fill(if n == 1 { s.star_one } else { s.star_many }, n.into()).into(),
+                    label: Node::Text(fill(
+                        if n == 1 { s.star_one } else { s.star_many },
+                        n.into(),
+                    )),
                     deco: Some(if n <= chosen { "star lit" } else { "star" }),
                     hidden_label: true,
                 })
                 .collect();
             group(
                 "stars",
+                "help",
                 ("starbox", "starbox on"),
                 false,
                 opts,
@@ -713,8 +801,11 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 Node::Text(parts.join(" — "))
             });
             let extra = ends(*min, *max, min_label.as_deref(), max_label.as_deref());
+            // The end labels are shown beside the numbers; the same words, in one sentence, are
+            // what assistive technology reads with the group.
             group(
                 "scale",
+                "sr-only",
                 ("num", "num on"),
                 false,
                 numbers(*min, *max),
@@ -731,6 +822,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             let hint = Node::Text(cat(&["0 : ", lo, " — 10 : ", hi]));
             group(
                 "scale nps",
+                "sr-only",
                 ("num", "num on"),
                 false,
                 numbers(0, 10),
@@ -743,12 +835,20 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .into_iter()
                 .map(|(v, l)| Opt {
                     value: v.into(),
-                    label: l.into(),
+                    label: Node::Text(l.into()),
                     deco: None,
                     hidden_label: false,
                 })
                 .collect();
-            group("yesno", ("yn", "yn on"), false, opts, None, Vec::new())
+            group(
+                "yesno",
+                "help",
+                ("yn", "yn on"),
+                false,
+                opts,
+                None,
+                Vec::new(),
+            )
         }
         QuestionKind::Choice { choices, other } | QuestionKind::Multiple { choices, other, .. } => {
             let multiple = q.kind.is_multiple();
@@ -756,7 +856,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 .iter()
                 .map(|c| Opt {
                     value: c.id.clone().into(),
-                    label: c.label.as_str().into(),
+                    label: st.own(&c.label, Text::Choice(&q.id, &c.id)),
                     deco: None,
                     hidden_label: false,
                 })
@@ -764,7 +864,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             if *other {
                 opts.push(Opt {
                     value: OTHER.into(),
-                    label: s.other.into(),
+                    label: Node::Text(s.other.into()),
                     deco: None,
                     hidden_label: false,
                 });
@@ -803,6 +903,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 }
                 box_ = box_.c(el("input")
                     .a("type", "text")
+                    .a("part", "field")
                     .a("id", oid)
                     .a("name", other_field.clone())
                     .a("maxlength", itoa(crate::schema::OTHER_MAX_LENGTH as usize))
@@ -820,6 +921,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 } else {
                     "choices"
                 },
+                "help",
                 ("choice", "choice on"),
                 multiple,
                 opts,
@@ -864,9 +966,15 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             let used = crate::answer::char_count(value);
             let max = *max_length as usize;
             let (count_text, over) = if used > max {
-                (fill(s.chars_over, used - max), true)
+                (
+                    fill_text(s.chars_over, &st.numbers().count((used - max) as u64)),
+                    true,
+                )
             } else {
-                (fill(s.chars_left, max - used), false)
+                (
+                    fill_text(s.chars_left, &st.numbers().count((max - used) as u64)),
+                    false,
+                )
             };
             let input = if *multiline {
                 el("textarea").a("rows", "4")
@@ -874,6 +982,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
                 el("input").a("type", "text")
             };
             let input = input
+                .a("part", "field")
                 .a("id", id.clone())
                 .a("name", q.id.clone())
                 .a_if(q.required, "required", "")
@@ -911,6 +1020,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
         QuestionKind::Email => {
             let input = el("input")
                 .a("type", "email")
+                .a("part", "field")
                 .a("id", id.clone())
                 .a("name", q.id.clone())
                 .a("autocomplete", "email")
@@ -942,9 +1052,17 @@ fn field_message_other(code: ErrorCode, s: &Strings) -> String {
     )
 }
 
+/// A poll's opening (`opens`) or closing instant, when it has one.
+fn poll_date(form: &Form, opens: bool) -> Option<i64> {
+    let poll = form.poll.as_ref()?;
+    let at = if opens { &poll.opens } else { &poll.closes };
+    at.as_deref().and_then(crate::time::parse_rfc3339)
+}
+
 /// A poll's results: a bar per option with its percentage and count, the total, the resident's
 /// own choice marked — all as text too — and a one-sentence summary for the live region.
-fn results(form: &Form, r: ResultsView, answers: &Answers, s: &Strings) -> (Node, String) {
+fn results(form: &Form, r: ResultsView, st: &ViewState, s: &Strings) -> (Node, String) {
+    let (answers, locale, numbers) = (st.answers, st.locale, st.numbers());
     let section = el("section")
         .a("class", "results")
         .a("aria-labelledby", RESULTS_ID);
@@ -974,21 +1092,28 @@ fn results(form: &Form, r: ResultsView, answers: &Answers, s: &Strings) -> (Node
         return (el("div").a("hidden", "").into(), String::new());
     };
     let total = qr.total.unwrap_or(0);
-    let votes = |n: u64| fill(if n == 1 { s.votes_one } else { s.votes_many }, n as usize);
+    let votes = |n: u64| {
+        let one = locale.singular(n);
+        fill_text(
+            if one { s.votes_one } else { s.votes_many },
+            &numbers.count(n),
+        )
+    };
     let mine = answers.get(&q.id);
     let mut said = Vec::new();
     let items = qr.options.iter().map(|o| {
-        let label = if o.value == OTHER {
-            s.other.to_owned()
-        } else {
-            q.kind
-                .choice(&o.value)
-                .map_or(o.label.clone(), |c| c.label.clone())
+        let (label, node) = match q.kind.choice(&o.value) {
+            Some(c) => (
+                c.label.clone(),
+                st.own(&c.label, Text::Choice(&q.id, &c.id)),
+            ),
+            None if o.value == OTHER => (s.other.to_owned(), Node::Text(s.other.into())),
+            None => (o.label.clone(), Node::Text(o.label.clone())),
         };
         let own = mine.is_some_and(|m| m.contains(&o.value));
-        let pct = fill(s.percent, o.percent as usize);
+        let pct = numbers.percent(o.percent, s);
         said.push(cat(&[&label, " ", &pct]));
-        let mut name = el("span").a("class", "opt-label").t(label);
+        let mut name = el("span").a("class", "opt-label").c(node);
         if own {
             name = name.c(el("span")
                 .a("class", "mine")
@@ -998,6 +1123,7 @@ fn results(form: &Form, r: ResultsView, answers: &Answers, s: &Strings) -> (Node
             .a("class", if own { "result own" } else { "result" })
             .c(name)
             .c(el("meter")
+                .a("part", "bar")
                 .a("min", "0")
                 .a("max", "100")
                 .a("value", itoa(o.percent as usize))
@@ -1045,6 +1171,10 @@ mod tests {
             action: None,
             step: 1,
             poll: None,
+            strings: None,
+            langs: None,
+            numbers: None,
+            theme: None,
         }
     }
 

@@ -9,7 +9,7 @@ use voix_form::{
     answer::Answers,
     html::render,
     i18n::Locale,
-    view::{Status, ViewState, view},
+    view::{ViewState, view},
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -31,19 +31,13 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, form, "the JSON of a form reads as another form");
     for &locale in Locale::ALL {
         let localized = form.localized(&translations, locale);
-        let tree = view(
-            &localized.form,
-            &ViewState {
-                answers: &Answers::new(),
-                errors: &[],
-                summary: false,
-                status: Status::Editing,
-                locale,
-                action: Some("/f/x"),
-                step: 1,
-                poll: None,
-            },
-        );
+        let answers = Answers::new();
+        let state = ViewState {
+            action: Some("/f/x"),
+            langs: Some(&localized),
+            ..ViewState::new(&answers, locale)
+        };
+        let tree = view(&localized.form, &state);
         let _ = render(&tree);
     }
 });

@@ -152,6 +152,9 @@ fn on_event(app: &App, ev: &Event) {
                 return;
             }
             if let Ok(Some(_)) = target.closest("[data-action=previous]") {
+                // The re-render reuses this button as the next step's submit button: without
+                // this, the click's default action would then submit the form.
+                ev.prevent_default();
                 Msg::Previous
             } else {
                 return;

@@ -3,7 +3,7 @@
 //! "not again" of the floating and modal modes. It holds no identifier, only the resident's own
 //! choice (CNIL: strictly necessary). Storage refused reads as nothing remembered.
 
-use std::collections::BTreeMap;
+use voix_form::translations::OrderedMap;
 
 use super::js;
 
@@ -12,7 +12,11 @@ pub const KEY: &str = "voix-done";
 
 /// What is remembered of `form` (`"answered"`, `"dismissed"`), if anything.
 pub fn get(form: &str) -> Option<String> {
-    read().remove(form)
+    read()
+        .0
+        .into_iter()
+        .find(|(f, _)| f == form)
+        .map(|(_, s)| s)
 }
 
 /// Remembers `state` for `form`; a refused storage is not an error (nothing is remembered).
@@ -20,8 +24,11 @@ pub fn set(form: &str, state: &str) {
     let Some(storage) = storage() else {
         return;
     };
+    // A small list, not a map: a browser remembers a handful of forms, and a map's code costs
+    // the widget kilobytes of wasm.
     let mut all = read();
-    all.insert(form.to_owned(), state.to_owned());
+    all.0.retain(|(f, _)| f != form);
+    all.0.push((form.to_owned(), state.to_owned()));
     if let Some(text) = js::to_json(&all) {
         let _ = storage.set_item(KEY, &text);
     }
@@ -31,7 +38,7 @@ fn storage() -> Option<web_sys::Storage> {
     super::window().local_storage().ok().flatten()
 }
 
-fn read() -> BTreeMap<String, String> {
+fn read() -> OrderedMap<String> {
     storage()
         .and_then(|s| s.get_item(KEY).ok().flatten())
         .and_then(|text| js::parse_json(&text).ok())

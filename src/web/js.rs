@@ -3,7 +3,11 @@
 //! to voix-form's one model and back. The wasm carries no JSON reader or writer.
 
 use serde::{Serialize, de::DeserializeOwned};
-use voix_form::{Form, shape::Tree, translations::Translations};
+use voix_form::{
+    Form,
+    shape::{Kind, Tree},
+    translations::Translations,
+};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{get, prop};
@@ -46,22 +50,40 @@ pub fn read_definition(value: JsValue) -> voix_form::Result<(Form, Translations)
 struct JsTree(JsValue);
 
 impl Tree for JsTree {
-    fn keys(&self) -> Option<Vec<String>> {
+    fn kind(&self) -> Kind {
+        let v = &self.0;
+        if v.is_null() || v.is_undefined() {
+            Kind::Null
+        } else if let Some(s) = v.as_string() {
+            Kind::Str(s)
+        } else if let Some(n) = v.as_f64() {
+            Kind::Number(n, n.fract() == 0.0)
+        } else if v.as_bool().is_some() {
+            Kind::Bool
+        } else if js_sys::Array::is_array(v) {
+            Kind::List
+        } else {
+            Kind::Object
+        }
+    }
+
+    fn keys(&self) -> Vec<String> {
         if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
-            return None;
+            return Vec::new();
         }
         let keys = js_sys::Object::keys(self.0.unchecked_ref::<js_sys::Object>());
-        Some(keys.iter().filter_map(|k| k.as_string()).collect())
+        keys.iter().filter_map(|k| k.as_string()).collect()
     }
 
     fn member(&self, key: &str) -> Option<Self> {
         Some(JsTree(get(&self.0, key)))
     }
 
-    fn items(&self) -> Option<Vec<Self>> {
-        js_sys::Array::is_array(&self.0).then(|| {
-            let array: &js_sys::Array = self.0.unchecked_ref();
-            array.iter().map(JsTree).collect()
-        })
+    fn items(&self) -> Vec<Self> {
+        if !js_sys::Array::is_array(&self.0) {
+            return Vec::new();
+        }
+        let array: &js_sys::Array = self.0.unchecked_ref();
+        array.iter().map(JsTree).collect()
     }
 }

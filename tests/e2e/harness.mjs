@@ -757,7 +757,9 @@ export async function revealWidgets(page, selector = '[data-voix-form]') {
   }
   await page.waitForFunction(
     (s) =>
-      [...document.querySelectorAll(s)].every((p) => p.shadowRoot?.querySelector('form, .thanks')),
+      [...document.querySelectorAll(s)].every((p) =>
+        p.shadowRoot?.querySelector('form, .thanks, .poll-state'),
+      ),
     selector,
   );
 }

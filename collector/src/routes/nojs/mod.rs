@@ -159,6 +159,10 @@ fn thanks_page(state: &AppState, form: &Form, lang: Lang) -> Response {
             action: None,
             step: 1,
             poll: None,
+            strings: None,
+            langs: None,
+            numbers: None,
+            theme: None,
         },
     );
     promote_headings(&mut tree);

@@ -69,6 +69,10 @@ impl FormPage<'_> {
                 action: Some(&action),
                 step: 1,
                 poll: None,
+                strings: None,
+                langs: None,
+                numbers: None,
+                theme: None,
             },
         );
         adapt(&mut tree, localized, self);
