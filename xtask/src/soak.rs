@@ -151,7 +151,9 @@ fn slow_clients(addr: SocketAddr) -> Vec<Option<Duration>> {
                             Err(_) => return Some(Some(start.elapsed())),
                         }
                     }
-                    if s.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes()).is_err() {
+                    if s.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes())
+                        .is_err()
+                    {
                         return Some(Some(start.elapsed()));
                     }
                 }
