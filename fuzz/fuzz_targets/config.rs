@@ -8,9 +8,10 @@ use libfuzzer_sys::fuzz_target;
 
 include!("every_kind.rs");
 
-/// A directory with `a.json` (every kind) and `b.toml`, made once per process.
+/// A directory with `a.json` (every kind) and `b.toml`, written at start; one for every run (the
+/// same files each time), so runs leave nothing more behind.
 static DIR: LazyLock<PathBuf> = LazyLock::new(|| {
-    let dir = std::env::temp_dir().join(format!("voix-fuzz-config-{}", std::process::id()));
+    let dir = std::env::temp_dir().join("voix-fuzz-config");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("a.json"), EVERY_KIND).unwrap();
     std::fs::write(
