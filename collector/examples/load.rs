@@ -1,6 +1,8 @@
-//! A load generator for `cargo xtask bench`: `clients` connections, each posting answers one
-//! after the other (HTTP/1.1 keep-alive, the widget's `text/plain` body with a fresh idempotency
-//! id) to a running collector for `seconds`, then one JSON line on stdout:
+//! A load generator for `cargo xtask bench` and `cargo xtask soak`: `clients` connections, each
+//! posting answers one after the other (HTTP/1.1 keep-alive, the widget's `text/plain` body with
+//! a fresh idempotency id) to a running collector for `seconds` — as fast as it answers, or, with
+//! a fifth argument, at a steady `rate` of answers per second in all — then one JSON line on
+//! stdout:
 //! `{"clients":…,"seconds":…,"ok":…,"errors":…,"per_second":…,"p50_ms":…,"p99_ms":…,"max_ms":…}`.
 //! With `get`, each connection reads `path` instead (with the admin token if one is given), and
 //! counts 200s. With `seed`, no HTTP at all: `count` answers of a fixed, varied shape are
@@ -12,6 +14,7 @@
 //!
 //! ```text
 //! cargo run --release -p voix-collector --example load -- 127.0.0.1:8080 satisfaction 16 5
+//! cargo run --release -p voix-collector --example load -- 127.0.0.1:8080 satisfaction 8 300 200
 //! cargo run --release -p voix-collector --example load -- get 127.0.0.1:8080 /v1/forms/x/results 16 5 [token]
 //! cargo run --release -p voix-collector --example load -- seed voix.db results 1000000
 //! ```
@@ -37,16 +40,25 @@ async fn main() {
         Some("get") => return get(&args[1..]).await,
         _ => {}
     }
-    let [addr, form, clients, seconds] = args.as_slice() else {
-        eprintln!(
-            "usage: load <host:port> <form id> <clients> <seconds>\n   \
-             or: load get <host:port> <path> <clients> <seconds> [admin token]\n   \
-             or: load seed <database url> <form id> <count>"
-        );
-        std::process::exit(2);
+    let (addr, form, clients, seconds, rate) = match args.as_slice() {
+        [a, f, c, s] => (a, f, c, s, None),
+        [a, f, c, s, r] => (a, f, c, s, Some(r)),
+        _ => {
+            eprintln!(
+                "usage: load <host:port> <form id> <clients> <seconds> [answers per second]\n   \
+                 or: load get <host:port> <path> <clients> <seconds> [admin token]\n   \
+                 or: load seed <database url> <form id> <count>"
+            );
+            std::process::exit(2);
+        }
     };
     let clients: usize = clients.parse().expect("clients: a whole number");
     let seconds: f64 = seconds.parse().expect("seconds: a number");
+    // Each client's pause between two answers, for a steady total rate.
+    let period = rate.map(|r| {
+        let r: f64 = r.parse().expect("rate: a number");
+        Duration::from_secs_f64(clients as f64 / r)
+    });
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
     // Seconds since the epoch: a different id prefix for every run against one database.
@@ -56,8 +68,17 @@ async fn main() {
     let mut tasks = Vec::new();
     for c in 0..clients {
         let (addr, form) = (addr.clone(), form.clone());
+        // Clients spread over one period, so the answers come evenly.
+        let pace = period.map(|p| {
+            let mut ticks = tokio::time::interval_at(
+                tokio::time::Instant::now() + p.mul_f64(c as f64 / clients as f64),
+                p,
+            );
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks
+        });
         tasks.push(tokio::spawn(async move {
-            client(run, c, &addr, &form, deadline).await
+            client(run, c, &addr, &form, deadline, pace).await
         }));
     }
     report(clients, started, tasks).await;
@@ -128,6 +149,7 @@ async fn reader(addr: &str, request: &[u8], deadline: Instant) -> (Vec<Duration>
     connection(
         addr,
         deadline,
+        None,
         200,
         |_| request.to_vec(),
         |body| {
@@ -149,11 +171,13 @@ async fn reader(addr: &str, request: &[u8], deadline: Instant) -> (Vec<Duration>
 }
 
 /// One keep-alive connection (opened again when it breaks) sending `request(i)` for the `i`th
-/// request until `deadline`: the latency of each answer with status `ok` (whose response is
-/// then given to `on_ok`), and how many others and broken connections.
+/// request until `deadline`, at each tick of `pace` if any, else as fast as it is answered: the
+/// latency of each answer with status `ok` (whose response is then given to `on_ok`), and how
+/// many others and broken connections.
 async fn connection(
     addr: &str,
     deadline: Instant,
+    mut pace: Option<tokio::time::Interval>,
     ok: u16,
     mut request: impl FnMut(u64) -> Vec<u8>,
     mut on_ok: impl FnMut(&[u8]),
@@ -164,6 +188,12 @@ async fn connection(
     let mut buf = vec![0u8; 64 * 1024];
     let mut i = 0u64;
     while Instant::now() < deadline {
+        if let Some(ticks) = pace.as_mut() {
+            ticks.tick().await;
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
         if stream.is_none() {
             match TcpStream::connect(addr).await {
                 Ok(s) => {
@@ -266,6 +296,7 @@ async fn client(
     addr: &str,
     form: &str,
     deadline: Instant,
+    pace: Option<tokio::time::Interval>,
 ) -> (Vec<Duration>, u64) {
     let request = |i: u64| {
         // Unique per run, client and request (a repeated id would be acknowledged without a
@@ -279,7 +310,7 @@ async fn client(
         )
         .into_bytes()
     };
-    connection(addr, deadline, 201, request, |_| {}).await
+    connection(addr, deadline, pace, 201, request, |_| {}).await
 }
 
 /// Writes one request and reads one response (headers, then `Content-Length` bytes of body);

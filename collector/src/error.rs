@@ -125,6 +125,9 @@ pub enum AppError {
         /// Whole seconds until the next answer is accepted (at least 1), sent as `Retry-After`.
         retry_after_secs: u64,
     },
+    /// The request did not arrive whole (or was not handled) within `request_timeout_secs`.
+    #[error("request timeout")]
+    Timeout,
     /// Our fault. The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] Error),
@@ -175,15 +178,18 @@ impl AppError {
             AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The stable code sent to the client: the shared [`ErrorCode`]s, plus codes only the
-    /// collector's own API uses (`unauthorized`), which the widget never needs to know.
+    /// collector's own API uses (`unauthorized`; `request_timeout`, which the widget handles by
+    /// its status, 408, like any retryable one), which the widget never needs to know.
     pub fn code(&self) -> &'static str {
         let shared = match self {
             AppError::Unauthorized => return "unauthorized",
+            AppError::Timeout => return "request_timeout",
             // There is no separate code for a wrong method: the widget never sends one, and
             // to a client it means the same thing — nothing answers that request here.
             AppError::NotFound | AppError::MethodNotAllowed => ErrorCode::NotFound,
@@ -237,6 +243,7 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => format!(
                 "Too many answers in a short time; try again in {retry_after_secs} seconds."
             ),
+            AppError::Timeout => "The request did not arrive in time; send it again.".into(),
             AppError::Internal(_) => {
                 "The collector could not handle the request; try again later.".into()
             }

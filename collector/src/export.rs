@@ -12,13 +12,18 @@
 //!   unanswered question is an empty cell; answers to questions no longer in the form are in the
 //!   JSON export only.
 //! - **CSV injection**: a cell that starts with `=` `+` `-` `@`, a tab or a CR is run as a
-//!   formula by spreadsheets (`=HYPERLINK(…)`, `=cmd|…`) — and answers are typed by anyone. Such
-//!   a cell gets a leading `'`, which spreadsheets show as text. The cost: an answer `-3` reads
-//!   `'-3`; the mark is visible, the data is not lost.
+//!   formula by spreadsheets (`=HYPERLINK(…)`, `=cmd|…`) — and answers are typed by anyone.
+//!   Spreadsheets also skip blanks before the sign (spaces, a non-breaking space, an
+//!   ideographic space, invisible format characters such as a zero-width space or a byte-order
+//!   mark, control characters) and read the full-width `＝` `＋` `－` `＠` as the ASCII ones.
+//!   Such a cell gets a leading `'`, which spreadsheets show as text. So does a cell that starts
+//!   with `'` itself, so that removing one leading `'` always gives the answer back. The cost:
+//!   an answer `-3` reads `'-3`; the mark is visible, the data is not lost.
+//! - **NUL bytes** become `U+FFFD` (�): tools that read C strings would end the file at the
+//!   first NUL, inside a quoted cell.
 //!
-//! Written here (about 30 lines) rather than with the `csv` crate's writer: the byte-order mark
-//! and the formula neutralisation would stay ours anyway, and `csv` stays a test dependency that
-//! reads our output independently.
+//! RFC 4180 itself (quoting, doubling quotes, CRLF) is the `csv` crate's writer; the byte-order
+//! mark and the neutralisation are ours.
 //!
 //! # Example
 //! ```
@@ -39,6 +44,8 @@
 //! );
 //! ```
 
+use std::borrow::Cow;
+
 use voix_form::Form;
 
 use crate::store::StoredResponse;
@@ -48,7 +55,9 @@ pub const BOM: &str = "\u{feff}";
 
 /// The responses as CSV (see the module docs), BOM included.
 pub fn csv(form: &Form, responses: &[StoredResponse]) -> String {
-    let mut out = String::from(BOM);
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(BOM.as_bytes().to_vec());
     let header = ["id", "received_at"]
         .into_iter()
         .chain(form.questions.iter().map(|q| q.id.as_str()));
@@ -71,7 +80,9 @@ pub fn csv(form: &Form, responses: &[StoredResponse]) -> String {
             .chain(values.iter().map(String::as_str));
         write_record(&mut out, cells);
     }
-    out
+    // Into memory: neither writing nor flushing can fail, and every cell was a `str`.
+    let bytes = out.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The responses as a pretty-printed JSON array of [`StoredResponse`]s (every stored field).
@@ -80,33 +91,60 @@ pub fn json(responses: &[StoredResponse]) -> String {
     serde_json::to_string_pretty(responses).unwrap_or_else(|_| "[]".to_owned())
 }
 
-fn write_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
-    for (i, cell) in cells.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_cell(out, cell);
+fn write_record<'a>(out: &mut csv::Writer<Vec<u8>>, cells: impl Iterator<Item = &'a str>) {
+    // Writing to a Vec cannot fail.
+    for cell in cells {
+        let _ = out.write_field(neutralise(cell).as_bytes());
     }
-    out.push_str("\r\n");
+    let _ = out.write_record(None::<&[u8]>);
 }
 
-/// Appends `cell` to `out`, neutralised against formula injection then quoted per RFC 4180.
-fn write_cell(out: &mut String, cell: &str) {
-    let guard = if is_formula_like(cell) { "'" } else { "" };
-    if cell.contains(['"', ',', '\r', '\n']) {
-        out.push('"');
-        out.push_str(guard);
-        out.push_str(&cell.replace('"', "\"\""));
-        out.push('"');
+/// `cell` as it is written: NUL bytes replaced, a leading `'` when a spreadsheet could take it
+/// for a formula or when it starts with `'` (see the module docs). Quoting is the writer's.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    let cell = if cell.contains('\0') {
+        Cow::Owned(cell.replace('\0', "\u{fffd}"))
     } else {
-        out.push_str(guard);
-        out.push_str(cell);
+        Cow::Borrowed(cell)
+    };
+    if is_formula_like(&cell) || cell.starts_with('\'') {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        cell
     }
 }
 
-/// Whether a spreadsheet could take `cell` for a formula (OWASP's list of leading characters).
+/// Whether a spreadsheet could take `cell` for a formula: OWASP's list of leading characters
+/// (`=` `+` `-` `@`, tab, CR), also after blanks and in their full-width forms.
 pub fn is_formula_like(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    if cell.starts_with(['\t', '\r']) {
+        return true;
+    }
+    cell.chars()
+        .find(|&c| !is_blank(c))
+        .is_some_and(|c| FORMULA_SIGNS.contains(&c))
+}
+
+/// What starts a formula, ASCII and full-width.
+const FORMULA_SIGNS: [char; 8] = [
+    '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+];
+
+// What a spreadsheet may skip before a formula's sign: white space (U+00A0, U+3000…), control
+// characters, and the invisible format characters (zero-width, bidi marks, word joiner, BOM).
+fn is_blank(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }
 
 #[cfg(test)]
@@ -115,10 +153,15 @@ mod tests {
 
     use super::*;
 
+    /// `s` as a cell of a CSV line (without the line end).
     fn cell(s: &str) -> String {
-        let mut out = String::new();
-        write_cell(&mut out, s);
-        out
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        // Two cells: a lone empty cell would be quoted to tell it from an empty line.
+        write_record(&mut out, [s, "end"].into_iter());
+        let line = String::from_utf8(out.into_inner().unwrap()).unwrap();
+        line.strip_suffix(",end\n").unwrap().to_owned()
     }
 
     #[test]
@@ -164,10 +207,50 @@ mod tests {
             cell("=HYPERLINK(\"x\",\"y\")"),
             "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
         );
-        // Only the first character matters.
-        assert_eq!(cell(" =1"), " =1");
+        // What comes first once blanks are skipped.
+        assert_eq!(cell(" =1"), "' =1");
         assert_eq!(cell("a-b"), "a-b");
+        // An answer that starts with the mark keeps it: one `'` removed gives the answer.
+        assert_eq!(cell("'bonjour"), "''bonjour");
         assert!(!is_formula_like(""));
+    }
+
+    /// Issue 14, defect 7: what a spreadsheet still takes for a formula after blanks, and
+    /// full-width signs; NUL bytes, which cut a file short for C-string tools.
+    #[test]
+    fn formulas_behind_blanks_or_in_full_width_and_nul_bytes_are_neutralised() {
+        for s in [
+            " =1+1",
+            "   +33 6",
+            "\u{a0}=1",
+            "\u{3000}@SUM(A1)",
+            "\u{feff}=1",
+            "\u{200b}-2",
+            "\n=1",
+            "\u{ff1d}1+1",
+            "\u{ff0b}1",
+            "\u{ff0d}1",
+            "\u{ff20}SUM(A1)",
+            " \u{ff1d}HYPERLINK(x)",
+        ] {
+            assert!(is_formula_like(s), "{s:?}");
+            let written = cell(s);
+            let inner = written.trim_start_matches('"');
+            assert!(inner.starts_with('\''), "{s:?} → {written:?}");
+        }
+        for s in [
+            "",
+            " ",
+            "a =1",
+            "bien",
+            "\u{a0}bien",
+            "3-4 fois",
+            "x\u{ff1d}1",
+        ] {
+            assert!(!is_formula_like(s), "{s:?}");
+        }
+        assert_eq!(cell("a\0b"), "a\u{fffd}b");
+        assert!(!cell("\0=1").contains('\0'));
     }
 
     #[test]

@@ -20,18 +20,21 @@
 //! # Ok(()) }
 //! ```
 
-use std::{future::Future, io, net::SocketAddr};
+use std::{future::Future, io};
 
 use axum::Router;
 
 pub mod config;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limit;
 pub mod metrics;
 pub mod results;
 pub mod retention;
 mod routes;
+pub mod server;
 mod state;
 pub mod store;
 pub mod time;
@@ -52,21 +55,13 @@ pub fn route_paths(state: &AppState) -> Vec<&'static str> {
     routes::paths(state)
 }
 
-/// Serves [`app`] on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Serves [`app`] on `listener` until `shutdown` completes, then lets requests in flight finish
+/// for at most the configured `shutdown_timeout_secs`. Connections are capped and timed (see
+/// [`server`]).
 pub async fn launch(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "listening");
-    }
-    // The peer address reaches handlers for rate limiting only (see `limit`); it is never
-    // stored or logged.
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    server::launch(listener, state, shutdown).await
 }

@@ -56,6 +56,11 @@ struct RequestLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RejectedLabels {
     form: String,
     code: &'static str,
@@ -73,6 +78,7 @@ pub struct Metrics {
     rate_limited: Family<FormLabel, Counter>,
     retention_deleted: Family<FormLabel, Counter>,
     rejected: Family<RejectedLabels, Counter>,
+    admin_refused: Family<ReasonLabel, Counter>,
 }
 
 impl Metrics {
@@ -92,6 +98,7 @@ impl Metrics {
             rate_limited: Family::default(),
             retention_deleted: Family::default(),
             rejected: Family::default(),
+            admin_refused: Family::default(),
         };
         let r = &mut m.registry;
         // The registry appends the `.` to each help text, and `_total` to each counter's samples.
@@ -138,8 +145,24 @@ impl Metrics {
             "Answers refused, by error code (rate limiting is counted apart)",
             m.rejected.clone(),
         );
+        for reason in ["no_token", "wrong_token", "admin_api_disabled"] {
+            let _ = m.admin_refused.get_or_create(&ReasonLabel { reason });
+        }
+        r.register(
+            "voix_admin_refused",
+            "Requests refused for want of the admin token, by reason (no_token, wrong_token, \
+             admin_api_disabled)",
+            m.admin_refused.clone(),
+        );
         more(r);
         m
+    }
+
+    /// A request refused for want of the admin token, for `reason` (a fixed name).
+    pub fn admin_refused(&self, reason: &'static str) {
+        self.admin_refused
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
     }
 
     /// One HTTP request answered with `status` by the route `route` (a template, or a fixed

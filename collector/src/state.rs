@@ -12,10 +12,11 @@ use voix_form::{Form, i18n::Locale, schema::ResultsShown, translations::Localize
 
 use crate::{
     Config, Result,
-    config::{AllowedOrigins, FormSettings},
+    config::{AllowedOrigins, Connections, FormSettings},
     limit::Limiter,
     metrics::Metrics,
     results::Published,
+    routes::RefusalLog,
     store::{self, DatabaseUrl, Store},
 };
 
@@ -33,12 +34,14 @@ struct Shared {
     store: Arc<dyn Store>,
     admin_token: Option<String>,
     max_body_bytes: usize,
+    connections: Connections,
     dist: Option<ServeDir>,
     site: Option<ServeDir>,
     private_paths: Vec<String>,
     limiter: Limiter,
     metrics: Arc<Metrics>,
     published: Published,
+    admin_refusals: RefusalLog,
 }
 
 impl AppState {
@@ -89,11 +92,13 @@ impl AppState {
             store,
             admin_token: config.admin_token,
             max_body_bytes: config.max_body_bytes,
+            connections: config.connections,
             dist: config.dist_dir.map(ServeDir::new),
             site: config.static_dir.map(ServeDir::new),
             private_paths,
             limiter,
             metrics,
+            admin_refusals: RefusalLog::default(),
         })))
     }
 
@@ -120,6 +125,11 @@ impl AppState {
     /// The per-client rate limiter of answers.
     pub fn limiter(&self) -> &Limiter {
         &self.0.limiter
+    }
+
+    /// When refused admin requests were last logged (see `routes::admin_token`).
+    pub(crate) fn admin_refusals(&self) -> &RefusalLog {
+        &self.0.admin_refusals
     }
 
     /// The counters served at `/metrics`.
@@ -149,8 +159,7 @@ impl AppState {
         &self.0.store
     }
 
-    /// The settings of form `id` (the top-level defaults for an unknown id, so that an
-    /// allowed page posting to a mistyped form learns `not_found`, not `origin_not_allowed`).
+    /// The settings of form `id` (the top-level defaults for an unknown id).
     pub fn settings(&self, id: &str) -> &FormSettings {
         self.0.settings.get(id).unwrap_or(&self.0.defaults)
     }
@@ -167,6 +176,11 @@ impl AppState {
 
     pub(crate) fn max_body_bytes(&self) -> usize {
         self.0.max_body_bytes
+    }
+
+    /// How many connections, and for how long (see [`crate::server`]).
+    pub fn connections(&self) -> &Connections {
+        &self.0.connections
     }
 
     pub(crate) fn dist(&self) -> Option<&ServeDir> {

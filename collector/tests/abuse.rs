@@ -335,6 +335,81 @@ async fn an_origin_allowed_by_one_form_is_refused_by_another() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// Issue 14, defect 2: the origin check read the raw path (`%61` is not a known id, so the
+/// top-level `allowed_origins` applied) while the route decoded it and stored the answer in `a`.
+#[tokio::test]
+async fn a_percent_encoded_form_id_is_checked_against_its_own_origins() {
+    let s = site(
+        "allowed_origins = [\"https://everyone.example\"]\n\
+         [form.a]\nallowed_origins = [\"https://x.example\"]",
+    );
+    let from = |path: &str, origin: &str| {
+        let req = common::post_with(path, "text/plain", r#"{"v":1,"answers":{"note":"good"}}"#);
+        with_header(req, "origin", origin)
+    };
+    // `%61` is `a`: form a's own list applies, and it does not name everyone.example.
+    for id in ["%61", "%2561", "a"] {
+        let r = send_from(&s.state, "10.0.0.1", from(id, "https://everyone.example")).await;
+        assert!(
+            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&r.status),
+            "{id}: {} {}",
+            r.status,
+            r.text()
+        );
+        // Not the page's origin: a 404 is readable by anyone (`*`), a 403 by no one.
+        assert_ne!(
+            r.header("access-control-allow-origin"),
+            Some("https://everyone.example"),
+            "{id}"
+        );
+    }
+    assert_eq!(count(&s.state, "a").await, 0);
+    // The form's own origin may post through the encoded id: it is form a.
+    let r = send_from(&s.state, "10.0.0.1", from("%61", "https://x.example")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(count(&s.state, "a").await, 1);
+    // Form b has the top-level list.
+    let r = send_from(
+        &s.state,
+        "10.0.0.1",
+        from("%62", "https://everyone.example"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}
+
+/// An unknown form is a 404 before anything else: not a 403 for a foreign page, and a
+/// preflight is not answered 204.
+#[tokio::test]
+async fn an_unknown_form_is_not_found_before_the_origin_check() {
+    let s = site("allowed_origins = [\"https://x.example\"]");
+    for origin in ["https://x.example", "https://evil.example"] {
+        let r = send_from(
+            &s.state,
+            "10.0.0.1",
+            with_header(answer("nope"), "origin", origin),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{origin}: {}", r.text());
+        assert_eq!(r.code(), "not_found");
+        let preflight = Request::options("/v1/forms/nope/responses")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .body(Body::empty())
+            .unwrap();
+        let r = send_from(&s.state, "10.0.0.1", preflight).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{origin}: {}", r.text());
+        assert_eq!(r.header("access-control-allow-methods"), None);
+    }
+    // A known form's preflight from an allowed page still succeeds.
+    let preflight = Request::options("/v1/forms/%61/responses")
+        .header("origin", "https://x.example")
+        .body(Body::empty())
+        .unwrap();
+    let r = send_from(&s.state, "10.0.0.1", preflight).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+}
+
 // ---- retention ------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -524,6 +599,48 @@ async fn metrics_need_the_admin_token_when_there_is_one() {
     let m = scrape(&s.state, Some(ADMIN)).await;
     // OpenMetrics names a counter's family without `_total`; its samples carry it.
     assert!(m.contains("# TYPE voix_http_requests counter"));
+}
+
+/// Issue 14, defect 6: one reading of `Authorization` for every route that needs the admin
+/// token. `/metrics` used to take only `Bearer ` exactly (`strip_prefix("Bearer ")`), the admin
+/// API any case and spaces; the same header now gets the same answer everywhere.
+#[tokio::test]
+async fn every_admin_route_reads_the_token_the_same_way() {
+    let s = site(&format!("admin_token = \"{ADMIN}\""));
+    let routes = [
+        "/metrics",
+        "/v1/admin/forms/a/responses.csv",
+        "/v1/admin/forms/a/responses.json",
+        "/v1/forms/a/results",
+    ];
+    let accepted = [
+        format!("Bearer {ADMIN}"),
+        format!("bearer {ADMIN}"),
+        format!("BEARER  {ADMIN} "),
+        format!("Bearer   {ADMIN}"),
+    ];
+    let refused = [
+        String::new(),
+        format!("Bearer {ADMIN}x"),
+        format!("Basic {ADMIN}"),
+        format!("Bearer{ADMIN}"),
+        "Bearer".to_owned(),
+        format!("Token {ADMIN}"),
+    ];
+    for route in routes {
+        for (header, expected) in accepted
+            .iter()
+            .map(|h| (h, StatusCode::OK))
+            .chain(refused.iter().map(|h| (h, StatusCode::UNAUTHORIZED)))
+        {
+            let mut req = get(route);
+            if !header.is_empty() {
+                req = with_header(req, "authorization", header);
+            }
+            let r = send_from(&s.state, "10.0.0.1", req).await;
+            assert_eq!(r.status, expected, "{route} with {header:?}: {}", r.text());
+        }
+    }
 }
 
 #[tokio::test]

@@ -518,9 +518,10 @@ async fn allowed_origins_get_cors_headers_on_every_answer() {
     )
     .await;
     missing.error(StatusCode::NOT_FOUND, "not_found");
+    // Whether a form exists is public: any page may read the 404 (and stop retrying).
     assert_eq!(
         missing.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
-        Some(ALLOWED)
+        Some("*")
     );
 
     let preflight = Request::builder()
@@ -673,6 +674,42 @@ async fn databases_configuration_and_dotfiles_are_never_served() {
         let r = send(&state, get(path)).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(!r.body.starts_with(b"SQLite"), "{path}");
+    }
+}
+
+/// Issue 14, defect 4: `GET //docs` answered `307 Location: //docs/`, a protocol-relative URL
+/// that takes the browser to the host `docs`. Every redirect stays on this site.
+#[tokio::test]
+async fn no_redirect_leaves_the_site() {
+    let site = new_site("");
+    site.write("site/docs/index.html", "<!doctype html><title>Docs</title>");
+    site.write("dist/lib/x.js", "x");
+    let state = site.state();
+    // The ordinary redirect of a directory to its slash form is kept.
+    let r = send(&state, get("/docs")).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(r.header(header::LOCATION), Some("/docs/"));
+    for path in [
+        "//docs",
+        "///docs",
+        "//docs/",
+        "//lib",
+        "//docs?x=1",
+        "/%2Fdocs",
+        "/%2F/docs",
+        "/.//docs",
+        "//127.0.0.1/docs",
+    ] {
+        let r = send(&state, get(path)).await;
+        if let Some(location) = r.header(header::LOCATION) {
+            assert!(
+                location.starts_with('/')
+                    && !location.starts_with("//")
+                    && !location.starts_with("/\\"),
+                "{path} → {} {location}",
+                r.status
+            );
+        }
     }
 }
 

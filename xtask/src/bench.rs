@@ -60,20 +60,8 @@ label = "Commentaire"
 const TOKEN: &str = "bench-admin-token-0123456789";
 
 pub fn bench() -> Result<()> {
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "voix-collector",
-        "--bin",
-        "voix-collector",
-        "--example",
-        "load",
-    ]))?;
-    let release = target_dir().join("release");
-    let dir = target_dir().join(format!("voix-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
+    let release = build_release()?;
+    let dir = fresh_dir("bench")?;
     std::fs::write(dir.join("bench.toml"), FORM)?;
     std::fs::write(dir.join("results.toml"), RESULTS_FORM)?;
 
@@ -109,8 +97,23 @@ pub fn bench() -> Result<()> {
     Ok(())
 }
 
-/// Runs the load generator with `args`; its JSON line.
-fn load(release: &std::path::Path, args: &[&str]) -> Result<serde_json::Value> {
+/// Runs the load generator (`collector/examples/load.rs`) posting answers to `form` at `addr`,
+/// with `args` after the form id (clients, seconds, and a rate if any); its JSON line, parsed
+/// and as printed.
+pub(crate) fn load(
+    release: &std::path::Path,
+    addr: &str,
+    form: &str,
+    args: &[String],
+) -> Result<(serde_json::Value, String)> {
+    let mut all = vec![addr, form];
+    all.extend(args.iter().map(String::as_str));
+    generator(release, &all)
+}
+
+/// Runs the load generator with `args` (posting, or `get`, or `seed`); its JSON line, parsed
+/// and as printed.
+fn generator(release: &std::path::Path, args: &[&str]) -> Result<(serde_json::Value, String)> {
     let out = Command::new(release.join("examples/load"))
         .args(args)
         .output()
@@ -121,8 +124,49 @@ fn load(release: &std::path::Path, args: &[&str]) -> Result<serde_json::Value> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    serde_json::from_slice(&out.stdout)
-        .with_context(|| format!("load printed {}", String::from_utf8_lossy(&out.stdout)))
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let v = serde_json::from_str(&line).with_context(|| format!("load printed {line}"))?;
+    Ok((v, line))
+}
+
+/// How many answers to `form` the collector of `config` has stored (`export`).
+pub(crate) fn stored(
+    release: &std::path::Path,
+    config: &std::path::Path,
+    form: &str,
+) -> Result<u64> {
+    let export = Command::new(release.join("voix-collector"))
+        .args(["export", "--config"])
+        .arg(config)
+        .args(["--form", form, "--format", "json"])
+        .output()
+        .context("running voix-collector export")?;
+    let rows: serde_json::Value =
+        serde_json::from_slice(&export.stdout).context("the export is not JSON")?;
+    Ok(rows.as_array().map_or(0, Vec::len) as u64)
+}
+
+/// Builds the release collector and the load generator; their directory.
+pub(crate) fn build_release() -> Result<std::path::PathBuf> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "voix-collector",
+        "--bin",
+        "voix-collector",
+        "--example",
+        "load",
+    ]))?;
+    Ok(target_dir().join("release"))
+}
+
+/// An empty directory `target/voix-<task>-<pid>`.
+pub(crate) fn fresh_dir(task: &str) -> Result<std::path::PathBuf> {
+    let dir = target_dir().join(format!("voix-{task}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 /// The results rows of one backend, on the running `server` whose database holds
@@ -136,7 +180,7 @@ fn results_rows(
     let path = "/v1/forms/results/results";
     let secs = SECONDS.to_string();
     let mut rows = Vec::new();
-    let admin = load(release, &["get", addr, path, "1", &secs, TOKEN])?;
+    let (admin, _) = generator(release, &["get", addr, path, "1", &secs, TOKEN])?;
     let counted = admin["responses"].as_u64().unwrap_or(0);
     if counted < RESULTS_ANSWERS {
         bail!("{name}: the results count {counted} responses, not {RESULTS_ANSWERS}");
@@ -146,13 +190,13 @@ fn results_rows(
         "results, admin (uncached), 1 client".into(),
         &admin,
     ));
-    let admin = load(release, &["get", addr, path, "16", &secs, TOKEN])?;
+    let (admin, _) = generator(release, &["get", addr, path, "16", &secs, TOKEN])?;
     rows.push(Row::of(
         name,
         "results, admin (uncached), 16 clients".into(),
         &admin,
     ));
-    let public = load(release, &["get", addr, path, "16", &secs])?;
+    let (public, _) = generator(release, &["get", addr, path, "16", &secs])?;
     rows.push(Row::of(
         name,
         "results, public (cached), 16 clients".into(),
@@ -164,7 +208,7 @@ fn results_rows(
         .stdout(Stdio::piped())
         .spawn()
         .context("running the load generator")?;
-    let writers = load(release, &[addr, "results", "16", &secs])?;
+    let (writers, _) = load(release, addr, "results", &["16".into(), secs.clone()])?;
     let readers = readers.wait_with_output()?;
     let readers: serde_json::Value =
         serde_json::from_slice(&readers.stdout).context("the readers' load printed no JSON")?;
@@ -249,7 +293,7 @@ fn backend(
     )?;
     // The results form's answers first, written straight into the database: the collector
     // counts them when it starts (a form never counted is counted from its stored answers).
-    let seeded = load(
+    let (_, seeded) = generator(
         release,
         &["seed", database, "results", &RESULTS_ANSWERS.to_string()],
     )?;
@@ -263,31 +307,20 @@ fn backend(
     let mut rows = Vec::new();
     let mut acknowledged = 0;
     for clients in CLIENTS {
-        let v = load(
+        let (v, line) = load(
             release,
-            &[
-                server.addr.as_str(),
-                "bench",
-                &clients.to_string(),
-                &SECONDS.to_string(),
-            ],
+            &server.addr,
+            "bench",
+            &[clients.to_string(), SECONDS.to_string()],
         )?;
         acknowledged += v["ok"].as_u64().unwrap_or(0);
         rows.push(Row::of(name, clients.to_string(), &v));
-        println!("{name}, {clients} clients: {v}");
+        println!("{name}, {clients} clients: {line}");
     }
     let results = results_rows(name, &server, release)?;
     server.stop();
     // Every 201 must be a stored row, once: the export lists each answer with its id.
-    let export = Command::new(release.join("voix-collector"))
-        .args(["export", "--config"])
-        .arg(&config)
-        .args(["--form", "bench", "--format", "json"])
-        .output()
-        .context("running voix-collector export")?;
-    let rows_json: serde_json::Value =
-        serde_json::from_slice(&export.stdout).context("the export is not JSON")?;
-    let stored = rows_json.as_array().map_or(0, Vec::len) as u64;
+    let stored = stored(release, &config, "bench")?;
     if stored != acknowledged {
         bail!("{name}: {acknowledged} answers acknowledged but {stored} stored");
     }
@@ -300,13 +333,13 @@ fn toml_string(s: &str) -> String {
 }
 
 /// A running collector; killed on drop.
-struct Collector {
+pub(crate) struct Collector {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Collector {
-    fn start(bin: &std::path::Path, config: &std::path::Path) -> Result<Collector> {
+    pub(crate) fn start(bin: &std::path::Path, config: &std::path::Path) -> Result<Collector> {
         let mut child = Command::new(bin)
             .arg("serve")
             .arg("--config")
@@ -338,7 +371,11 @@ impl Collector {
         bail!("the collector did not say where it listens")
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn stop(&mut self) {
         // SIGTERM would drain; the answers counted are already committed (201 after COMMIT).
         let _ = self.child.kill();
         let _ = self.child.wait();

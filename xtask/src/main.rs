@@ -6,9 +6,11 @@
 
 mod bench;
 mod dist;
+mod fuzz;
 mod pg;
 mod serve;
 mod setup;
+mod soak;
 mod test;
 
 use std::ffi::OsString;
@@ -25,11 +27,21 @@ Tasks:
           write dist/voix.js + dist/voix_bg.wasm and print the size report (fails over the
           budget in size-budget.toml)
   serve   dist, then run the collector with www/voix.toml on http://127.0.0.1:8080/
-  test    install what is missing (wasm32 target, npm deps, Chromium, PostgreSQL), then run
-          every suite: native (the collector's story tests on SQLite and on a throwaway
-          PostgreSQL), browser (wasm-bindgen-test in Chromium), dist + size budget, end-to-end
+  test    install what is missing (wasm32 target, npm deps, Chromium, nginx, PostgreSQL,
+          cargo-fuzz), then run every suite: native (the collector's story tests on SQLite and on
+          a throwaway PostgreSQL), two collectors (behind nginx, one killed under load), fuzz
+          smoke (each target a few seconds, nightly), browser (wasm-bindgen-test in Chromium),
+          dist + size budget, end-to-end
   bench   measure the collector: answers stored per second and their latency, with 1, 16 and
           64 concurrent clients, on SQLite and on a throwaway PostgreSQL (release build)
+  fuzz [--seconds N]
+          run every cargo-fuzz target of fuzz/ for N seconds (default 60) on the nightly
+          toolchain (cargo-fuzz installed when missing); prints executions per target, fails on
+          a crash
+  soak [--seconds N] [--rate R]
+          the release collector on loopback against 200 slow clients, an idle flood of 3 000
+          connections, then R answers/s (default 200) for N s (default 300): how long slow
+          clients are held, file descriptors, memory at start and end, errors
   help    print this message
 ";
 
@@ -41,6 +53,8 @@ fn main() -> ExitCode {
         Some("serve") => no_more_args(args).and_then(|()| serve::serve()),
         Some("test") => no_more_args(args).and_then(|()| test::test()),
         Some("bench") => no_more_args(args).and_then(|()| bench::bench()),
+        Some("fuzz") => fuzz::fuzz(args),
+        Some("soak") => soak::soak(args),
         Some("wasm-test-runner") => wasm_test_runner(args.collect()),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

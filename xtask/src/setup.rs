@@ -9,6 +9,8 @@ use anyhow::{Context, Result, bail};
 use crate::{root, run, show};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The proxy of the two-collector suite (`collector/tests/cluster.rs`).
+pub const NGINX: &str = "/usr/sbin/nginx";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// `rustup target add wasm32-unknown-unknown`: `rust-toolchain.toml` lists the target, but with
@@ -74,6 +76,32 @@ pub fn chromium() -> Result<()> {
         if !Path::new(path).exists() {
             bail!("`{install}` succeeded but {path} is still missing");
         }
+    }
+    Ok(())
+}
+
+/// Debian's `nginx`, for the two-collector suite: installed with apt when running as root (the
+/// package's own service is not started: `RUNLEVEL=1`), otherwise the command is reported.
+pub fn nginx() -> Result<()> {
+    if Path::new(NGINX).exists() {
+        return Ok(());
+    }
+    if !is_root()? {
+        bail!(
+            "{NGINX} is missing (Debian's nginx, the proxy of the two-collector suite).\n\
+             Install it with:\n    sudo apt-get update && sudo apt-get install -y nginx"
+        );
+    }
+    run(Command::new("apt-get").arg("update"))?;
+    let mut cmd = Command::new("apt-get");
+    cmd.env("DEBIAN_FRONTEND", "noninteractive")
+        // Debian's maintainer scripts start no service in run level 1: the suite starts its
+        // own nginx, on a free port.
+        .env("RUNLEVEL", "1")
+        .args(["install", "-y", "nginx"]);
+    run(&mut cmd)?;
+    if !Path::new(NGINX).exists() {
+        bail!("`apt-get install -y nginx` succeeded but {NGINX} is still missing");
     }
     Ok(())
 }

@@ -1,18 +1,20 @@
 //! `cargo xtask test`: installs what is missing, then runs every suite and never skips one
-//! silently. A suite whose prerequisite failed is reported as BLOCKED, which fails the run; a
+//! silently. The fuzz smoke runs each cargo-fuzz target for a few seconds on the nightly
+//! toolchain, installing cargo-fuzz if needed; without nightly it fails, saying so. A suite whose prerequisite failed is reported as BLOCKED, which fails the run; a
 //! suite that ran zero tests fails (a misconfigured suite must not vanish into "ok").
 //!
-//! One step may be "skipped" without failing the run, and says why in the summary: `postgres`,
+//! Two steps may be "skipped" without failing the run, and say why in the summary: `postgres`,
 //! when this machine can neither find nor install a PostgreSQL server (not root, package
-//! missing). The collector's story tests then run on SQLite only. When a server could be
-//! started, the native suite runs them on both.
+//! missing), and with it `two collectors`, which needs one. The collector's story tests then run
+//! on SQLite only. When a server could be started, the native suite runs them on both, and the
+//! two-collector suite runs (a server that fails to start blocks it: that is a failure).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, dist, pg, root, serve, setup, show, target_dir};
+use crate::{cargo, dist, fuzz, pg, root, serve, setup, show, target_dir};
 
 #[derive(Debug)]
 enum Outcome {
@@ -120,9 +122,13 @@ pub fn test() -> Result<()> {
     steps.run("chromium", &[], || {
         setup::chromium().map(|()| format!("{} + {}", setup::CHROMIUM, setup::CHROMEDRIVER))
     });
-    // Lives until the native suite is done; dropping it stops and deletes the server, on
-    // failure too.
+    steps.run("nginx", &[], || {
+        setup::nginx().map(|()| format!("{} (Debian)", setup::NGINX))
+    });
+    // Lives until the suites that use it are done; dropping it stops and deletes the server,
+    // on failure too.
     let mut database: Option<pg::Server> = None;
+    let mut no_postgres = None;
     match pg::plan() {
         Ok(plan) => {
             steps.run("postgres", &[], || {
@@ -132,10 +138,40 @@ pub fn test() -> Result<()> {
                 Ok(summary)
             });
         }
-        Err(why) => steps.skip("postgres", format!("not available: {why}")),
+        Err(why) => {
+            steps.skip("postgres", format!("not available: {why}"));
+            no_postgres = Some(why);
+        }
     }
     steps.run("native", &[], || native(database.as_ref()));
+    match (&database, no_postgres) {
+        // Several collectors share a database only through PostgreSQL: where this machine has
+        // none (not root, no package), the suite cannot run, like the PostgreSQL story tests.
+        (None, Some(why)) => steps.skip(
+            "two collectors",
+            format!("needs PostgreSQL, not available: {why}"),
+        ),
+        _ => {
+            steps.run("two collectors", &["postgres", "nginx"], || {
+                two_collectors(database.as_ref().context("no PostgreSQL server")?)
+            });
+        }
+    }
     drop(database);
+    steps.run("fuzz smoke", &[], || {
+        let runs = fuzz::all(fuzz::SMOKE_SECONDS)?;
+        let executions: u64 = runs.iter().map(|r| r.executions).sum();
+        let each: Vec<String> = runs
+            .iter()
+            .map(|r| format!("{} {}", r.target, r.executions))
+            .collect();
+        Ok(format!(
+            "{} targets × {} s, {executions} executions, 0 crashes ({})",
+            runs.len(),
+            fuzz::SMOKE_SECONDS,
+            each.join(", ")
+        ))
+    });
     steps.run("browser", &["wasm32 target", "chromium"], browser);
     let mut report = None;
     steps.run("dist", &["wasm32 target", "npm deps"], || {
@@ -193,6 +229,29 @@ fn native(database: Option<&pg::Server>) -> Result<String> {
     Ok(format!(
         "{} tests passed ({backends}; {widget_view} of them again with the widget's features)",
         passed + widget_view
+    ))
+}
+
+/// Two collector processes on one PostgreSQL database behind nginx (`collector/tests/cluster.rs`,
+/// ignored by a plain `cargo test`): the HTTP story through the proxy, then one collector killed
+/// under load with no acknowledged answer lost or doubled.
+fn two_collectors(database: &pg::Server) -> Result<String> {
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "voix-collector",
+        "--test",
+        "cluster",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ])
+    .envs(database.env())
+    .env("VOIX_TEST_NGINX", setup::NGINX);
+    let passed = run_counting(&mut cmd)?;
+    Ok(format!(
+        "{passed} tests passed (2 collectors, PostgreSQL, nginx round robin, one SIGKILLed under load)"
     ))
 }
 

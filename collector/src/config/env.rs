@@ -24,6 +24,10 @@ pub(super) const KEYS: &[&str] = &[
     "rate_limit.burst",
     "retain_days",
     "trust_forwarded_for",
+    "max_connections",
+    "header_timeout_secs",
+    "request_timeout_secs",
+    "shutdown_timeout_secs",
     "forms",
 ];
 

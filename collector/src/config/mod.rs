@@ -35,6 +35,7 @@ use std::{
     collections::BTreeMap,
     net::SocketAddr,
     path::{Path, PathBuf},
+    time::Duration,
 };
 
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,18 @@ pub const DEFAULT_RATE_PER_MINUTE: u32 = 10;
 pub const DEFAULT_RATE_BURST: u32 = 5;
 /// Prefix of the environment variables that override the file (`VOIX_LISTEN`…).
 pub const ENV_PREFIX: &str = "VOIX_";
+/// Connections served at once when the file says nothing; the next ones wait in the kernel's
+/// queue. Each is a file descriptor: the systemd unit's `LimitNOFILE` leaves room for them.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Seconds a request's header may take to arrive whole (from the connection's opening, or from
+/// the previous response on a kept-alive one) when the file says nothing.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Seconds from a request's header to its response (body read, answer stored) when the file
+/// says nothing.
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+/// Seconds `SIGTERM` waits for requests in flight when the file says nothing; below systemd's
+/// default `TimeoutStopSec` (90 s) and the unit's 30 s.
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 10;
 
 /// Per-form behaviour of the collector. Top-level keys of the file give the defaults; a
 /// `[form.ID]` table overrides them for one form.
@@ -97,6 +110,34 @@ impl Default for RateLimit {
     }
 }
 
+/// How the collector holds connections: how many at once, and for how long (see `server`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connections {
+    /// Connections served at once; further clients wait in the kernel's accept queue.
+    pub max: usize,
+    /// A request's header must arrive whole within this, counted from the connection's opening
+    /// or, on a kept-alive connection, from the previous response: it is also the idle
+    /// keep-alive timeout.
+    pub header_timeout: Duration,
+    /// From a request's header to its response: reading the body and handling it. Past it the
+    /// client gets 408 `request_timeout`.
+    pub request_timeout: Duration,
+    /// On `SIGTERM`, how long requests in flight may take to finish before their connections
+    /// are dropped.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections {
+            max: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+            shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECS),
+        }
+    }
+}
+
 /// The loaded configuration, paths resolved, forms parsed and checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -125,6 +166,8 @@ pub struct Config {
     /// proxy that appends that header: otherwise any client writes its own entry and picks its
     /// own rate-limit bucket.
     pub trust_forwarded_for: bool,
+    /// Connection limits and timeouts.
+    pub connections: Connections,
 }
 
 impl Config {
@@ -149,6 +192,10 @@ struct ConfigFile {
     rate_limit: Option<RateLimitFile>,
     retain_days: Option<u32>,
     trust_forwarded_for: Option<bool>,
+    max_connections: Option<u64>,
+    header_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    shutdown_timeout_secs: Option<u64>,
     #[serde(default)]
     forms: Vec<PathBuf>,
     #[serde(default)]
@@ -270,6 +317,7 @@ impl Config {
             Some(0) => return Err(fail("max_body_bytes: must be at least 1".into())),
             Some(n) => usize::try_from(n).map_err(|_| fail("max_body_bytes: too large".into()))?,
         };
+        let connections = connections(&file).map_err(fail)?;
         if file.forms.is_empty() && !file.form.values().any(|f| f.template.is_some()) {
             return Err(fail(
                 "forms: no form files listed and no `[form.ID]` with a `template`; add at least one"
@@ -382,8 +430,45 @@ impl Config {
             settings,
             defaults,
             trust_forwarded_for: file.trust_forwarded_for.unwrap_or(false),
+            connections,
         })
     }
+}
+
+// The connection keys, each at least 1: a zero would refuse every connection or cut every
+// request at once.
+fn connections(file: &ConfigFile) -> std::result::Result<Connections, String> {
+    let at_least_one = |key: &str, value: Option<u64>, default: u64| match value {
+        None => Ok(default),
+        Some(0) => Err(format!("{key}: must be at least 1")),
+        Some(n) => Ok(n),
+    };
+    let secs = |key: &str, value: Option<u64>, default: u64| {
+        at_least_one(key, value, default).map(Duration::from_secs)
+    };
+    let max = at_least_one(
+        "max_connections",
+        file.max_connections,
+        DEFAULT_MAX_CONNECTIONS as u64,
+    )?;
+    Ok(Connections {
+        max: usize::try_from(max).map_err(|_| "max_connections: too large".to_owned())?,
+        header_timeout: secs(
+            "header_timeout_secs",
+            file.header_timeout_secs,
+            DEFAULT_HEADER_TIMEOUT_SECS,
+        )?,
+        request_timeout: secs(
+            "request_timeout_secs",
+            file.request_timeout_secs,
+            DEFAULT_REQUEST_TIMEOUT_SECS,
+        )?,
+        shutdown_timeout: secs(
+            "shutdown_timeout_secs",
+            file.shutdown_timeout_secs,
+            DEFAULT_SHUTDOWN_TIMEOUT_SECS,
+        )?,
+    })
 }
 
 /// Parses a listen address such as `127.0.0.1:8080` or `[::1]:0`.

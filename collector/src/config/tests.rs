@@ -394,3 +394,38 @@ fn a_poll_s_results_are_decided_by_its_definition() {
     let e = with("false").unwrap_err().to_string();
     assert!(e.contains("the widget shows a poll's results"), "{e}");
 }
+
+#[test]
+fn connection_limits_have_defaults_refuse_zero_and_come_from_the_environment() {
+    let c = config("forms = [\"a.json\"]", &[]).unwrap();
+    assert_eq!(c.connections, Connections::default());
+    assert_eq!(c.connections.max, DEFAULT_MAX_CONNECTIONS);
+    assert_eq!(
+        c.connections.header_timeout,
+        Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS)
+    );
+    let c = config(
+        "forms = [\"a.json\"]\nmax_connections = 50\nheader_timeout_secs = 3\n\
+         request_timeout_secs = 4\nshutdown_timeout_secs = 5",
+        &[("VOIX_SHUTDOWN_TIMEOUT_SECS", "6")],
+    )
+    .unwrap();
+    assert_eq!(
+        c.connections,
+        Connections {
+            max: 50,
+            header_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(4),
+            shutdown_timeout: Duration::from_secs(6),
+        }
+    );
+    for key in [
+        "max_connections",
+        "header_timeout_secs",
+        "request_timeout_secs",
+        "shutdown_timeout_secs",
+    ] {
+        let e = config(&format!("forms = [\"a.json\"]\n{key} = 0"), &[]).unwrap_err();
+        assert!(e.contains(&format!("{key}: must be at least 1")), "{e}");
+    }
+}

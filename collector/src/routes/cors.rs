@@ -1,5 +1,8 @@
-//! Who may post answers. A request whose `Origin` is neither the collector's own origin nor in
-//! the form's `allowed_origins` (top level of the config, or its `[form.ID]` table) is refused with 403 `origin_not_allowed` before anything is read or stored:
+//! Who may post answers. The form comes first: an id that names no form (once percent-decoded,
+//! as the route decodes it) is a 404 before anything else, a preflight included. Then a request
+//! whose `Origin` is neither the collector's own origin nor in the form's `allowed_origins` (top
+//! level of the config, or its `[form.ID]` table) is refused with 403 `origin_not_allowed`
+//! before anything is read or stored:
 //! browsers send simple `text/plain` POSTs cross-origin without asking, so CORS response headers
 //! alone would not stop a foreign page from filling our database — only this check does.
 //!
@@ -10,31 +13,40 @@
 //! retry-after`, so its outbox can honour the wait a 429 asks for.
 
 use axum::{
-    extract::{Request, State},
+    extract::{Path, Request, State, rejection::PathRejection},
     http::{HeaderMap, HeaderValue, Uri, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
+use super::public;
 use crate::{AppState, error::AppError};
 
+/// The layer of the routes under `/v1/forms/{id}/…` that take answers.
 pub(super) async fn check_origin(
     State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
     req: Request,
     next: Next,
 ) -> Response {
+    // The id as the handler will read it: decoded by the same extractor. The raw path would
+    // let `sat%69sfaction` pass under the top-level settings and land in `satisfaction`.
+    let Some(form) = id.ok().and_then(|Path(id)| state.form(&id)) else {
+        // Whether a form exists is public (`GET /v1/forms/{id}` says so to everyone), so the
+        // widget of any site may read this 404 and stop retrying.
+        return public(AppError::NotFound.into_response());
+    };
     let allow = match req.headers().get(header::ORIGIN) {
         None => None,
         Some(origin) => {
             let text = origin.to_str().unwrap_or("");
             if is_same_origin(text, req.headers(), req.uri()) {
                 None
-            } else if !text.is_empty()
-                && form_id(req.uri()).is_some_and(|id| state.allowed_origins(id).allows(text))
-            {
+            } else if !text.is_empty() && state.allowed_origins(&form.id).allows(text) {
                 Some(origin.clone())
             } else {
-                tracing::info!(origin = %text, "refused a post from a foreign origin");
+                // Quoted and escaped (`Debug`): the header is the client's text.
+                tracing::info!(form = %form.id, origin = ?origin, "refused a post from a foreign origin");
                 return vary(AppError::OriginNotAllowed.into_response());
             }
         }
@@ -51,11 +63,6 @@ pub(super) async fn check_origin(
         );
     }
     vary(res)
-}
-
-// `/v1/forms/{id}/…` → `id`.
-fn form_id(uri: &Uri) -> Option<&str> {
-    uri.path().strip_prefix("/v1/forms/")?.split('/').next()
 }
 
 // The answer depends on Origin, whatever it was; caches must know.

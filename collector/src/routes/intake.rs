@@ -195,6 +195,14 @@ pub(super) fn poll_code(state: PollState) -> ErrorCode {
     }
 }
 
+/// Whether `body` is announced (by `Content-Length`, as hyper read it) longer than `limit`: such
+/// a request is refused before a byte of it is read — the body may never come, and waiting for
+/// it would hold the connection.
+pub(super) fn announced_over(body: &axum::body::Body, limit: usize) -> bool {
+    use axum::body::HttpBody;
+    body.size_hint().lower() > u64::try_from(limit).unwrap_or(u64::MAX)
+}
+
 /// Whether the request's `Content-Type` is one of `accepted` (its essence: no parameters, any
 /// case).
 pub(super) fn has_content_type(headers: &HeaderMap, accepted: &[&str]) -> bool {

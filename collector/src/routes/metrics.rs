@@ -15,7 +15,11 @@ use axum::{
     routing::get,
 };
 
-use super::{Routes, admin_token::AdminToken, method_not_allowed};
+use super::{
+    Routes,
+    admin_token::{AdminToken, Verdict},
+    method_not_allowed,
+};
 use crate::{AppState, error::AppError, metrics::CONTENT_TYPE};
 
 /// The route label of requests no route matched (widget files, the site, 404s).
@@ -27,7 +31,7 @@ pub(super) fn routes() -> Routes {
 
 async fn scrape(State(state): State<AppState>, token: AdminToken) -> Result<Response, AppError> {
     // Open when no token is configured (see the module docs).
-    if token != AdminToken::Disabled {
+    if token.verdict() != Verdict::Disabled {
         token.require()?;
     }
     Ok((

@@ -17,13 +17,15 @@
 //! | anything else | GET, HEAD | the widget files (`dist_dir`), then the site (`static_dir`) |
 
 use axum::{
-    Router,
+    BoxError, Router,
+    error_handling::HandleErrorLayer,
     extract::Request,
     http::{HeaderValue, header},
     middleware,
     response::Response,
     routing::{MethodRouter, any},
 };
+use tower::{ServiceBuilder, timeout::TimeoutLayer};
 use tower_http::{
     LatencyUnit,
     trace::{DefaultOnResponse, TraceLayer},
@@ -34,6 +36,15 @@ use crate::{AppState, error::AppError};
 
 mod admin;
 mod admin_token;
+
+pub(crate) use admin_token::RefusalLog;
+pub(crate) use nojs::read_and_check as read_nojs_post;
+
+/// The answers of a `POST /v1/forms/{id}/responses` body as the endpoint reads it, or `None`
+/// when it would be refused (for [`crate::fuzzing`]).
+pub(crate) fn read_submission(body: &[u8]) -> Option<voix_form::answer::Answers> {
+    responses::submission(body).ok().map(|s| s.answers)
+}
 mod cors;
 mod forms;
 mod health;
@@ -47,15 +58,26 @@ mod static_files;
 
 /// The application, ready to serve.
 pub fn router(state: AppState) -> Router {
+    let deadline = state.connections().request_timeout;
     routes(&state)
         .router
         .fallback(static_files::serve)
+        // From the header to the response: a body that stops coming, a handler that hangs.
+        // Dropping the handler does not undo a commit that began; the client retries.
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    AppError::Timeout
+                }))
+                .layer(TimeoutLayer::new(deadline)),
+        )
         .layer(middleware::map_response(security_headers))
         .layer(
             TraceLayer::new_for_http()
                 // Method and path only: no client address, no query string, no headers.
                 .make_span_with(|req: &Request| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    // The path as one quoted, escaped field: it is the client's text.
+                    tracing::info_span!("request", method = %req.method(), path = ?req.uri().path())
                 })
                 .on_request(|_: &Request, _: &Span| {})
                 .on_response(
@@ -65,7 +87,10 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         // Outermost, so that its time includes every other layer.
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

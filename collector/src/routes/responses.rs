@@ -10,11 +10,8 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{
-        DefaultBodyLimit, Path, State,
-        rejection::{BytesRejection, PathRejection},
-    },
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{DefaultBodyLimit, FromRequest, Path, Request, State, rejection::PathRejection},
+    http::{HeaderValue, StatusCode, header},
     middleware,
     response::{IntoResponse, Response},
     routing::post,
@@ -29,7 +26,8 @@ use voix_form::{
 use super::{
     Routes, cors,
     intake::{
-        self, Intake, Limit, Outcome, SUBMISSION_ID_LEN, Submission, SubmissionId, has_content_type,
+        self, Intake, Limit, Outcome, SUBMISSION_ID_LEN, Submission, SubmissionId, announced_over,
+        has_content_type,
     },
     method_not_allowed,
 };
@@ -61,14 +59,15 @@ async fn create(
     State(state): State<AppState>,
     client: ClientIp,
     id: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
     let Path(form_id) = id.map_err(|_| AppError::NotFound)?;
     let form = state.form(&form_id).ok_or(AppError::NotFound)?;
     let intake = Intake::new(&state, form);
     intake.admit(client)?;
-    let mut submission = decode(&headers, body).inspect_err(|e| intake.refused(e.code()))?;
+    let mut submission = decode(&state, req)
+        .await
+        .inspect_err(|e| intake.refused(e.code()))?;
     match intake.take(&mut submission, Limit::Admitted).await {
         Outcome::Stored(inserted) => Ok((StatusCode::CREATED, Json(Created { id: inserted.id }))),
         Outcome::PollShut(poll) => Err(AppError::PollShut(intake::poll_code(poll))),
@@ -91,22 +90,29 @@ async fn create(
     }
 }
 
-/// The body as a submission: accepted content type, within the body limit, the wire format.
-fn decode(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Submission, AppError> {
-    if !has_content_type(headers, &["text/plain", "application/json"]) {
+/// The body as a submission: accepted content type, within the body limit (refused on its
+/// announced length before it is read), the wire format.
+async fn decode(state: &AppState, req: Request) -> Result<Submission, AppError> {
+    if !has_content_type(req.headers(), &["text/plain", "application/json"]) {
         return Err(AppError::UnsupportedContentType);
     }
-    let body = body.map_err(|rejection| {
+    if announced_over(req.body(), state.max_body_bytes()) {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let body = Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
         } else {
             AppError::invalid_json("the body could not be read")
         }
     })?;
-    let wire = parse(&body)?;
+    submission(&body)
+}
+
+/// A body's bytes as a submission: the wire format, its version, its idempotency id. (Also the
+/// fuzz target `submission`'s way in, see [`crate::fuzzing`].)
+pub(super) fn submission(body: &[u8]) -> Result<Submission, AppError> {
+    let wire = parse(body)?;
     if wire.v != WIRE_VERSION {
         return Err(AppError::UnsupportedVersion(wire.v.into()));
     }

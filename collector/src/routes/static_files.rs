@@ -8,11 +8,16 @@
 //! The demo keeps its database and configuration inside the served site, so the database file,
 //! its SQLite companions, `*.toml`, database-looking files and dotfiles are never served, even
 //! under percent-encoded names.
+//!
+//! No redirect leaves the site. `ServeDir` sends a directory to its slash form by appending `/`
+//! to the path as it came: `//docs` would become `Location: //docs/`, a protocol-relative URL
+//! that takes the browser to the host `docs`. A path's leading run of slashes is read as one,
+//! and a redirect whose target is not a path on this site is answered 404 instead.
 
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, Uri, header, uri::PathAndQuery},
     response::{IntoResponse, Response},
 };
 use percent_encoding::percent_decode_str;
@@ -38,7 +43,16 @@ pub(super) async fn serve(State(state): State<AppState>, req: Request) -> Respon
     if is_private(&state, req.uri().path()) {
         return not_found();
     }
-    let (parts, _body) = req.into_parts();
+    let (mut parts, _body) = req.into_parts();
+    parts.uri = one_leading_slash(&parts.uri);
+    let res = files(&state, parts).await;
+    match res.headers().get(header::LOCATION) {
+        Some(to) if !is_local_path(to.as_bytes()) => not_found(),
+        _ => res,
+    }
+}
+
+async fn files(state: &AppState, parts: axum::http::request::Parts) -> Response {
     if let Some(dist) = state.dist() {
         let Ok(res) = dist
             .clone()
@@ -65,6 +79,31 @@ pub(super) async fn serve(State(state): State<AppState>, req: Request) -> Respon
         }
     }
     not_found()
+}
+
+// `//a/b` → `/a/b`; anything else as it was.
+fn one_leading_slash(uri: &Uri) -> Uri {
+    let Some(pq) = uri.path_and_query() else {
+        return uri.clone();
+    };
+    let text = pq.as_str();
+    let rest = text.trim_start_matches('/');
+    if text.len() - rest.len() < 2 {
+        return uri.clone();
+    }
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = PathAndQuery::try_from(format!("/{rest}")).ok();
+    Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+}
+
+/// Whether a `Location` is a path on this site: `/` then anything but a second `/` or a `\`
+/// (which browsers read as `/`).
+fn is_local_path(location: &[u8]) -> bool {
+    match location {
+        [b'/'] => true,
+        [b'/', second, ..] => *second != b'/' && *second != b'\\',
+        _ => false,
+    }
 }
 
 fn not_found() -> Response {
@@ -106,6 +145,21 @@ fn percent_decode(path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_paths() {
+        for local in ["/", "/docs/", "/a//b", "/%2F/x"] {
+            assert!(is_local_path(local.as_bytes()), "{local}");
+        }
+        for foreign in ["//docs/", "/\\docs", "https://x.example/", "docs/", ""] {
+            assert!(!is_local_path(foreign.as_bytes()), "{foreign}");
+        }
+        let uri = |s: &str| one_leading_slash(&s.parse().unwrap()).to_string();
+        assert_eq!(uri("//docs"), "/docs");
+        assert_eq!(uri("///docs/?a=1"), "/docs/?a=1");
+        assert_eq!(uri("/docs//x"), "/docs//x");
+        assert_eq!(uri("/"), "/");
+    }
 
     #[test]
     fn decoding() {

@@ -5,8 +5,11 @@
 #![allow(dead_code)] // each test crate uses a different part
 
 use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{SocketAddr, TcpStream},
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::{Child, Command, ExitStatus, Output, Stdio},
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -72,6 +75,153 @@ impl Site {
     pub fn state(&self) -> AppState {
         AppState::open(Config::load(&self.config_path()).unwrap()).unwrap()
     }
+
+    /// The real binary serving this directory on a free loopback port, its log (stderr, at
+    /// `info`) going to `collector.log` in the directory.
+    pub fn serve(&self) -> Running {
+        self.serve_as("collector")
+    }
+
+    /// [`Site::serve`], logging to `<name>.log`: for several collectors of one directory.
+    pub fn serve_as(&self, name: &str) -> Running {
+        let log = self.path().join(format!("{name}.log"));
+        let mut child = self
+            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
+        let addr = line
+            .trim_end()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| {
+                panic!(
+                    "unexpected first line: {line:?}; log:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            })
+            .parse()
+            .unwrap();
+        // Keep reading, so the collector never writes into a closed pipe.
+        std::thread::spawn(move || stdout.lines().for_each(drop));
+        Running { child, addr, log }
+    }
+}
+
+/// A collector run as the real binary ([`Site::serve`]); killed when dropped.
+pub struct Running {
+    child: Child,
+    pub addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl Running {
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// A new connection to it; reads give up after a minute, so a test that waits for the
+    /// collector to do something fails instead of hanging.
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        stream
+    }
+
+    /// Sends `request` (raw HTTP/1.1, `Connection: close` added) on a new connection and reads
+    /// the reply until the collector closes it.
+    pub fn exchange(&self, request: &str) -> String {
+        exchange(self.addr, request).unwrap()
+    }
+
+    /// `GET path` with these extra header lines (`Name: value`, each ending in CRLF).
+    pub fn get(&self, path: &str, headers: &str) -> String {
+        self.exchange(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\n{headers}\r\n",
+            self.addr
+        ))
+    }
+
+    /// How many file descriptors the process has open.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        signal(self.child.id(), "TERM");
+    }
+
+    /// Kills it at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Its exit status, waiting at most `limit` (`None`: still running).
+    pub fn wait_at_most(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `signal` (`TERM`, `QUIT`…) to process `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// Sends `request` (raw HTTP/1.1, `Connection: close` added) to `addr` on a new connection and
+/// reads the reply until the server closes it; reads give up after a minute.
+pub fn exchange(addr: SocketAddr, request: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let (head, body) = request.split_once("\r\n\r\n").unwrap_or((request, ""));
+    write!(stream, "{head}\r\nConnection: close\r\n\r\n{body}")?;
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply)?;
+    Ok(String::from_utf8_lossy(&reply).into_owned())
+}
+
+/// The body of a raw HTTP reply (after the blank line; not de-chunked).
+pub fn body_of(reply: &str) -> &str {
+    reply.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
+
+/// The status code of a raw HTTP reply (`HTTP/1.1 201 Created…` → 201), 0 when there is none.
+pub fn status_of(reply: &str) -> u16 {
+    reply
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The form most tests answer: `avis`, a required smileys question `note` and an optional free

@@ -123,7 +123,8 @@ pub(super) fn origin_allowed(
     }
     let allowed = !text.is_empty() && state.allowed_origins(form_id).allows(text);
     if !allowed {
-        tracing::info!(origin = %text, "refused a no-JS post from a foreign origin");
+        // Quoted and escaped (`Debug`): the header is the client's text.
+        tracing::info!(form = %form_id, origin = ?origin, "refused a no-JS post from a foreign origin");
     }
     allowed
 }

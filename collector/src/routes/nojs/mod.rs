@@ -68,7 +68,10 @@ use voix_form::{
 
 use super::{
     Routes,
-    intake::{Intake, Limit, Outcome, Submission, SubmissionId, has_content_type, poll_state},
+    intake::{
+        Intake, Limit, Outcome, Submission, SubmissionId, announced_over, has_content_type,
+        poll_state,
+    },
 };
 use crate::{AppState, limit::ClientIp};
 
@@ -392,6 +395,10 @@ async fn read(state: &AppState, form: &Form, req: Request) -> Result<Submission,
     if !has_content_type(req.headers(), &["application/x-www-form-urlencoded"]) {
         return Err(Refused::ContentType);
     }
+    // On its announced length, before a byte is read (it may never come).
+    if announced_over(req.body(), state.max_body_bytes()) {
+        return Err(Refused::TooLarge);
+    }
     let body = match Bytes::from_request(req, state).await {
         Ok(b) => b,
         Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(Refused::TooLarge),
@@ -421,6 +428,20 @@ async fn method_not_allowed(
     let words = lang.strings();
     let body = message_document(lang, words.method_title, words.not_found_body, None);
     html(&state, None, lang, StatusCode::METHOD_NOT_ALLOWED, body)
+}
+
+/// An urlencoded body read as the page reads a post, then normalised, pruned and validated as
+/// the intake does, without storing: the answers, or `None` when the body is unreadable. (The
+/// fuzz target `nojs_post`'s way in, see [`crate::fuzzing`].)
+pub(crate) fn read_and_check(
+    form: &Form,
+    body: &[u8],
+) -> Option<(Answers, Result<(), Vec<voix_form::validate::FieldError>>)> {
+    let mut posted = urlencoded::parse(form, body).ok()?;
+    voix_form::answer::normalize(&mut posted.answers);
+    form.prune(&mut posted.answers);
+    let verdict = voix_form::validate::validate(form, &posted.answers);
+    Some((posted.answers, verdict))
 }
 
 /// The form of the path, in the page's language.

@@ -1,0 +1,16 @@
+//! The urlencoded body of the no-JS page's `POST /f/{id}`, read and validated against a form of
+//! every kind (see `voix_collector::fuzzing::nojs_post`).
+#![no_main]
+
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use voix_form::Form;
+
+include!("every_kind.rs");
+
+static FORM: LazyLock<Form> = LazyLock::new(|| Form::from_json(EVERY_KIND).unwrap());
+
+fuzz_target!(|data: &[u8]| {
+    voix_collector::fuzzing::nojs_post(&FORM, data);
+});
