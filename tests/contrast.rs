@@ -3,6 +3,7 @@
 //! Read from the very stylesheet that ships (`src/web/style.css`) and the dialog's colours
 //! (`src/web/dialog.js`), so a colour changed there without care fails here. axe-core checks
 //! the text of the rendered widget too, in both themes (`tests/e2e/a11y-matrix.test.mjs`).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 

@@ -686,7 +686,7 @@ async fn a_translated_form_speaks_the_page_s_language() {
     .await;
     let html = r.page_in(StatusCode::UNPROCESSABLE_ENTITY, "de");
     assert!(
-        html.contains("data-focus=\"v-note\">Wie ist es gelaufen? : "),
+        html.contains("data-focus=\"v-note\">Wie ist es gelaufen?: "),
         "{html}"
     );
     assert!(

@@ -89,6 +89,12 @@ impl Locale {
         }
     }
 
+    /// What goes between a label and what follows it ("Note : 4" in French, "Note: 4" in the
+    /// other languages, Arabic included).
+    pub fn colon(self) -> &'static str {
+        if self == Locale::Fr { " : " } else { ": " }
+    }
+
     /// Whether the locale is written right to left (`dir="rtl"`): Arabic only.
     pub fn rtl(self) -> bool {
         self == Locale::Ar

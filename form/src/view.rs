@@ -540,7 +540,7 @@ fn summary(form: &Form, st: &ViewState, s: &Strings) -> Node {
                 .a(FOCUS_ATTR, target)
                 .t(cat(&[
                     label,
-                    " : ",
+                    st.locale.colon(),
                     &field_message(form, &e.field, e.code, s),
                 ])))
             .into()
@@ -728,7 +728,7 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             return Vec::new();
         }
         let end = |n: u8, text: Option<&str>| {
-            text.map(|t| Node::from(el("span").t(cat(&[&itoa(n.into()), " : ", t]))))
+            text.map(|t| Node::from(el("span").t(cat(&[&itoa(n.into()), st.locale.colon(), t]))))
         };
         vec![
             el("p")
@@ -793,10 +793,10 @@ fn question(q: &Question, st: &ViewState, s: &Strings) -> Node {
             let hint = (min_label.is_some() || max_label.is_some()).then(|| {
                 let mut parts = Vec::new();
                 if let Some(l) = min_label {
-                    parts.push(cat(&[&itoa((*min).into()), " : ", l]));
+                    parts.push(cat(&[&itoa((*min).into()), st.locale.colon(), l]));
                 }
                 if let Some(l) = max_label {
-                    parts.push(cat(&[&itoa((*max).into()), " : ", l]));
+                    parts.push(cat(&[&itoa((*max).into()), st.locale.colon(), l]));
                 }
                 Node::Text(parts.join(" — "))
             });
@@ -1142,7 +1142,7 @@ fn results(form: &Form, r: ResultsView, st: &ViewState, s: &Strings) -> (Node, S
         ])))
         .c(el("ul").cs(items))
         .into();
-    let summary = cat(&[s.results_title, " : ", &said.join(", "), "."]);
+    let summary = cat(&[s.results_title, st.locale.colon(), &said.join(", "), "."]);
     (node, summary)
 }
 

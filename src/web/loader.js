@@ -68,7 +68,8 @@ import { NO_JS } from "./words.js";
       const a = d.createElement("a");
       a.setAttribute("data-voix-fallback", "");
       a.href = base.replace(/\/$/, "") + "/f/" + encodeURIComponent(id);
-      a.textContent = NO_JS[language(p.getAttribute("data-lang") || p.getAttribute("lang") || option("data-lang"))];
+      a.lang = language(p.getAttribute("data-lang") || p.getAttribute("lang") || option("data-lang"));
+      a.textContent = NO_JS[a.lang];
       p.appendChild(a);
     });
   }

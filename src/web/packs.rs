@@ -19,7 +19,13 @@ thread_local! {
     static WHERE: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
     /// The packs this page has read.
     static READ: RefCell<Vec<(Locale, &'static Strings)>> = const { RefCell::new(Vec::new()) };
+    /// The packs on their way, with the forms waiting for each: a second form of the same
+    /// language waits for the first one's request instead of making its own.
+    static WAITING: RefCell<Vec<(Locale, Vec<Then>)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// What a form does with its words once they are known.
+type Then = Box<dyn FnOnce(Locale, &'static Strings)>;
 
 /// Remembers where the packs are (see `WHERE`), once per page.
 pub fn locate(packs: JsValue) {
@@ -43,8 +49,9 @@ fn url(locale: Locale) -> Option<String> {
 }
 
 /// Hands `then` the locale to show and its strings: at once when they are compiled in or were
-/// read before, else when the pack has arrived. A pack that cannot be had is one console
-/// message, and the form is shown in French (its words and their `lang` marks agree).
+/// read before, else when the pack has arrived (one request for all the forms of a page). A
+/// pack that cannot be had is one console message, and the forms are shown in French, their
+/// texts too (its words and their `lang` marks agree).
 pub fn strings(locale: Locale, then: impl FnOnce(Locale, &'static Strings) + 'static) {
     let known = locale
         .builtin()
@@ -56,6 +63,19 @@ pub fn strings(locale: Locale, then: impl FnOnce(Locale, &'static Strings) + 'st
         let (l, s) = french(locale, "the page did not say where voix-strings files are");
         return then(l, s);
     };
+    let first = WAITING.with_borrow_mut(|w| match w.iter_mut().find(|(l, _)| *l == locale) {
+        Some((_, waiting)) => {
+            waiting.push(Box::new(then));
+            false
+        }
+        None => {
+            w.push((locale, vec![Box::new(then)]));
+            true
+        }
+    });
+    if !first {
+        return;
+    }
     effects::request(
         "GET",
         &url.clone(),
@@ -76,7 +96,14 @@ pub fn strings(locale: Locale, then: impl FnOnce(Locale, &'static Strings) + 'st
                 }
                 Err(e) => french(locale, &cat(&[&url, ": ", &e])),
             };
-            then(l, s);
+            // Taken out before any is called: a form shown may mount another.
+            let waiting = WAITING.with_borrow_mut(|w| {
+                let i = w.iter().position(|(l, _)| *l == locale)?;
+                Some(w.swap_remove(i).1)
+            });
+            for then in waiting.into_iter().flatten() {
+                then(l, s);
+            }
         }),
     );
 }

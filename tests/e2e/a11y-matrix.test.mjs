@@ -1,7 +1,8 @@
-// The accessibility matrix: axe-core (WCAG 2.0/2.1 A and AA rules, inside the shadow root too)
-// on the demo town-hall page, for every state the widget can be in × light and dark colour
-// schemes (the page themes the widget through its `--voix-*` properties) × every language the
-// widget ships (fr, en). The form has both question kinds that exist (smileys and free text).
+// The accessibility matrix, part 1: axe-core (WCAG 2.0/2.1 A and AA rules, inside the shadow
+// root too) on the demo town-hall page, for every state of its form × light and dark colour
+// schemes (the page themes the widget through its `--voix-*` properties) × French and English.
+// Part 2, every question kind and a poll in the widget's own themes × fr/en/ar, is
+// a11y-kinds-light.test.mjs and a11y-kinds-dark.test.mjs (each file has its own time limit).
 // Each run must find 0 violations; the number of states checked is printed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,3 +102,4 @@ test('axe-core: 0 violations in every state × light/dark × fr/en', async () =>
   assert.deepEqual(failures, []);
   assert.equal(checked, 24);
 });
+

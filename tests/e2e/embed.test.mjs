@@ -85,6 +85,8 @@ test('floating button → dialog → keyboard answer → focus back on the butto
   await page.keyboard.press('Escape');
   await openDialog(page).waitFor({ state: 'detached' });
   assert.ok((await deepFocus(page))?.inButtonHost);
+  // The dialog's `close` event, which voix:close follows, is a task of its own after closing.
+  await page.waitForFunction(() => window.__voixEvents.filter((e) => e.type === 'voix:close').length >= 2);
   const seen = (await events(page)).map((e) => [e.type, e.detail.reason ?? null, e.detail.answered ?? null]);
   assert.deepEqual(seen, [
     ['voix:ready', null, null],

@@ -244,7 +244,7 @@ test('a poll: the vote, its results shown and announced, a second vote refused',
 test('a closed poll says so and shows its results instead of the question', async () => {
   const text = (await readFile(path.join(ROOT, 'www/forms/mediatheque.toml'), 'utf8'))
     .replace('id = "mediatheque"', 'id = "ancien-sondage"')
-    .replace('closes = "2027-01-31T23:59:00+01:00"', 'closes = "2026-01-01T00:00:00+01:00"');
+    .replace('closes = "2030-06-30T23:59:00+02:00"', 'closes = "2026-01-01T00:00:00+01:00"');
   const closed = await startCollector({
     forms: [{ file: 'ancien-sondage.toml', text }],
     config: { form: { 'ancien-sondage': { public_results: true } } },

@@ -427,8 +427,8 @@ mod tests {
             "<legend><bdi lang=\"fr\">Note ?</bdi> <span class=\"req\">(مطلوب)</span></legend>",
             "<p class=\"help\" id=\"v-note-help\"><bdi lang=\"fr\">Aide.</bdi></p>",
             "<label for=\"v-c\"><bdi lang=\"fr\">C ?</bdi></label>",
-            "data-focus=\"v-note\"><bdi lang=\"fr\">Note ?</bdi> : يرجى اختيار إجابة.</a>",
-            "data-focus=\"v-c\"><bdi lang=\"fr\">C ?</bdi> : النص طويل جدًا",
+            "data-focus=\"v-note\"><bdi lang=\"fr\">Note ?</bdi>: يرجى اختيار إجابة.</a>",
+            "data-focus=\"v-c\"><bdi lang=\"fr\">C ?</bdi>: النص طويل جدًا",
         ] {
             assert!(html.contains(part), "{part}\n{html}");
         }
