@@ -168,6 +168,8 @@ test('not again once dismissed: closing without answering stores "dismissed"; wi
     await dialogForm(page).waitFor();
     await page.keyboard.press('Escape');
     await openDialog(page).waitFor({ state: 'detached' });
+    // Written on the dialog's `close` event, a task of its own after closing.
+    await page.waitForFunction(() => localStorage.getItem('voix-done') !== null, null, { timeout: 5000 }).catch(() => {});
     assert.equal(await page.evaluate(() => localStorage.getItem('voix-done')), '{"satisfaction":"dismissed"}', script);
     await page.reload();
     await settled(page);
