@@ -53,6 +53,9 @@ pub struct Widget {
     pub langs: Option<Localized>,
     /// The widget's own colours (`light`, `dark`, `auto`); `None`: light.
     pub theme: Option<String>,
+    /// What was typed in the hidden trap field (see [`voix_form::answer::HONEYPOT`]): only a
+    /// robot types there; sent as the submission's `hp`.
+    pub trap: Option<String>,
 }
 
 /// A poll's results, as far as the widget knows them.
@@ -153,6 +156,7 @@ impl Widget {
             strings: locale.strings(),
             langs: None,
             theme: None,
+            trap: None,
         }
     }
 
@@ -296,6 +300,10 @@ impl Widget {
     }
 
     fn input(&mut self, field: String, value: String) -> Vec<Effect> {
+        if field == voix_form::answer::HONEYPOT {
+            self.trap = Some(value).filter(|v| !v.is_empty());
+            return Vec::new();
+        }
         // The question, or the question whose "other" text this is.
         let own = field.strip_suffix(".other").unwrap_or(&field).to_owned();
         let Some(q) = self.form.question(&own) else {
@@ -429,6 +437,7 @@ impl Widget {
         let id = self.submission_id.get_or_insert(fresh_id).clone();
         let mut submission = Submission::new(answers);
         submission.id = Some(id);
+        submission.hp = self.trap.clone();
         vec![Effect::Render, Effect::Post(submission)]
     }
 

@@ -116,6 +116,11 @@ pub enum AppError {
     /// `opens`, [`ErrorCode::PollClosed`] from its `closes`.
     #[error("poll not open for votes")]
     PollShut(ErrorCode),
+    /// Refused by a defence against robots (see [`crate::defence`]): `honeypot`, `too_fast`
+    /// (422: the widget does not show them as errors) or a `proof_*` code (403: the widget
+    /// solves a new challenge and sends again).
+    #[error("refused by a defence")]
+    Defence(ErrorCode),
     /// An admin endpoint without the right bearer token (or with the admin API disabled).
     #[error("unauthorized")]
     Unauthorized,
@@ -176,6 +181,10 @@ impl AppError {
             // sending it again (any 4xx but 408/429 is final for the widget's outbox).
             AppError::Conflict | AppError::PollShut(_) => StatusCode::CONFLICT,
             AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            AppError::Defence(ErrorCode::Honeypot | ErrorCode::TooFast) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Defence(_) => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -200,7 +209,7 @@ impl AppError {
             AppError::Invalid(_) => ErrorCode::Invalid,
             AppError::Conflict => ErrorCode::Conflict,
             AppError::OriginNotAllowed => ErrorCode::OriginNotAllowed,
-            AppError::PollShut(code) => *code,
+            AppError::PollShut(code) | AppError::Defence(code) => *code,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Internal(_) => ErrorCode::Server,
         };
@@ -235,6 +244,25 @@ impl AppError {
                 "This poll is not open yet; votes are accepted from its opening date.".into()
             }
             AppError::PollShut(_) => "This poll is closed; it accepts no more votes.".into(),
+            AppError::Defence(ErrorCode::Honeypot) => {
+                "The answer filled a field people cannot see; it was not stored.".into()
+            }
+            AppError::Defence(ErrorCode::TooFast) => {
+                "The answer came sooner after the form was shown than a person answers.".into()
+            }
+            AppError::Defence(ErrorCode::ProofRequired) => "This form needs a proof of work: \
+                 send `altcha`, solved from GET /v1/forms/{id}/challenge."
+                .into(),
+            AppError::Defence(ErrorCode::ProofExpired) => {
+                "The proof of work has expired; solve a new challenge.".into()
+            }
+            AppError::Defence(ErrorCode::ProofReplayed) => {
+                "This proof of work was already used by another answer; solve a new challenge."
+                    .into()
+            }
+            AppError::Defence(_) => {
+                "The proof of work is not valid for this form; solve a new challenge.".into()
+            }
             // One sentence for a missing token, a wrong one and a disabled admin API: the
             // answer must not tell a prober which (the log does, for the operator).
             AppError::Unauthorized => "Send the admin token as `Authorization: Bearer <token>`; \

@@ -25,6 +25,7 @@ use std::{future::Future, io};
 use axum::Router;
 
 pub mod config;
+pub mod defence;
 pub mod error;
 pub mod export;
 #[doc(hidden)]

@@ -13,6 +13,7 @@ use voix_form::{Form, i18n::Locale, schema::ResultsShown, translations::Localize
 use crate::{
     Config, Result,
     config::{AllowedOrigins, Connections, FormSettings},
+    defence::{Keys, Traffic},
     limit::Limiter,
     metrics::Metrics,
     results::Published,
@@ -42,15 +43,30 @@ struct Shared {
     metrics: Arc<Metrics>,
     published: Published,
     admin_refusals: RefusalLog,
+    keys: Keys,
+    traffic: Traffic,
 }
+
+/// The name of the signing secret in the store (see [`Store::secret`]).
+const SECRET: &str = "defence";
 
 impl AppState {
     /// State for `config`, storing answers in `store`. Tells the store which forms to count
     /// ([`Store::count_forms`]), which counts a form's stored answers again when its
     /// definition counts otherwise than when they were counted: this may take seconds for a
     /// form with a million answers.
-    pub fn new(config: Config, store: Arc<dyn Store>) -> Result<AppState> {
+    pub fn new(mut config: Config, store: Arc<dyn Store>) -> Result<AppState> {
         store.count_forms(&config.forms)?;
+        let keys = Keys::new(&store.secret(SECRET, &Keys::fresh_secret())?);
+        // The served definition tells the widget to solve a challenge before it is asked.
+        for form in &mut config.forms {
+            form.challenge = config
+                .settings
+                .get(&form.id)
+                .unwrap_or(&config.defaults)
+                .defences
+                .proof_of_work;
+        }
         let private_files = if let DatabaseUrl::Sqlite(path) = &config.database {
             sqlite_files(path)
         } else {
@@ -99,6 +115,8 @@ impl AppState {
             limiter,
             metrics,
             admin_refusals: RefusalLog::default(),
+            keys,
+            traffic: Traffic::default(),
         })))
     }
 
@@ -120,6 +138,16 @@ impl AppState {
             Some(poll) => poll.results != ResultsShown::Never,
             None => self.settings(&form.id).public_results,
         }
+    }
+
+    /// The keys challenges and render tokens are signed with.
+    pub fn keys(&self) -> &Keys {
+        &self.0.keys
+    }
+
+    /// Answers stored per form lately, which raise a busy form's difficulty.
+    pub fn traffic(&self) -> &Traffic {
+        &self.0.traffic
     }
 
     /// The per-client rate limiter of answers.

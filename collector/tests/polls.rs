@@ -109,7 +109,9 @@ fn site() -> Site {
         ],
         &format!(
             "database = \"sqlite://voix.db\"\nadmin_token = \"{TOKEN}\"\n\
-             rate_limit = {{ per_minute = 0 }}\n"
+             rate_limit = {{ per_minute = 0 }}\n\
+             # The defences on by default for polls have their own tests (defences.rs).\n\
+             proof_of_work = false\nmin_seconds = 0\n"
         ),
     )
 }

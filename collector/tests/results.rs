@@ -42,6 +42,7 @@ per_minute = 0
 
 [form.sondage]
 public_results = true
+proof_of_work = true
 "#
         ),
     );
@@ -625,7 +626,13 @@ async fn every_documented_operation_answers_as_documented() {
     let state = site.state();
     let doc = doc();
     for (method, path) in documented_operations(&doc) {
-        let uri = path.replace("{id}", "avis");
+        // A challenge is only for a form with proof of work: `sondage` has it.
+        let form = if path.ends_with("/challenge") {
+            "sondage"
+        } else {
+            "avis"
+        };
+        let uri = path.replace("{id}", form);
         let mut req = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).unwrap())
             .uri(&uri)

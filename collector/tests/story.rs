@@ -209,6 +209,9 @@ story!(
     a_changed_definition_is_counted_again,
     reads_do_not_wait_for_the_writer,
     answers_are_taken_while_results_are_read_in_a_loop,
+    a_proof_is_spent_once_across_two_stores,
+    the_signing_secret_is_made_once,
+    a_solution_replayed_on_a_second_collector_is_refused,
 );
 
 fn answers(pairs: &[(&str, &str)]) -> Answers {
@@ -1076,7 +1079,9 @@ async fn answers_are_taken_while_results_are_read_in_a_loop(b: &Backend) {
     let mut config = Config::parse(
         &format!(
             "forms = [\"forms/avis.toml\", \"forms/sondage.toml\"]\nadmin_token = \"{TOKEN}\"\n\
-             rate_limit = {{ per_minute = 0 }}\n"
+             rate_limit = {{ per_minute = 0 }}\n\
+             # The defences of polls are tested on their own.\n\
+             proof_of_work = false\nmin_seconds = 0\n"
         ),
         &dir.join("voix.toml"),
     )
@@ -1252,4 +1257,129 @@ mod property {
             });
         }
     }
+}
+
+/// A proof (a solved challenge, a render token) is good for one answer, on every store of the
+/// database: the first spend wins, a resend of the same submission is still accepted, another
+/// submission is refused; an expired key is forgotten.
+async fn a_proof_is_spent_once_across_two_stores(b: &Backend) {
+    let stores = [b.open(), b.open()];
+    let later = time::now() + jiff::SignedDuration::from_hours(1);
+    // Twenty submissions race for one key on two stores: exactly one wins.
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = Arc::clone(&stores[i % 2]);
+            tokio::spawn(async move {
+                let sid = format!("race-{i:04}");
+                store.spend("c:race", Some(&sid), later).await.unwrap()
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        if t.await.unwrap() {
+            won.push(i);
+        }
+    }
+    assert_eq!(won.len(), 1, "{}: {won:?}", b.name);
+    let winner = format!("race-{:04}", won[0]);
+    // The winner's resend (a retry after a lost reply), from either store.
+    assert!(
+        stores[1]
+            .spend("c:race", Some(&winner), later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        stores[0]
+            .spend("c:race", Some(&winner), later)
+            .await
+            .unwrap()
+    );
+    // Without a submission id nothing can be a resend.
+    assert!(stores[0].spend("c:anon", None, later).await.unwrap());
+    assert!(!stores[1].spend("c:anon", None, later).await.unwrap());
+    // Expired: forgotten by the next spend, so the key is new again (the signature check
+    // refuses an expired proof before it gets here).
+    let past = time::now() - jiff::SignedDuration::from_secs(1);
+    assert!(
+        stores[0]
+            .spend("t:old", Some("old-0001"), past)
+            .await
+            .unwrap()
+    );
+    assert!(
+        stores[1]
+            .spend("t:other", Some("old-0002"), later)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        b.number("SELECT COUNT(*) FROM spent WHERE key = 't:old'")
+            .await,
+        0
+    );
+    assert!(
+        stores[1]
+            .spend("t:old", Some("old-0003"), later)
+            .await
+            .unwrap()
+    );
+}
+
+/// The secret challenges are signed with is made by the first collector and read by the others.
+async fn the_signing_secret_is_made_once(b: &Backend) {
+    let (one, two) = (b.open(), b.open());
+    assert_eq!(one.secret("defence", "first").unwrap(), "first");
+    assert_eq!(two.secret("defence", "second").unwrap(), "first");
+    assert_eq!(b.open().secret("defence", "third").unwrap(), "first");
+}
+
+/// Two collectors on one database, a poll with proof of work: a solution accepted by one is
+/// refused by the other for another answer (403 `proof_replayed`), while the same answer sent
+/// again is the duplicate it is (201, same id).
+async fn a_solution_replayed_on_a_second_collector_is_refused(b: &Backend) {
+    let dir = b.dir.path();
+    std::fs::create_dir_all(dir.join("forms")).unwrap();
+    std::fs::write(
+        dir.join("forms/sondage.toml"),
+        r#"
+id = "sondage"
+title = "Sondage"
+[poll]
+[[questions]]
+id = "nom"
+type = "choice"
+label = "Votre choix"
+required = true
+choices = [{ id = "a", label = "A" }, { id = "b", label = "B" }]
+"#,
+    )
+    .unwrap();
+    let state = |store: Arc<dyn Store>| {
+        let mut config = Config::parse(
+            "forms = [\"forms/sondage.toml\"]\nmin_seconds = 0\npow_difficulty = 5\n",
+            &dir.join("voix.toml"),
+        )
+        .unwrap();
+        config.database = b.url.clone();
+        AppState::new(config, store).unwrap()
+    };
+    let (a, b2) = (state(b.open()), state(b.open()));
+    let challenge = common::send(&a, common::get("/v1/forms/sondage/challenge")).await;
+    assert_eq!(challenge.status, StatusCode::OK, "{}", challenge.text());
+    let payload = common::solve(&challenge.json());
+    let vote = |id: &str, choice: &str| json!({"v": 1, "id": id, "answers": {"nom": choice}, "altcha": payload});
+    let r = common::send(&a, common::post("sondage", &vote("vote-0001", "a"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let first = r.json()["id"].clone();
+    // The other collector verifies the signature (same secret) and finds it spent.
+    common::send(&b2, common::post("sondage", &vote("vote-0002", "b")))
+        .await
+        .error(StatusCode::FORBIDDEN, "proof_replayed");
+    // The first answer's resend, on the other collector: the duplicate, not a replay.
+    let r = common::send(&b2, common::post("sondage", &vote("vote-0001", "a"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["id"], first);
+    assert_eq!(b.number("SELECT COUNT(*) FROM responses").await, 1);
 }

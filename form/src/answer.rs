@@ -298,7 +298,20 @@ pub struct Submission {
     pub id: Option<String>,
     /// The answers.
     pub answers: Answers,
+    /// The proof of work, as the ALTCHA v2 protocol sends it: base64 of the JSON
+    /// `{"challenge": …, "solution": …}`; needed by forms that ask for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altcha: Option<String>,
+    /// The form's hidden trap field, [`HONEYPOT`]: empty from a person, filled by a robot
+    /// that fills every field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hp: Option<String>,
 }
+
+/// The `name` of the hidden trap field ("honeypot") of the widget's form and the no-JS page
+/// (sent as the submission's `hp`). A name robots are glad to fill; browsers do not autofill it
+/// (`autocomplete="off"`). Like `_id` on the no-JS page, it is not a name a question should take.
+pub const HONEYPOT: &str = "_website";
 
 impl Submission {
     /// A submission of `answers` in the current wire version.
@@ -307,6 +320,8 @@ impl Submission {
             v: WIRE_VERSION,
             id: None,
             answers,
+            altcha: None,
+            hp: None,
         }
     }
 

@@ -48,11 +48,26 @@ pub enum ErrorCode {
     PollClosed,
     /// The poll is not open yet.
     PollNotOpen,
+    /// The form's hidden trap field was filled in: a robot filling every field. The widget
+    /// never shows it as an error (no person can fill it).
+    Honeypot,
+    /// Sent sooner after the form was shown than a person can answer. The widget waits long
+    /// enough, so it never shows it as an error either.
+    TooFast,
+    /// The form asks for a proof (the widget's proof of work, the no-JS page's signed token)
+    /// and the submission has none.
+    ProofRequired,
+    /// The proof does not verify: a wrong solution, a tampered or foreign challenge or token.
+    ProofInvalid,
+    /// The proof's challenge or token has expired: fetch a new one.
+    ProofExpired,
+    /// The proof was used already: each is good for one answer.
+    ProofReplayed,
 }
 
 impl ErrorCode {
     /// Every code, for look-ups and tests.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::Required,
         Self::TooLong,
         Self::UnknownChoice,
@@ -74,6 +89,12 @@ impl ErrorCode {
         Self::ExclusiveChoice,
         Self::PollClosed,
         Self::PollNotOpen,
+        Self::Honeypot,
+        Self::TooFast,
+        Self::ProofRequired,
+        Self::ProofInvalid,
+        Self::ProofExpired,
+        Self::ProofReplayed,
     ];
 
     /// The code written `s` on the wire.
@@ -105,6 +126,12 @@ impl ErrorCode {
             Self::ExclusiveChoice => "exclusive_choice",
             Self::PollClosed => "poll_closed",
             Self::PollNotOpen => "poll_not_open",
+            Self::Honeypot => "honeypot",
+            Self::TooFast => "too_fast",
+            Self::ProofRequired => "proof_required",
+            Self::ProofInvalid => "proof_invalid",
+            Self::ProofExpired => "proof_expired",
+            Self::ProofReplayed => "proof_replayed",
         }
     }
 }

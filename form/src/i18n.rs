@@ -263,6 +263,9 @@ pub struct ErrorStrings {
     pub poll_closed: &'static str,
     /// [`ErrorCode::PollNotOpen`].
     pub poll_not_open: &'static str,
+    /// A proof (of work, or of the page having been fetched) that was missing, wrong, expired
+    /// or used already, and could not be made again.
+    pub unverified: &'static str,
 }
 
 /// What a message is about, where the words differ ("Choose an answer" / "Write an answer").
@@ -489,7 +492,8 @@ patchable! {
     too_many,
     exclusive,
     poll_closed,
-    poll_not_open
+    poll_not_open,
+    unverified
 }
 
 impl Strings {
@@ -535,7 +539,13 @@ impl ErrorStrings {
             | ErrorCode::PayloadTooLarge
             | ErrorCode::Invalid
             | ErrorCode::Conflict
-            | ErrorCode::OriginNotAllowed => self.rejected,
+            | ErrorCode::OriginNotAllowed
+            | ErrorCode::Honeypot => self.rejected,
+            ErrorCode::TooFast
+            | ErrorCode::ProofRequired
+            | ErrorCode::ProofInvalid
+            | ErrorCode::ProofExpired
+            | ErrorCode::ProofReplayed => self.unverified,
         }
     }
 }
@@ -675,6 +685,7 @@ static FR: Strings = Strings {
         exclusive: "Cette réponse ne peut pas être combinée avec les autres.",
         poll_closed: "Ce sondage est clos : votre vote n’a pas été enregistré.",
         poll_not_open: "Ce sondage n’est pas encore ouvert : votre vote n’a pas été enregistré.",
+        unverified: "Votre réponse n’a pas pu être vérifiée : envoyez-la de nouveau.",
     },
 };
 
@@ -742,6 +753,7 @@ static EN: Strings = Strings {
         exclusive: "This answer cannot be combined with the others.",
         poll_closed: "This poll is closed: your vote was not recorded.",
         poll_not_open: "This poll is not open yet: your vote was not recorded.",
+        unverified: "Your answer could not be verified: please send it again.",
     },
 };
 
@@ -816,6 +828,7 @@ static DE: Strings = Strings {
         exclusive: "Diese Antwort kann nicht mit den anderen kombiniert werden.",
         poll_closed: "Diese Umfrage ist beendet: Ihre Stimme wurde nicht gezählt.",
         poll_not_open: "Diese Umfrage ist noch nicht geöffnet: Ihre Stimme wurde nicht gezählt.",
+        unverified: "Ihre Antwort konnte nicht überprüft werden: Bitte senden Sie sie erneut.",
     },
 };
 
@@ -885,6 +898,7 @@ static ES: Strings = Strings {
         exclusive: "Esta respuesta no se puede combinar con las demás.",
         poll_closed: "Esta encuesta está cerrada: su voto no se ha registrado.",
         poll_not_open: "Esta encuesta aún no está abierta: su voto no se ha registrado.",
+        unverified: "No se ha podido verificar su respuesta: envíela de nuevo.",
     },
 };
 
@@ -953,6 +967,7 @@ static IT: Strings = Strings {
         exclusive: "Questa risposta non può essere combinata con le altre.",
         poll_closed: "Questo sondaggio è chiuso: il suo voto non è stato registrato.",
         poll_not_open: "Questo sondaggio non è ancora aperto: il suo voto non è stato registrato.",
+        unverified: "Non è stato possibile verificare la sua risposta: la invii di nuovo.",
     },
 };
 
@@ -1022,6 +1037,7 @@ static NL: Strings = Strings {
         exclusive: "Dit antwoord kan niet met de andere worden gecombineerd.",
         poll_closed: "Deze peiling is gesloten: uw stem is niet geteld.",
         poll_not_open: "Deze peiling is nog niet geopend: uw stem is niet geteld.",
+        unverified: "Uw antwoord kon niet worden gecontroleerd: verstuur het opnieuw.",
     },
 };
 
@@ -1090,6 +1106,7 @@ static AR: Strings = Strings {
         exclusive: "لا يمكن الجمع بين هذه الإجابة والإجابات الأخرى.",
         poll_closed: "هذا الاستطلاع مغلق: لم يُسجَّل صوتك.",
         poll_not_open: "هذا الاستطلاع لم يُفتح بعد: لم يُسجَّل صوتك.",
+        unverified: "تعذّر التحقق من إجابتك: يُرجى إرسالها مرة أخرى.",
     },
 };
 

@@ -55,6 +55,11 @@ pub struct Form {
     pub questions: Vec<Question>,
     /// Set for a short poll.
     pub poll: Option<Poll>,
+    /// The collector asks a proof of work with each answer (`GET /v1/forms/{id}/challenge`):
+    /// the widget starts solving one as soon as the form is shown. Set by the collector from
+    /// its configuration when it serves the definition; an inline definition may say it too
+    /// (otherwise the widget learns it from the collector's `proof_required`).
+    pub challenge: bool,
 }
 
 /// One question of a form. Written as a [`QuestionDef`]; read through one too (see
@@ -493,6 +498,9 @@ pub struct Definition {
     /// See [`Form::poll`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll: Option<Poll>,
+    /// See [`Form::challenge`].
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub challenge: bool,
     /// The definition's words in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translations: Option<translations::Table>,
@@ -507,6 +515,7 @@ pub const DEFINITION_SHAPE: Shape = Shape::Object(&[
     opt("description", Shape::Str),
     req("questions", Shape::List(&QUESTION_SHAPE)),
     opt("poll", POLL_SHAPE),
+    opt("challenge", Shape::Bool),
     opt("translations", Shape::Map(&translations::SHAPE)),
 ]);
 
@@ -904,6 +913,7 @@ impl Form {
             description: def.description,
             questions,
             poll: def.poll,
+            challenge: def.challenge,
         };
         form.check()?;
         let translations = Translations::read(&form, def.lang.as_deref(), def.translations)
@@ -954,6 +964,7 @@ impl Form {
                 .map(QuestionDef::from)
                 .collect(),
             poll: self.poll.clone(),
+            challenge: self.challenge,
             translations: None,
         }
     }

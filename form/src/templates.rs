@@ -107,6 +107,7 @@ fn jdma(id: &str) -> (Form, Translations) {
         ),
         questions: vec![overall, clarity, help, more],
         poll: None,
+        challenge: false,
     };
     let text = |label: &str| QuestionText {
         label: Some(label.into()),

@@ -331,10 +331,14 @@ pub mod class {
     pub const COUNT_OVER: &str = "count over";
     /// The alert shown when sending failed.
     pub const FAIL: &str = "fail";
+    /// The hidden trap field's box: off-screen, out of the accessibility tree.
+    pub const TRAP: &str = "trap";
 }
 
 /// Id of the error summary.
 pub const SUMMARY_ID: &str = "v-summary";
+/// The id of the hidden trap field (see [`crate::answer::HONEYPOT`]).
+pub const HONEYPOT_ID: &str = "v-website";
 /// Id of the thank-you heading.
 pub const THANKS_ID: &str = "v-thanks";
 /// Id of the step heading ("Étape 2 sur 3"), focused when the step changes.
@@ -501,6 +505,18 @@ fn form_view(form: &Form, st: &ViewState, s: &Strings) -> Node {
         _ if form.poll.is_some() => s.vote,
         _ => s.submit,
     };
+    // The trap for robots that fill every field: off-screen (class `trap`), hidden from assistive
+    // technology, out of the tab order, never autofilled. A person never fills it.
+    f = f.c(el("div")
+        .a("class", class::TRAP)
+        .a("aria-hidden", "true")
+        .c(el("label").a("for", HONEYPOT_ID).t("Website"))
+        .c(el("input")
+            .a("type", "text")
+            .a("id", HONEYPOT_ID)
+            .a("name", crate::answer::HONEYPOT)
+            .a("tabindex", "-1")
+            .a("autocomplete", "off")));
     let mut actions = el("div").a("class", "actions");
     if stepped && at > 0 {
         actions = actions.c(el("button")

@@ -28,6 +28,12 @@ pub(super) const KEYS: &[&str] = &[
     "header_timeout_secs",
     "request_timeout_secs",
     "shutdown_timeout_secs",
+    "honeypot",
+    "min_seconds",
+    "proof_of_work",
+    "pow_cost",
+    "pow_difficulty",
+    "pow_busy_per_hour",
     "forms",
 ];
 

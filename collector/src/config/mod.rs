@@ -41,7 +41,7 @@ use std::{
 use serde::{Deserialize, Serialize};
 use voix_form::{Form, schema::ResultsShown, translations::Translations};
 
-use crate::{Error, Result, store::DatabaseUrl};
+use crate::{Error, Result, defence::Defences, store::DatabaseUrl};
 
 mod env;
 mod origins;
@@ -90,6 +90,8 @@ pub struct FormSettings {
     pub rate_limit: RateLimit,
     /// Answers older than this many days are deleted; `None` keeps them.
     pub retain_days: Option<u32>,
+    /// Honeypot, minimum time, proof of work (see `defence`): on by default for polls.
+    pub defences: Defences,
 }
 
 /// A token-bucket rate: `burst` answers at once, then `per_minute`.
@@ -196,6 +198,12 @@ struct ConfigFile {
     header_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
+    honeypot: Option<bool>,
+    min_seconds: Option<u32>,
+    proof_of_work: Option<bool>,
+    pow_cost: Option<u32>,
+    pow_difficulty: Option<u32>,
+    pow_busy_per_hour: Option<u32>,
     #[serde(default)]
     forms: Vec<PathBuf>,
     #[serde(default)]
@@ -218,6 +226,71 @@ struct FormFile {
     public_results: Option<bool>,
     rate_limit: Option<RateLimitFile>,
     retain_days: Option<u32>,
+    honeypot: Option<bool>,
+    min_seconds: Option<u32>,
+    proof_of_work: Option<bool>,
+    pow_cost: Option<u32>,
+    pow_difficulty: Option<u32>,
+    pow_busy_per_hour: Option<u32>,
+}
+
+/// The defence keys, top level or per form; what is missing comes from the level above, then
+/// from [`Defences::default_for`].
+// Not `#[serde(flatten)]` into the file's structs: flatten defeats `deny_unknown_fields`.
+#[derive(Default, Clone, Copy)]
+struct DefencesFile {
+    honeypot: Option<bool>,
+    min_seconds: Option<u32>,
+    proof_of_work: Option<bool>,
+    pow_cost: Option<u32>,
+    pow_difficulty: Option<u32>,
+    pow_busy_per_hour: Option<u32>,
+}
+
+macro_rules! defences_of {
+    ($f:expr) => {
+        DefencesFile {
+            honeypot: $f.honeypot,
+            min_seconds: $f.min_seconds,
+            proof_of_work: $f.proof_of_work,
+            pow_cost: $f.pow_cost,
+            pow_difficulty: $f.pow_difficulty,
+            pow_busy_per_hour: $f.pow_busy_per_hour,
+        }
+    };
+}
+
+impl DefencesFile {
+    /// `self` over `top` over the defaults of a poll or a form.
+    fn resolve(self, top: DefencesFile, poll: bool) -> std::result::Result<Defences, String> {
+        let base = Defences::default_for(poll);
+        let pick = |own: Option<u32>, up: Option<u32>, d: u32| own.or(up).unwrap_or(d);
+        let d = Defences {
+            honeypot: self.honeypot.or(top.honeypot).unwrap_or(base.honeypot),
+            min_seconds: pick(self.min_seconds, top.min_seconds, base.min_seconds),
+            proof_of_work: self
+                .proof_of_work
+                .or(top.proof_of_work)
+                .unwrap_or(base.proof_of_work),
+            pow_cost: pick(self.pow_cost, top.pow_cost, base.pow_cost),
+            pow_difficulty: pick(self.pow_difficulty, top.pow_difficulty, base.pow_difficulty),
+            pow_busy_per_hour: pick(
+                self.pow_busy_per_hour,
+                top.pow_busy_per_hour,
+                base.pow_busy_per_hour,
+            ),
+        };
+        if d.min_seconds > 600 {
+            return Err("min_seconds: at most 600 (a resident must not wait ten minutes)".into());
+        }
+        if !(1..=100_000).contains(&d.pow_cost) {
+            return Err("pow_cost: between 1 and 100000 PBKDF2 iterations".into());
+        }
+        if !(1..=1_000_000).contains(&d.pow_difficulty) {
+            return Err("pow_difficulty: between 1 and 1000000 attempts".into());
+        }
+        Ok(d)
+    }
 }
 
 fn rate_limit(
@@ -302,6 +375,9 @@ impl Config {
             rate_limit: rate_limit(RateLimit::default(), file.rate_limit)
                 .map_err(|m| fail(format!("rate_limit: {m}")))?,
             retain_days: file.retain_days.filter(|d| *d > 0),
+            defences: DefencesFile::default()
+                .resolve(defences_of!(file), false)
+                .map_err(fail)?,
         };
         let admin_token = match file.admin_token.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -398,9 +474,18 @@ impl Config {
                     form.id
                 )));
             }
+            let defences = own
+                .map(|o| defences_of!(o))
+                .unwrap_or_default()
+                .resolve(defences_of!(file), form.poll.is_some())
+                .map_err(|m| fail(at(&m)))?;
             let s = match own {
-                None => defaults.clone(),
+                None => FormSettings {
+                    defences,
+                    ..defaults.clone()
+                },
                 Some(o) => FormSettings {
+                    defences,
                     allowed_origins: match &o.allowed_origins {
                         Some(list) => AllowedOrigins::parse(list)
                             .map_err(|m| fail(format!("{}: {m}", at("allowed_origins"))))?,

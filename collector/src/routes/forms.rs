@@ -1,4 +1,7 @@
-//! `GET /v1/forms/{id}`: a form definition as JSON, for the widget.
+//! `GET /v1/forms/{id}`: a form definition as JSON, for the widget; and
+//! `GET /v1/forms/{id}/challenge`: a proof-of-work challenge for one answer to a form whose
+//! `proof_of_work` is on (ALTCHA v2, see [`crate::defence`]), signed, good for an hour, never
+//! cached (404 `not_found` for a form without proof of work).
 //!
 //! Definitions are public — they are what any visitor of the host page sees — so any origin may
 //! read them. `no-cache` makes browsers revalidate, so an edited form reaches residents on their
@@ -21,11 +24,15 @@ use axum::{
 use voix_form::i18n::Locale;
 
 use super::{Routes, method_not_allowed, nojs::query_locale, public};
-use crate::{AppState, error::AppError};
+use crate::{AppState, defence, error::AppError, time};
 
 pub(super) fn routes() -> Routes {
     Routes::default()
         .route("/v1/forms/{id}", get(form).fallback(method_not_allowed))
+        .route(
+            "/v1/forms/{id}/challenge",
+            get(challenge).fallback(method_not_allowed),
+        )
         // On errors too, so that the widget can read a 404's code from another origin.
         .with(|r| r.layer(middleware::map_response(async |res| public(res))))
 }
@@ -60,4 +67,26 @@ async fn form(
         );
     }
     Ok(res)
+}
+
+async fn challenge(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
+    let form = state.form(&id).ok_or(AppError::NotFound)?;
+    let d = state.settings(&form.id).defences;
+    if !d.proof_of_work {
+        return Err(AppError::NotFound);
+    }
+    let now = time::now();
+    let attempts = defence::difficulty(
+        d.pow_difficulty,
+        state.traffic().last_hour(&form.id, now),
+        d.pow_busy_per_hour,
+    );
+    let challenge = state
+        .keys()
+        .challenge(&form.id, d.pow_cost, attempts, d.min_seconds, now);
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(challenge)).into_response())
 }

@@ -23,7 +23,9 @@ use voix_form::{
     validate::{FieldError, validate},
 };
 
-use crate::{AppState, Error, error::AppError, limit::ClientIp, store::Inserted};
+use crate::{
+    AppState, Error, defence::Spend, error::AppError, limit::ClientIp, store::Inserted, time,
+};
 
 /// Shortest and longest idempotency id accepted. Long enough that random ids do not collide,
 /// short enough to index cheaply.
@@ -70,6 +72,22 @@ pub(super) struct Submission {
     pub answers: Answers,
     /// The sender's idempotency id, if it gave one.
     pub id: Option<SubmissionId>,
+    /// The proof it came with, by door.
+    pub proof: Proof,
+    /// Whether the hidden trap field was filled (see [`crate::defence`]).
+    pub trapped: bool,
+}
+
+/// What an answer brings to show a person's browser sent it (see [`crate::defence`]), by the
+/// door it came through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Proof {
+    /// The JSON endpoint: the widget's solved challenge (base64 of the ALTCHA payload), if
+    /// sent. Needed when the form's `proof_of_work` is on.
+    Altcha(Option<String>),
+    /// The no-JS page: its render token, if posted. Needed when the form's `proof_of_work`
+    /// is on or its `min_seconds` set.
+    Token(Option<String>),
 }
 
 /// What became of an answer that reached [`Intake::take`].
@@ -88,6 +106,9 @@ pub(super) enum Outcome {
     },
     /// Its submission id was already stored with other answers.
     Conflict,
+    /// Refused by a defence against robots: [`ErrorCode::Honeypot`], [`ErrorCode::TooFast`]
+    /// or a `proof_*` code.
+    Refused(ErrorCode),
     /// The store failed; the answer may or may not be committed (a retry with the same id
     /// finds out).
     Failed(Error),
@@ -140,18 +161,49 @@ impl<'a> Intake<'a> {
             self.refused(poll_code(poll).as_str());
             return Outcome::PollShut(poll);
         }
+        let defences = self.state.settings(form).defences;
+        // Before anything else: a robot learns nothing more about the form.
+        if defences.honeypot && submission.trapped {
+            self.refused(ErrorCode::Honeypot.as_str());
+            return Outcome::Refused(ErrorCode::Honeypot);
+        }
         normalize(&mut submission.answers);
         self.form.prune(&mut submission.answers);
         if let Err(errors) = validate(self.form, &submission.answers) {
             self.refused(ErrorCode::Invalid.as_str());
             return Outcome::Invalid(errors);
         }
+        let spend = match self.check_proof(&submission.proof) {
+            Ok(spend) => spend,
+            Err(code) => {
+                self.refused(code.as_str());
+                return Outcome::Refused(code);
+            }
+        };
         if let Limit::BeforeStoring(client) = limit
             && let Err(AppError::RateLimited { retry_after_secs }) = self.admit(client)
         {
             return Outcome::RateLimited { retry_after_secs };
         }
         let id = submission.id.as_ref().map(SubmissionId::as_str);
+        if let Some(spend) = spend {
+            match self
+                .state
+                .store()
+                .spend(&spend.key, id, spend.expires)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.refused(ErrorCode::ProofReplayed.as_str());
+                    return Outcome::Refused(ErrorCode::ProofReplayed);
+                }
+                Err(e) => {
+                    self.refused(ErrorCode::Server.as_str());
+                    return Outcome::Failed(e);
+                }
+            }
+        }
         match self
             .state
             .store()
@@ -165,6 +217,7 @@ impl<'a> Intake<'a> {
                 self.state.metrics().answer_stored(form, inserted.duplicate);
                 if !inserted.duplicate {
                     self.state.published().changed(form);
+                    self.state.traffic().record(form, time::now());
                 }
                 Outcome::Stored(inserted)
             }
@@ -176,6 +229,28 @@ impl<'a> Intake<'a> {
                 self.refused(ErrorCode::Server.as_str());
                 Outcome::Failed(e)
             }
+        }
+    }
+}
+
+impl Intake<'_> {
+    /// The proof the form's defences ask of this door, checked (not yet spent): what to spend,
+    /// `None` when none is asked, or the code to refuse the answer with.
+    fn check_proof(&self, proof: &Proof) -> Result<Option<Spend>, ErrorCode> {
+        let form = &self.form.id;
+        let defences = self.state.settings(form).defences;
+        let keys = self.state.keys();
+        let now = time::now();
+        match proof {
+            Proof::Altcha(_) if !defences.proof_of_work => Ok(None),
+            Proof::Token(_) if !defences.needs_token() => Ok(None),
+            Proof::Altcha(Some(payload)) => keys
+                .verify(payload, form, defences.min_seconds, now)
+                .map(Some),
+            Proof::Token(Some(token)) => keys
+                .verify_token(token, form, defences.min_seconds, now)
+                .map(Some),
+            Proof::Altcha(None) | Proof::Token(None) => Err(ErrorCode::ProofRequired),
         }
     }
 }

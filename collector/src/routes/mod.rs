@@ -4,6 +4,7 @@
 //! | path | methods | |
 //! |---|---|---|
 //! | `/v1/forms/{id}` | GET | a form definition, public (`Access-Control-Allow-Origin: *`) |
+//! | `/v1/forms/{id}/challenge` | GET | a proof-of-work challenge (forms with `proof_of_work`), public |
 //! | `/v1/forms/{id}/responses` | POST, OPTIONS | store an answer; origin-checked |
 //! | `/v1/forms/{id}/results` | GET | aggregated results; public or admin token, per form |
 //! | `/v1/admin/forms/{id}/responses.csv`, `.json` | GET | exports, admin bearer token |
@@ -157,7 +158,10 @@ fn public(mut res: Response) -> Response {
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // A handler's own (a challenge's `no-store`) stays.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
     res
 }
 

@@ -26,8 +26,8 @@ use voix_form::{
 use super::{
     Routes, cors,
     intake::{
-        self, Intake, Limit, Outcome, SUBMISSION_ID_LEN, Submission, SubmissionId, announced_over,
-        has_content_type,
+        self, Intake, Limit, Outcome, Proof, SUBMISSION_ID_LEN, Submission, SubmissionId,
+        announced_over, has_content_type,
     },
     method_not_allowed,
 };
@@ -86,6 +86,7 @@ async fn create(
             Err(AppError::RateLimited { retry_after_secs })
         }
         Outcome::Conflict => Err(AppError::Conflict),
+        Outcome::Refused(code) => Err(AppError::Defence(code)),
         Outcome::Failed(e) => Err(AppError::Internal(e)),
     }
 }
@@ -132,6 +133,8 @@ pub(super) fn submission(body: &[u8]) -> Result<Submission, AppError> {
     Ok(Submission {
         answers: wire.answers,
         id,
+        proof: Proof::Altcha(wire.altcha),
+        trapped: wire.hp.is_some_and(|t| !t.trim().is_empty()),
     })
 }
 

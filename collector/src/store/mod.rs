@@ -101,6 +101,21 @@ pub trait Store: Send + Sync + Debug {
         cutoff: Timestamp,
     ) -> BoxFuture<'a, Result<u64>>;
 
+    /// Records the proof `key` (a solved challenge, a render token: see [`crate::defence`]) as
+    /// used by the answer `submission_id` until `expires`. `true` if it was unused, or used by
+    /// this same submission id (a resend); `false` if another answer used it — on any
+    /// collector sharing the database. Expired keys are forgotten meanwhile.
+    fn spend<'a>(
+        &'a self,
+        key: &'a str,
+        submission_id: Option<&'a str>,
+        expires: Timestamp,
+    ) -> BoxFuture<'a, Result<bool>>;
+
+    /// The secret `name` kept in the database; `fresh` is stored and returned if there is none
+    /// yet. Blocks; call it before serving (`AppState::new` does).
+    fn secret(&self, name: &str, fresh: &str) -> Result<String>;
+
     /// Succeeds when the database answers a trivial query.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
 

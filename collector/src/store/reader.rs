@@ -86,6 +86,19 @@ impl Store for Database {
         Box::pin(self.writer.purge_before(form_id, cutoff))
     }
 
+    fn spend<'a>(
+        &'a self,
+        key: &'a str,
+        submission_id: Option<&'a str>,
+        expires: Timestamp,
+    ) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(self.writer.spend(key, submission_id, expires))
+    }
+
+    fn secret(&self, name: &str, fresh: &str) -> Result<String> {
+        self.writer.secret(name, fresh)
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(self.writer.ping())
     }

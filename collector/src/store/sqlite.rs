@@ -35,6 +35,7 @@ use crate::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_responses.sql"),
     include_str!("migrations/sqlite/0002_counts.sql"),
+    include_str!("migrations/sqlite/0003_defences.sql"),
 ];
 
 /// How long a statement waits for another process's lock (e.g. an export) before failing.
@@ -105,6 +106,47 @@ impl Backend for Sqlite {
         apply(&tx, &tally)?;
         tx.commit()?;
         Ok(results)
+    }
+
+    async fn spend(
+        &mut self,
+        key: &str,
+        submission_id: Option<&str>,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let tx = self
+            .0
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached("DELETE FROM spent WHERE expires_at <= ?1")?
+            .execute([now.as_second()])?;
+        let fresh = tx
+            .prepare_cached(
+                "INSERT INTO spent (key, submission_id, expires_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (key) DO NOTHING",
+            )?
+            .execute(params![key, submission_id, expires.as_second()])?
+            == 1;
+        let ok = fresh || {
+            let by: Option<String> = tx
+                .prepare_cached("SELECT submission_id FROM spent WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))?;
+            by.is_some() && by.as_deref() == submission_id
+        };
+        tx.commit()?;
+        Ok(ok)
+    }
+
+    async fn secret(&mut self, name: &str, fresh: &str) -> Result<String> {
+        self.0.execute(
+            "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            [name, fresh],
+        )?;
+        Ok(self
+            .0
+            .query_row("SELECT value FROM secrets WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })?)
     }
 
     async fn recount(&mut self, form: &Form, spec: &str) -> Result<Option<u64>> {

@@ -46,6 +46,19 @@ enum Command {
     Ping {
         reply: oneshot::Sender<Result<()>>,
     },
+    /// Record a proof as used ([`Backend::spend`]).
+    Spend {
+        key: String,
+        submission_id: Option<String>,
+        expires: Timestamp,
+        reply: oneshot::Sender<Result<bool>>,
+    },
+    /// The secret `name`, made from `fresh` if there is none yet.
+    Secret {
+        name: String,
+        fresh: String,
+        reply: oneshot::Sender<Result<String>>,
+    },
     /// Refuse new commands, finish the queued ones, stop.
     Close,
 }
@@ -93,6 +106,21 @@ pub(super) trait Backend {
 
     /// A trivial query.
     fn ping(&mut self) -> impl Future<Output = Result<()>>;
+
+    /// Records `key` as used by `submission_id` until `expires`, deleting the keys expired at
+    /// `now`, in one transaction. `true`: first use, or the same submission again (a retry);
+    /// `false`: used by another answer.
+    fn spend(
+        &mut self,
+        key: &str,
+        submission_id: Option<&str>,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<bool>>;
+
+    /// The secret `name`: the stored one, or `fresh`, stored, if there is none (the first of
+    /// several collectors to store it wins).
+    fn secret(&mut self, name: &str, fresh: &str) -> impl Future<Output = Result<String>>;
 }
 
 /// The sending side of a database thread's queue. Cheap to clone; the thread stops when the
@@ -217,6 +245,20 @@ async fn run(mut db: impl Backend, rx: &mut mpsc::Receiver<Command>, batch_sizes
             }
             Command::Ping { reply } => {
                 let _ = reply.send(db.ping().await);
+            }
+            Command::Spend {
+                key,
+                submission_id,
+                expires,
+                reply,
+            } => {
+                let outcome = db
+                    .spend(&key, submission_id.as_deref(), expires, time::now())
+                    .await;
+                let _ = reply.send(outcome);
+            }
+            Command::Secret { name, fresh, reply } => {
+                let _ = reply.send(db.secret(&name, &fresh).await);
             }
             Command::Close => rx.close(),
         }
@@ -381,6 +423,38 @@ impl Worker {
     /// See [`crate::store::Store::ping`].
     pub(super) async fn ping(&self) -> Result<()> {
         self.call(|reply| Command::Ping { reply }).await
+    }
+
+    /// See [`crate::store::Store::spend`].
+    pub(super) async fn spend(
+        &self,
+        key: &str,
+        submission_id: Option<&str>,
+        expires: Timestamp,
+    ) -> Result<bool> {
+        self.call(move |reply| Command::Spend {
+            key: key.to_owned(),
+            submission_id: submission_id.map(str::to_owned),
+            expires,
+            reply,
+        })
+        .await
+    }
+
+    /// See [`crate::store::Store::secret`]: blocks, like [`Worker::count_forms`].
+    pub(super) fn secret(&self, name: &str, fresh: &str) -> Result<String> {
+        let (name, fresh) = (name.to_owned(), fresh.to_owned());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let (reply, answer) = oneshot::channel();
+                self.tx
+                    .blocking_send(Command::Secret { name, fresh, reply })
+                    .map_err(|_| Error::StoreClosed)?;
+                answer.blocking_recv().map_err(|_| Error::StoreClosed)?
+            })
+            .join()
+            .unwrap_or(Err(Error::StoreClosed))
+        })
     }
 
     /// Whether [`Worker::close`] was called (or the thread is gone): reads refuse too.

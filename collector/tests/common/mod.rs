@@ -321,3 +321,15 @@ pub async fn call(router: Router, req: Request<Body>) -> Reply {
 pub async fn send(state: &AppState, req: Request<Body>) -> Reply {
     call(app(state.clone()), req).await
 }
+
+/// Solves a challenge of `GET /v1/forms/{id}/challenge` as the widget does (with the `altcha`
+/// crate's reference solver) and returns the `altcha` member to send: base64 of the payload.
+pub fn solve(challenge: &Value) -> String {
+    use base64::Engine;
+    let parsed: altcha::Challenge = serde_json::from_value(challenge.clone()).unwrap();
+    let solution = altcha::solve_challenge(altcha::SolveChallengeOptions::new(&parsed))
+        .unwrap()
+        .expect("solved");
+    let payload = serde_json::json!({ "challenge": challenge, "solution": solution });
+    base64::engine::general_purpose::STANDARD.encode(payload.to_string())
+}

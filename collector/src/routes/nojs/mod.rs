@@ -69,7 +69,7 @@ use voix_form::{
 use super::{
     Routes,
     intake::{
-        Intake, Limit, Outcome, Submission, SubmissionId, announced_over, has_content_type,
+        Intake, Limit, Outcome, Proof, Submission, SubmissionId, announced_over, has_content_type,
         poll_state,
     },
 };
@@ -369,6 +369,21 @@ async fn submit(
             }
             .respond(&state, localized, StatusCode::CONFLICT)
         }
+        // A defence refused it: the form again with the answers, a fresh token (the page's
+        // `token` is always fresh) and a message — "send it again" for a missing, expired,
+        // replayed or too early token (a person may have kept the page open for hours, or
+        // been quick); the honeypot's is only ever seen by a robot.
+        Outcome::Refused(code) => {
+            let status = match code {
+                ErrorCode::Honeypot | ErrorCode::TooFast => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::FORBIDDEN,
+            };
+            FormPage {
+                status: Status::Failed(code),
+                ..again
+            }
+            .respond(&state, localized, status)
+        }
         // Nothing is lost: the page comes back with the answers and the same id, so sending
         // again stores them once even if the first attempt did commit.
         Outcome::Failed(e) => {
@@ -412,6 +427,8 @@ async fn read(state: &AppState, form: &Form, req: Request) -> Result<Submission,
     Ok(Submission {
         answers: posted.answers,
         id,
+        proof: Proof::Token(posted.token),
+        trapped: posted.trapped,
     })
 }
 

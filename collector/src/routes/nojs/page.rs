@@ -17,7 +17,11 @@ use voix_form::{
     },
 };
 
-use super::{Lang, headers::html, urlencoded::SUBMISSION_FIELD};
+use super::{
+    Lang,
+    headers::html,
+    urlencoded::{SUBMISSION_FIELD, TOKEN_FIELD},
+};
 use crate::AppState;
 
 /// Where the pages' stylesheet is served.
@@ -52,11 +56,11 @@ impl FormPage<'_> {
             Some(&localized.form.id),
             self.lang,
             status,
-            self.render(localized),
+            self.render(localized, token(state, &localized.form.id).as_deref()),
         )
     }
 
-    fn render(&self, localized: &Localized) -> String {
+    fn render(&self, localized: &Localized, token: Option<&str>) -> String {
         let form = &localized.form;
         // The post comes back in the same language, whatever the browser says.
         let action = self.lang.link(&format!("/f/{}", form.id));
@@ -77,7 +81,7 @@ impl FormPage<'_> {
                 theme: None,
             },
         );
-        adapt(&mut tree, localized, self);
+        adapt(&mut tree, localized, self, token);
         let failed = !self.errors.is_empty() || matches!(self.status, Status::Failed(_));
         // The title is the first thing a screen reader says on load: it tells the outcome.
         let title = if failed {
@@ -89,23 +93,34 @@ impl FormPage<'_> {
     }
 }
 
+/// A fresh render token for a page of form `id`, when its defences ask for one.
+fn token(state: &AppState, id: &str) -> Option<String> {
+    state
+        .settings(id)
+        .defences
+        .needs_token()
+        .then(|| state.keys().token(id, crate::time::now()))
+}
+
 // The page-only changes to the widget's tree (see the module docs).
-fn adapt(tree: &mut Node, localized: &Localized, page: &FormPage) {
+fn adapt(tree: &mut Node, localized: &Localized, page: &FormPage, token: Option<&str>) {
     let form = &localized.form;
     promote_headings(tree);
-    if let Some(sid) = page.submission_id
-        && let Some(f) = find_mut(tree, &|e| e.tag == "form")
-    {
-        // Last, so it does not shift the `form > * + *` spacing of the widget's stylesheet.
-        f.children.push(Node::Element(Element {
-            tag: "input",
-            attrs: vec![
-                ("type", "hidden".into()),
-                ("name", SUBMISSION_FIELD.into()),
-                ("value", sid.to_owned().into()),
-            ],
-            children: Vec::new(),
-        }));
+    let hidden = [(SUBMISSION_FIELD, page.submission_id), (TOKEN_FIELD, token)];
+    if let Some(f) = find_mut(tree, &|e| e.tag == "form") {
+        for (name, value) in hidden {
+            let Some(value) = value else { continue };
+            // Last, so it does not shift the `form > * + *` spacing of the widget's stylesheet.
+            f.children.push(Node::Element(Element {
+                tag: "input",
+                attrs: vec![
+                    ("type", "hidden".into()),
+                    ("name", name.into()),
+                    ("value", value.to_owned().into()),
+                ],
+                children: Vec::new(),
+            }));
+        }
     }
     // Without a script, focus cannot be moved after a failed submit; `autofocus` does it on load,
     // so the resident hears the summary first, as in the widget.
@@ -336,10 +351,13 @@ mod tests {
             lang: Lang::negotiate(&Uri::from_static("/f/f"), &HeaderMap::new()),
             poll: None,
         }
-        .render(&as_written(
-            &form,
-            Lang::negotiate(&Uri::from_static("/f/f"), &HeaderMap::new()),
-        ));
+        .render(
+            &as_written(
+                &form,
+                Lang::negotiate(&Uri::from_static("/f/f"), &HeaderMap::new()),
+            ),
+            None,
+        );
         assert!(
             html.contains("<h1 id=\"v-title\" class=\"title\">T</h1>"),
             "{html}"
@@ -374,7 +392,7 @@ mod tests {
             lang,
             poll: None,
         }
-        .render(&as_written(&form(), lang));
+        .render(&as_written(&form(), lang), None);
         assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
         assert!(
             html.contains("<div class=\"voix\" lang=\"ar\" dir=\"rtl\">"),
@@ -417,7 +435,7 @@ mod tests {
                 lang,
                 poll: None,
             }
-            .render(&as_written(&form, lang))
+            .render(&as_written(&form, lang), None)
         };
         // Right to left: isolated and marked, so a French `?` stays at the end.
         let html = render("/f/f?lang=ar");
@@ -473,7 +491,7 @@ mod tests {
                 lang,
                 poll: None,
             }
-            .render(&form.localized(&translations, lang.locale))
+            .render(&form.localized(&translations, lang.locale), None)
         };
         let html = render("/f/f?lang=de");
         for part in [

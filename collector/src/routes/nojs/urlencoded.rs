@@ -16,11 +16,18 @@ use voix_form::{
 /// be answered.
 pub(super) const SUBMISSION_FIELD: &str = "_id";
 
+/// Name of the hidden field holding the render token (see [`crate::defence`]); same caveat.
+pub(super) const TOKEN_FIELD: &str = "_token";
+
 /// A decoded post.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Posted {
     pub(super) answers: Answers,
     pub(super) submission_id: Option<String>,
+    /// The render token, if posted.
+    pub(super) token: Option<String>,
+    /// Whether the hidden trap field ([`voix_form::answer::HONEYPOT`]) was filled.
+    pub(super) trapped: bool,
 }
 
 /// Why a body is not a post of our form.
@@ -44,6 +51,8 @@ pub(super) enum Unreadable {
 pub(super) fn parse(form: &Form, body: &[u8]) -> Result<Posted, Unreadable> {
     let mut answers = Answers::new();
     let mut submission_id = None;
+    let mut token = None;
+    let mut trapped = false;
     for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let (name, value) = match pair.iter().position(|b| *b == b'=') {
             Some(i) => (&pair[..i], &pair[i + 1..]),
@@ -54,6 +63,13 @@ pub(super) fn parse(form: &Form, body: &[u8]) -> Result<Posted, Unreadable> {
             if submission_id.replace(decode(value)?).is_some() {
                 return Err(Unreadable::Repeated);
             }
+        } else if name == TOKEN_FIELD {
+            if token.replace(decode(value)?).is_some() {
+                return Err(Unreadable::Repeated);
+            }
+        } else if name == voix_form::answer::HONEYPOT {
+            // Repeated or not, filled is filled.
+            trapped |= !decode(value)?.trim().is_empty();
         } else if let Some(q) = form.question(&name) {
             let value = decode(value)?.replace("\r\n", "\n");
             if q.kind.is_multiple() {
@@ -78,6 +94,8 @@ pub(super) fn parse(form: &Form, body: &[u8]) -> Result<Posted, Unreadable> {
     Ok(Posted {
         answers,
         submission_id,
+        token,
+        trapped,
     })
 }
 

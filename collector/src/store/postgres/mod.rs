@@ -315,6 +315,28 @@ impl Backend for Db {
         self.settle(outcome)?
     }
 
+    async fn spend(
+        &mut self,
+        key: &str,
+        submission_id: Option<&str>,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let conn = self.conn().await.map_err(Error::Database)?;
+        let outcome = timeout(
+            OPERATION_TIMEOUT,
+            sql::spend(conn, key, submission_id, expires, now),
+        )
+        .await;
+        self.settle(outcome)
+    }
+
+    async fn secret(&mut self, name: &str, fresh: &str) -> Result<String> {
+        let conn = self.conn().await.map_err(Error::Database)?;
+        let outcome = timeout(OPERATION_TIMEOUT, sql::secret(conn, name, fresh)).await;
+        self.settle(outcome)
+    }
+
     async fn ping(&mut self) -> Result<()> {
         let conn = self.conn().await.map_err(Error::Database)?;
         let outcome = timeout(OPERATION_TIMEOUT, conn.client.simple_query("SELECT 1")).await;

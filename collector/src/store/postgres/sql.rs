@@ -24,6 +24,7 @@ use crate::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_responses.sql"),
     include_str!("../migrations/postgres/0002_counts.sql"),
+    include_str!("../migrations/postgres/0003_defences.sql"),
 ];
 
 /// The advisory lock held while migrating (`voixmigr` in ASCII): one collector migrates, the
@@ -357,4 +358,47 @@ async fn finish<T>(client: &Client, outcome: PgResult<Result<T>>) -> PgResult<Re
             other
         }
     }
+}
+
+/// Records `key` as used (see `Backend::spend`): one statement, so two collectors spending the
+/// same key at once are ordered by the primary key and only one wins.
+pub(super) async fn spend(
+    conn: &Conn,
+    key: &str,
+    submission_id: Option<&str>,
+    expires: Timestamp,
+    now: Timestamp,
+) -> PgResult<bool> {
+    let client = &conn.client;
+    client
+        .execute(
+            "DELETE FROM spent WHERE expires_at <= $1",
+            &[&now.as_second()],
+        )
+        .await?;
+    let row = client
+        .query_one(
+            "WITH fresh AS (INSERT INTO spent (key, submission_id, expires_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key) \
+             SELECT EXISTS (SELECT 1 FROM fresh) \
+             OR EXISTS (SELECT 1 FROM spent WHERE key = $1 AND submission_id = $2)",
+            &[&key, &submission_id, &expires.as_second()],
+        )
+        .await?;
+    row.try_get(0)
+}
+
+/// The secret `name`, storing `fresh` if there is none (see `Backend::secret`).
+pub(super) async fn secret(conn: &Conn, name: &str, fresh: &str) -> PgResult<String> {
+    let client = &conn.client;
+    client
+        .execute(
+            "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            &[&name, &fresh],
+        )
+        .await?;
+    client
+        .query_one("SELECT value FROM secrets WHERE name = $1", &[&name])
+        .await?
+        .try_get(0)
 }
