@@ -20,6 +20,7 @@
 pub mod config;
 pub mod events;
 pub mod outbox;
+pub mod proof;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

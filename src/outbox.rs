@@ -47,6 +47,20 @@ pub struct Entry {
     /// `next` was set by the endpoint's `Retry-After`: wait even when the page is closing.
     #[serde(default, skip_serializing_if = "is_false")]
     pub told: bool,
+    /// The endpoint asks a proof of work with it (see [`crate::proof`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub proof: bool,
+    /// The solved proof it is sent with (base64 ALTCHA payload), kept for its retries: the
+    /// collector accepts one proof again for the same submission id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altcha: Option<String>,
+    /// Times it was refused for its proof and solved again ([`crate::proof::MAX_REPROOFS`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reproofs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What an HTTP outcome means for an entry.
@@ -122,7 +136,14 @@ impl Outbox {
 
     /// Adds an answer sent at `now`, due at once. An id already waiting is not added twice (the
     /// resident pressed "send" again on the same answers). Refused when the outbox is full.
-    pub fn add(&mut self, id: &str, url: &str, body: &str, now: u64) -> Result<(), Full> {
+    pub fn add(
+        &mut self,
+        id: &str,
+        url: &str,
+        body: &str,
+        proof: bool,
+        now: u64,
+    ) -> Result<(), Full> {
         if self.get(id).is_some() {
             return Ok(());
         }
@@ -138,8 +159,43 @@ impl Outbox {
             attempts: 0,
             next: now,
             told: false,
+            proof,
+            altcha: None,
+            reproofs: 0,
         });
         Ok(())
+    }
+
+    /// Gives entry `id` its solved proof, usable from `at` (the challenge's wait): it is due
+    /// then. `false` if the entry is not here.
+    pub fn prove(&mut self, id: &str, altcha: &str, at: u64) -> bool {
+        let Some(e) = self.entries.iter_mut().find(|e| e.id == id) else {
+            return false;
+        };
+        e.altcha = Some(altcha.to_owned());
+        e.next = e.next.max(at);
+        true
+    }
+
+    /// The endpoint refused entry `id` for its proof: it needs a new one, unless it was
+    /// solved again [`crate::proof::MAX_REPROOFS`] times already. Whether it is to be sent
+    /// again (`false`: drop it, the resident is told).
+    pub fn reprove(&mut self, id: &str) -> bool {
+        let Some(e) = self.entries.iter_mut().find(|e| e.id == id) else {
+            return false;
+        };
+        if e.reproofs >= crate::proof::MAX_REPROOFS {
+            return false;
+        }
+        e.reproofs += 1;
+        e.proof = true;
+        e.altcha = None;
+        true
+    }
+
+    /// Whether entry `id` waits for a proof before it can be sent.
+    pub fn unproven(&self, id: &str) -> bool {
+        self.get(id).is_some_and(|e| e.proof && e.altcha.is_none())
     }
 
     /// The entry with this id.
@@ -211,7 +267,7 @@ mod tests {
     fn with(ids: &[&str]) -> Outbox {
         let mut o = Outbox::default();
         for (i, id) in ids.iter().enumerate() {
-            o.add(id, URL, &body(id), NOW + i as u64).unwrap();
+            o.add(id, URL, &body(id), false, NOW + i as u64).unwrap();
         }
         o
     }
@@ -311,7 +367,7 @@ mod tests {
         // The same answers sent again (same id) do not make a second entry or reset the schedule.
         o.retry("a", NOW + 10, None, 0.0);
         let before = o.get("a").unwrap().clone();
-        o.add("a", URL, &body("a"), NOW + 20).unwrap();
+        o.add("a", URL, &body("a"), false, NOW + 20).unwrap();
         assert_eq!(o.entries.len(), 3);
         assert_eq!(o.get("a"), Some(&before));
     }
@@ -319,7 +375,7 @@ mod tests {
     #[test]
     fn entries_expire_after_seven_days() {
         let mut o = with(&["old"]);
-        o.add("new", URL, &body("new"), NOW + MAX_AGE_MS - 1)
+        o.add("new", URL, &body("new"), false, NOW + MAX_AGE_MS - 1)
             .unwrap();
         assert_eq!(o.expire(NOW + MAX_AGE_MS - 1), 0);
         assert_eq!(o.expire(NOW + MAX_AGE_MS), 1);
@@ -332,19 +388,19 @@ mod tests {
     fn bounded_in_count_and_bytes() {
         let mut o = Outbox::default();
         for i in 0..MAX_ENTRIES {
-            o.add(&format!("id{i}"), URL, "{}", NOW).unwrap();
+            o.add(&format!("id{i}"), URL, "{}", false, NOW).unwrap();
         }
-        assert_eq!(o.add("one-more", URL, "{}", NOW), Err(Full));
+        assert_eq!(o.add("one-more", URL, "{}", false, NOW), Err(Full));
         assert!(o.get("one-more").is_none());
         // Room again once one is delivered.
         o.remove("id0");
-        assert_eq!(o.add("one-more", URL, "{}", NOW), Ok(()));
+        assert_eq!(o.add("one-more", URL, "{}", false, NOW), Ok(()));
 
         let mut o = Outbox::default();
         let big = "x".repeat(MAX_BYTES / 2);
-        o.add("a", URL, &big, NOW).unwrap();
-        o.add("b", URL, &big, NOW).unwrap();
-        assert_eq!(o.add("c", URL, "{}", NOW), Err(Full));
+        o.add("a", URL, &big, false, NOW).unwrap();
+        o.add("b", URL, &big, false, NOW).unwrap();
+        assert_eq!(o.add("c", URL, "{}", false, NOW), Err(Full));
     }
 
     /// What the web layer does: the stored JSON array read item by item.
@@ -382,5 +438,41 @@ mod tests {
         assert_eq!(ids, ["c"], "incomplete or mistyped entries are skipped");
         assert_eq!((o.entries[0].attempts, o.entries[0].next), (2, 34));
         assert!(!o.entries[0].told);
+    }
+
+    #[test]
+    fn an_entry_waits_for_its_proof_keeps_it_and_is_solved_again_at_most_twice() {
+        let mut o = Outbox::default();
+        o.add("p", URL, &body("p"), true, NOW).unwrap();
+        o.add("n", URL, &body("n"), false, NOW).unwrap();
+        assert!(o.unproven("p"));
+        assert!(!o.unproven("n"));
+        // Solved, usable 3 s later (the challenge's wait): due then, not before.
+        assert!(o.prove("p", "QUJD", NOW + 3_000));
+        assert!(!o.unproven("p"));
+        assert_eq!(due(&o, NOW + 2_999, false), vec!["n"]);
+        assert_eq!(due(&o, NOW + 3_000, false), vec!["p", "n"]);
+        // Kept in storage with it, for its retries.
+        let text = serde_json::to_string(&o.entries).unwrap();
+        let back: Vec<Entry> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back[0].altcha.as_deref(), Some("QUJD"));
+        assert!(
+            !text.contains("reproofs"),
+            "defaults are not stored: {text}"
+        );
+        // Refused for its proof: solved again twice, then given up.
+        assert!(o.reprove("p"));
+        assert!(o.unproven("p"));
+        assert!(o.prove("p", "REVG", NOW));
+        assert!(o.reprove("p"));
+        assert!(!o.reprove("p"));
+        assert!(!o.reprove("gone"));
+        assert!(!o.prove("gone", "x", NOW));
+        // An entry stored by an older widget (no proof members) reads as needing none.
+        let old: Entry = serde_json::from_str(
+            r#"{"id":"o","url":"u","body":"{}","created":1,"attempts":0,"next":1}"#,
+        )
+        .unwrap();
+        assert!(!old.proof && old.altcha.is_none() && old.reproofs == 0);
     }
 }

@@ -481,7 +481,16 @@ impl Widget {
 /// 2xx; for what is retried, queued when kept, else a failure the resident can retry by hand;
 /// for a terminal refusal, the field errors of a 422 or the code that says why.
 pub fn outcome(status: Option<u16>, body: Option<&ErrorBody>, kept: bool) -> Msg {
+    let code = body.and_then(|b| b.error.code);
     match (verdict(status), status) {
+        // The trap field is only ever filled by a robot: it is not shown as an error to a
+        // person (and a robot learns nothing from being thanked).
+        (Verdict::Terminal, _) if code == Some(ErrorCode::Honeypot) => Msg::Delivered,
+        // Refused for its proof (after the courier solved again as often as it may): "send it
+        // again", and the answers are kept.
+        (Verdict::Terminal, _) if code.is_some_and(crate::proof::needs_new_proof) => {
+            Msg::Failed(code.unwrap_or(ErrorCode::ProofInvalid))
+        }
         (Verdict::Delivered, _) => Msg::Delivered,
         (Verdict::Retry, _) if kept => Msg::Queued,
         (Verdict::Retry, None) => Msg::Failed(ErrorCode::Network),
@@ -747,6 +756,55 @@ mod tests {
             outcome(Some(408), None, false),
             Msg::Failed(ErrorCode::Server)
         );
+    }
+
+    #[test]
+    fn a_trap_refusal_is_no_error_and_a_proof_refusal_says_send_again() {
+        let body = |code: &str| {
+            error_body(&format!(
+                r#"{{"error":{{"code":"{code}","message":"m","field":null}}}}"#
+            ))
+        };
+        assert_eq!(
+            outcome(Some(422), Some(&body("honeypot")), false),
+            Msg::Delivered
+        );
+        for code in [
+            ErrorCode::ProofInvalid,
+            ErrorCode::ProofReplayed,
+            ErrorCode::TooFast,
+        ] {
+            let status = if code == ErrorCode::TooFast { 422 } else { 403 };
+            assert_eq!(
+                outcome(Some(status), Some(&body(code.as_str())), false),
+                Msg::Failed(code)
+            );
+        }
+        // What the resident reads: the answers kept, send again.
+        let s = Locale::Fr.strings();
+        assert_eq!(
+            s.errors
+                .for_code(ErrorCode::ProofExpired, voix_form::i18n::Subject::Choice),
+            s.errors.unverified
+        );
+    }
+
+    #[test]
+    fn the_trap_field_is_sent_as_hp_and_is_no_answer() {
+        let mut w = widget();
+        input(&mut w, "note", "good");
+        assert!(
+            w.update(Msg::Input {
+                field: voix_form::answer::HONEYPOT.into(),
+                value: "http://spam.example".into(),
+            })
+            .is_empty()
+        );
+        assert!(w.answers.get(voix_form::answer::HONEYPOT).is_none());
+        match &submit(&mut w, "abc12345")[1] {
+            Effect::Post(s) => assert_eq!(s.hp.as_deref(), Some("http://spam.example")),
+            other => panic!("not a post: {other:?}"),
+        }
     }
 
     const STEPPED: &str = r#"{"id":"s","title":"T","questions":[

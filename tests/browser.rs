@@ -351,6 +351,9 @@ fn outbox_entries_go_through_serde_wasm_bindgen_and_json() {
         attempts: 2,
         next: 1_764_000_003_000,
         told: true,
+        proof: true,
+        altcha: Some("eyJjaGFsbGVuZ2UiOnt9fQ==".into()),
+        reproofs: 1,
     };
     let text = voix::web::js::to_json(&vec![entry.clone()]).unwrap();
     assert!(

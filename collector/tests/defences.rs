@@ -3,8 +3,11 @@
 //! work, the no-JS page with its render token — and nothing refused is stored. The replay of a
 //! solution on a second collector sharing the database is in `story.rs` (both backends).
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use axum::{
     body::Body,
+    extract::connect_info::MockConnectInfo,
     http::{Request, StatusCode, header},
 };
 use base64::Engine;
@@ -112,7 +115,7 @@ async fn challenges_are_signed_fresh_public_and_only_where_asked() {
     let c = r.json();
     let p = &c["parameters"];
     assert_eq!(p["algorithm"], "PBKDF2/SHA-256");
-    assert_eq!(p["cost"], 1000);
+    assert_eq!(p["cost"], 5000);
     assert_eq!(p["keyLength"], 32);
     assert_eq!(p["data"]["form"], "vite");
     assert_eq!(p["data"]["wait"], 0);
@@ -396,4 +399,34 @@ async fn the_no_js_page_has_a_trap_and_a_token() {
     assert_eq!(count(&state, "jeton").await, 1);
     // A poll's page: a token too (proof of work on).
     assert!(hidden(&send(&state, page("/f/vite")).await, "_token").is_some());
+}
+
+/// Issuing a challenge costs a key derivation: one client gets three per answer its form's rate
+/// allows (`burst` 5: 15 at once), then 429 with `Retry-After`; another client is not held up.
+#[tokio::test]
+async fn challenges_are_rate_limited_per_client() {
+    let site = Site::new(
+        &[("vite.toml", &poll("vite"))],
+        "database = \"sqlite://voix.db\"\nrate_limit = { per_minute = 10, burst = 5 }\n\
+         min_seconds = 0\n",
+    );
+    let state = site.state();
+    let from = |last: u8| {
+        let ip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, last));
+        voix_collector::app(state.clone()).layer(MockConnectInfo(SocketAddr::new(ip, 40_000)))
+    };
+    for i in 0..15 {
+        let r = common::call(from(1), get("/v1/forms/vite/challenge")).await;
+        assert_eq!(r.status, StatusCode::OK, "challenge {i}");
+    }
+    let r = common::call(from(1), get("/v1/forms/vite/challenge")).await;
+    r.error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(r.header(header::RETRY_AFTER).is_some());
+    let r = common::call(from(2), get("/v1/forms/vite/challenge")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Answers have buckets of their own: the vote is not refused for the challenges.
+    let c = r.json();
+    let vote = json!({"v": 1, "id": "vote-0001", "answers": {"nom": "hugo"}, "altcha": solve(&c)});
+    let r = common::call(from(1), post("vite", &vote)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 }

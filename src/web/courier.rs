@@ -7,6 +7,11 @@
 //! each other's answers); when the browser refuses storage (private mode, quota, disabled) the
 //! outbox lives in memory for as long as the page does, and the console says so once.
 //!
+//! A form whose collector asks a proof of work ([`crate::proof`]) has one solved in the
+//! background as soon as it is shown ([`Courier::prepare`]); its answer waits for that proof (and
+//! for the challenge's `wait`) before it is posted, keeps it for its retries, and is solved and
+//! sent again when the collector refuses the proof.
+//!
 //! When it sends: at once on submit; on page load, on `online` and when the page is hidden or
 //! shown (every entry the endpoint did not ask to hold); on a timer for the next retry. Never
 //! while `navigator.onLine` is false. Every POST is `keepalive`, so one in flight when the tab
@@ -21,9 +26,10 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use web_sys::Storage;
 
-use super::{effects, js};
+use super::{effects, js, pow};
 use crate::{
     outbox::{Entry, Outbox, STORAGE_KEY, Verdict, retry_after, verdict},
+    proof,
     state::{Msg, outcome},
 };
 
@@ -46,6 +52,12 @@ pub struct Courier {
     timer: RefCell<Option<Timeout>>,
     /// `online`, `pagehide`, `visibilitychange`; dropping them removes them.
     listeners: RefCell<Vec<EventListener>>,
+    /// Solved proofs not used yet, by challenge URL.
+    ready: RefCell<Vec<(String, pow::Solved)>>,
+    /// Challenge URLs being solved.
+    solving: RefCell<Vec<String>>,
+    /// Answers waiting for a proof (also in `flying`, so nothing sends them meanwhile).
+    waiting: RefCell<Vec<Entry>>,
 }
 
 pub type Shared = Rc<Courier>;
@@ -73,6 +85,9 @@ pub fn start() -> Shared {
         wake: Cell::new(f64::INFINITY),
         timer: RefCell::default(),
         listeners: RefCell::default(),
+        ready: RefCell::default(),
+        solving: RefCell::default(),
+        waiting: RefCell::default(),
     });
     if refused {
         courier.refused();
@@ -135,11 +150,25 @@ impl Courier {
 
     /// Keeps a new answer (unless the outbox is full: then it is sent once without a copy, and
     /// if that fails the resident is told and may retry) and sends it; `waiter` hears its fate.
-    pub fn submit(self: &Rc<Self>, id: String, url: &str, body: &str, waiter: Waiter) {
+    /// `proof`: the endpoint asks a proof of work with it.
+    pub fn submit(self: &Rc<Self>, id: String, url: &str, body: &str, proof: bool, waiter: Waiter) {
         let mut outbox = self.load();
         outbox.expire(now());
-        let kept = outbox.add(&id, url, body, now()).is_ok();
+        let kept = outbox.add(&id, url, body, proof, now()).is_ok();
         self.save(&outbox);
+        // As stored; the same when the outbox was full and it is sent once without a copy.
+        let entry = outbox.get(&id).cloned().unwrap_or_else(|| Entry {
+            id: id.clone(),
+            url: url.to_owned(),
+            body: body.to_owned(),
+            created: now(),
+            attempts: 0,
+            next: now(),
+            told: false,
+            proof,
+            altcha: None,
+            reproofs: 0,
+        });
         if !online() {
             // Sent on `online`; meanwhile nothing is lost and nothing is tried.
             waiter(outcome(None, None, kept));
@@ -147,8 +176,74 @@ impl Courier {
                 return;
             }
         }
-        self.waiters.borrow_mut().push((id.clone(), waiter));
-        self.send(id, url.to_owned(), body.to_owned());
+        self.waiters.borrow_mut().push((id, waiter));
+        self.send(entry);
+    }
+
+    /// Solves a proof for the challenges at `challenge` ahead of the answer that will need it,
+    /// unless one is ready or being solved.
+    pub fn prepare(self: &Rc<Self>, challenge: &str) {
+        let soon = now() + 60_000;
+        self.ready.borrow_mut().retain(|(_, s)| s.expires_at > soon);
+        let known = |u: &String| u == challenge;
+        if self.ready.borrow().iter().any(|(u, _)| known(u))
+            || self.solving.borrow().iter().any(known)
+        {
+            return;
+        }
+        self.solving.borrow_mut().push(challenge.to_owned());
+        let me = Rc::downgrade(self);
+        let url = challenge.to_owned();
+        pow::solve(
+            challenge,
+            Box::new(move |solved| {
+                if let Some(me) = me.upgrade() {
+                    me.solved(&url, solved);
+                }
+            }),
+        );
+    }
+
+    /// A proof for `challenge` was solved (or could not be): the answers waiting for one go
+    /// (the first takes it, the next ones ask for more), or are retried later like an answer
+    /// that found no network.
+    fn solved(self: &Rc<Self>, challenge: &str, solved: Option<pow::Solved>) {
+        self.solving.borrow_mut().retain(|u| u != challenge);
+        let ok = solved.is_some();
+        if let Some(s) = solved {
+            self.ready.borrow_mut().push((challenge.to_owned(), s));
+        } else {
+            warn(&voix_form::cat(&[
+                "[voix] could not get or solve a proof of work from ",
+                challenge,
+                "; the answer waiting for it will be sent later",
+            ]));
+        }
+        let waiting: Vec<Entry> = {
+            let mut w = self.waiting.borrow_mut();
+            let (these, others) = w
+                .drain(..)
+                .partition(|e| proof::challenge_url(&e.url).as_deref() == Some(challenge));
+            *w = others;
+            these
+        };
+        for e in waiting {
+            if ok {
+                self.flying.borrow_mut().retain(|f| *f != e.id);
+                self.send(e);
+            } else {
+                self.settle(&e.id, None);
+            }
+        }
+    }
+
+    /// Takes a ready, unexpired proof for `challenge`.
+    fn take_ready(&self, challenge: &str) -> Option<pow::Solved> {
+        let soon = now() + 60_000;
+        let mut ready = self.ready.borrow_mut();
+        ready.retain(|(_, s)| s.expires_at > soon);
+        let i = ready.iter().position(|(u, _)| u == challenge)?;
+        Some(ready.swap_remove(i).1)
     }
 
     /// Sends what is due (with `eager`, also what only waits for its backoff), then sets the
@@ -163,15 +258,36 @@ impl Courier {
             self.save(&outbox);
         }
         for e in outbox.due(now(), eager) {
-            self.send(e.id.clone(), e.url.clone(), e.body.clone());
+            self.send(e.clone());
         }
         self.arm(&outbox);
     }
 
-    fn send(self: &Rc<Self>, id: String, url: String, body: String) {
-        if !online() || self.flying.borrow().contains(&id) {
+    fn send(self: &Rc<Self>, mut e: Entry) {
+        if !online() || self.flying.borrow().contains(&e.id) {
             return;
         }
+        // A proof first, where one is asked and the entry has none yet.
+        if let (true, None, Some(challenge)) = (e.proof, &e.altcha, proof::challenge_url(&e.url)) {
+            let Some(s) = self.take_ready(&challenge) else {
+                self.flying.borrow_mut().push(e.id.clone());
+                self.waiting.borrow_mut().push(e);
+                return self.prepare(&challenge);
+            };
+            let mut outbox = self.load();
+            outbox.prove(&e.id, &s.altcha, s.usable_at);
+            self.save(&outbox);
+            if s.usable_at > now() && outbox.get(&e.id).is_some() {
+                // The challenge's wait is not over: the timer sends it then.
+                return self.arm(&outbox);
+            }
+            e.altcha = Some(s.altcha);
+        }
+        let (id, url) = (e.id, e.url);
+        let body = match &e.altcha {
+            Some(a) => proof::with_proof(&e.body, a),
+            None => e.body,
+        };
         self.flying.borrow_mut().push(id.clone());
         let me = Rc::downgrade(self);
         let done = move |result| {
@@ -187,21 +303,31 @@ impl Courier {
     fn settle(self: &Rc<Self>, id: &str, result: effects::Outcome) {
         self.flying.borrow_mut().retain(|f| f != id);
         let status = result.as_ref().map(|r| r.status);
-        let mut outbox = self.load();
-        let kept = match verdict(status) {
-            Verdict::Retry => {
-                let told = result
-                    .as_ref()
-                    .and_then(|r| r.retry_after.as_deref())
-                    .and_then(retry_after);
-                outbox.retry(id, now(), told, js_sys::Math::random())
-            }
-            _ => outbox.remove(id),
-        };
-        self.save(&outbox);
+        let told = result
+            .as_ref()
+            .and_then(|r| r.retry_after.as_deref())
+            .and_then(retry_after);
         let body = result
             .and_then(|r| r.json)
             .and_then(|j| js::from_js::<voix_form::ErrorBody>(j).ok());
+        let mut outbox = self.load();
+        // Refused for its proof: a new one, and again (the resident hears nothing yet).
+        let code = body.as_ref().and_then(|b| b.error.code);
+        if verdict(status) == Verdict::Terminal
+            && code.is_some_and(proof::needs_new_proof)
+            && outbox.reprove(id)
+        {
+            self.save(&outbox);
+            if let Some(e) = outbox.get(id).cloned() {
+                self.send(e);
+            }
+            return;
+        }
+        let kept = match verdict(status) {
+            Verdict::Retry => outbox.retry(id, now(), told, js_sys::Math::random()),
+            _ => outbox.remove(id),
+        };
+        self.save(&outbox);
         let msg = outcome(status, body.as_ref(), kept);
         let settled = !matches!(msg, Msg::Queued);
         let waiter = {

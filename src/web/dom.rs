@@ -112,6 +112,14 @@ fn try_mount(
         .with_translations(&words.translations);
     widget.theme.clone_from(&cfg.theme);
     let start = widget.start();
+    // A proof of work solved while the resident reads, for a form that will take an answer.
+    if widget.form.challenge
+        && widget.poll_state == voix_form::schema::PollState::Open
+        && !widget.voted
+        && let Some(url) = crate::proof::challenge_url(&cfg.responses_url())
+    {
+        courier.prepare(&url);
+    }
     let app: App = Rc::new(RefCell::new(Mount {
         widget,
         cfg,
@@ -224,9 +232,13 @@ fn run(app: &App, effects: Vec<Effect>) {
             }
             Effect::Focus(id) => focus(&app.borrow().root, id),
             Effect::Post(submission) => {
-                let (url, courier) = {
+                let (url, courier, proof) = {
                     let m = app.borrow();
-                    (m.cfg.responses_url(), m.courier.clone())
+                    (
+                        m.cfg.responses_url(),
+                        m.courier.clone(),
+                        m.widget.form.challenge,
+                    )
                 };
                 let (Some(id), Some(body)) = (submission.id.clone(), js::to_json(&submission))
                 else {
@@ -240,7 +252,7 @@ fn run(app: &App, effects: Vec<Effect>) {
                         dispatch(&app, msg);
                     }
                 });
-                courier.submit(id, &url, &body, waiter);
+                courier.submit(id, &url, &body, proof, waiter);
             }
             Effect::FetchResults => {
                 let url = app.borrow().cfg.results_url();

@@ -18,7 +18,7 @@ extern "C" {
 
 // `promise.then(f, f)`: one self-freeing function for both outcomes, so whichever way the
 // promise settles, nothing is left allocated (a `Closure` never called would leak).
-fn either(p: &Promise, f: Box<dyn FnOnce(JsValue)>) {
+pub(super) fn either(p: &Promise, f: Box<dyn FnOnce(JsValue)>) {
     let f = Closure::once_into_js(f);
     p.unchecked_ref::<Thenable>().then(&f, &f);
 }

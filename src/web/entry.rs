@@ -138,13 +138,29 @@ pub fn mount_with(host: Element, options: JsValue) {
             if wanted.is_none() {
                 return;
             }
-            let (form, translations) = match loaded {
+            let (form, translations): (voix_form::Form, _) = match loaded {
                 Ok(loaded) => loaded,
                 Err((code, msg)) => {
                     console_error(&msg);
                     return emit(&host, events::unavailable(&cfg.form, code));
                 }
             };
+            // A proof of work needs the browser's crypto, which only secure pages (https) have:
+            // without it no answer could be sent, so the form is not shown; the loader links
+            // its no-JS page instead (on this `voix:error`).
+            if form.challenge && !super::pow::available() {
+                console_error(&voix_form::cat(&[
+                    "form \"",
+                    &form.id,
+                    "\": its collector asks for a proof of work, which needs the browser's Web \
+                     Crypto, given only to secure pages (https): the link to its page without \
+                     JavaScript is shown instead",
+                ]));
+                return emit(
+                    &host,
+                    events::unavailable(&form.id, ErrorCode::ProofRequired),
+                );
+            }
             let ready = events::ready(&form);
             let (locale, strings) = words;
             let words = dom::Words {

@@ -61,18 +61,21 @@ import { NO_JS } from "./words.js";
   // links were never taken away.
   function fallback() {
     broken = true;
-    d.querySelectorAll("[data-voix-form],voix-form").forEach((p) => {
-      const id = p.getAttribute("data-voix-form") || p.getAttribute("form") || option("data-form");
-      const base = p.getAttribute("data-endpoint") || p.getAttribute("endpoint") || endpoint;
-      if (!id || !base || p.shadowRoot || p.querySelector("a[data-voix-fallback]")) return;
-      const a = d.createElement("a");
-      a.setAttribute("data-voix-fallback", "");
-      a.href = base.replace(/\/$/, "") + "/f/" + encodeURIComponent(id);
-      a.lang = language(p.getAttribute("data-lang") || p.getAttribute("lang") || option("data-lang"));
-      a.textContent = NO_JS[a.lang];
-      p.appendChild(a);
-    });
+    d.querySelectorAll("[data-voix-form],voix-form").forEach(link);
   }
+  function link(p) {
+    const id = p.getAttribute("data-voix-form") || p.getAttribute("form") || option("data-form");
+    const base = p.getAttribute("data-endpoint") || p.getAttribute("endpoint") || endpoint;
+    if (!id || !base || p.shadowRoot || p.querySelector("a[data-voix-fallback]")) return;
+    const a = d.createElement("a");
+    a.setAttribute("data-voix-fallback", "");
+    a.href = base.replace(/\/$/, "") + "/f/" + encodeURIComponent(id);
+    a.lang = language(p.getAttribute("data-lang") || p.getAttribute("lang") || option("data-lang"));
+    a.textContent = NO_JS[a.lang];
+    p.appendChild(a);
+  }
+  // A form asking for a proof of work on a page without Web Crypto (plain http): its page.
+  d.addEventListener("voix:error", (e) => e.detail && e.detail.code == "proof_required" && link(e.target));
 
   // Once the widget has failed, data-voix-open links are left to the browser: they lead to the
   // no-JS page.

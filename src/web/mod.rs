@@ -1,7 +1,8 @@
 //! The only code that touches the browser (web-sys, js-sys, gloo, wasm-bindgen). It starts the
 //! page's side of the widget and mounts forms ([`entry`]), renders the view tree into a shadow
 //! root and turns DOM events into messages (`dom`), carries out effects: network, randomness
-//! (`effects`), delivers answers through the outbox (`courier`) and tells the page what
+//! (`effects`), solves proofs of work with the browser's crypto (`pow`), delivers answers
+//! through the outbox (`courier`) and tells the page what
 //! happened with DOM events (`events`). Every value that crosses the JS boundary as data goes
 //! through serde-wasm-bindgen (`js`).
 //! Nothing here decides behaviour; that is `crate::state`.
@@ -15,6 +16,7 @@ mod events;
 mod intl;
 pub mod js;
 mod packs;
+mod pow;
 mod style;
 
 pub use entry::{mount, mount_with, start, unmount};

@@ -92,6 +92,7 @@ async fn a_dropped_courier_cancels_its_retry_timer_and_removes_its_listeners() {
         "fedcba9876543210fedcba9876543210".into(),
         "http://127.0.0.1:9/v1/forms/avis/responses",
         r#"{"v":1,"id":"fedcba9876543210fedcba9876543210","answers":{}}"#,
+        false,
         Rc::new(move |msg| h.borrow_mut().push(msg)),
     );
     for _ in 0..100 {
@@ -118,4 +119,47 @@ async fn a_dropped_courier_cancels_its_retry_timer_and_removes_its_listeners() {
     let kept = storage.get_item(STORAGE_KEY).unwrap().unwrap();
     assert!(kept.contains("fedcba9876543210fedcba9876543210"), "{kept}");
     storage.remove_item(STORAGE_KEY).unwrap();
+}
+
+/// The proof-of-work solver with the browser's SubtleCrypto: a challenge whose key prefix only
+/// counter 5 matches (derived beforehand with Python's hashlib, PBKDF2-SHA-256, 10 iterations)
+/// is solved with counter 5 and that key, and the payload echoes the challenge as received.
+#[wasm_bindgen_test]
+async fn the_solver_finds_the_counter_with_subtle_crypto() {
+    const KEY5: &str = "49f84579bcf91af0118dc569e1a241d168108a7d05ad9df9c6593265fddb8ef8";
+    let challenge = format!(
+        r#"{{"parameters":{{"algorithm":"PBKDF2/SHA-256","cost":10,"keyLength":32,
+        "keyPrefix":"{}","nonce":"000102030405060708090a0b0c0d0e0f",
+        "salt":"101112131415161718191a1b1c1d1e1f","expiresAt":4102444800,
+        "data":{{"form":"f","wait":2}}}},"signature":"00"}}"#,
+        &KEY5[..32]
+    );
+    let json = super::js::parse_json(&challenge).unwrap();
+    let slot = Rc::new(std::cell::RefCell::new(None));
+    let s = slot.clone();
+    let before = js_sys::Date::now() as u64;
+    super::pow::solve_challenge(json, Box::new(move |solved| *s.borrow_mut() = Some(solved)));
+    for _ in 0..500 {
+        if slot.borrow().is_some() {
+            break;
+        }
+        sleep(10).await;
+    }
+    let solved = slot.take().expect("answered").expect("solved");
+    let text = super::window().atob(&solved.altcha).unwrap();
+    let payload = super::js::parse_json(&text).unwrap();
+    let solution = super::get(&payload, "solution");
+    assert_eq!(
+        super::get(&solution, "counter").as_f64(),
+        Some(5.0),
+        "{text}"
+    );
+    assert_eq!(super::prop(&solution, "derivedKey"), KEY5);
+    let echoed = super::get(&super::get(&payload, "challenge"), "parameters");
+    assert_eq!(
+        super::prop(&echoed, "nonce"),
+        "000102030405060708090a0b0c0d0e0f"
+    );
+    assert!(solved.usable_at >= before + 2_000, "the challenge's wait");
+    assert_eq!(solved.expires_at, 4_102_444_800_000);
 }

@@ -414,7 +414,9 @@ test('every smiley and the button are at least 44 × 44 px (touch targets)', asy
   await revealWidgets(page);
   const sizes = await page.evaluate(() => {
     const root = document.querySelector('[data-voix-form]').shadowRoot;
-    return [...root.querySelectorAll('label.smiley, button, input[type=text], textarea')].map((e) => {
+    // Not the trap for robots (issue 16): hidden from people, it is no target.
+    const targets = root.querySelectorAll('label.smiley, button, input[type=text], textarea');
+    return [...targets].filter((e) => !e.closest('[aria-hidden=true]')).map((e) => {
       const r = e.getBoundingClientRect();
       return { what: e.className || e.tagName, w: r.width, h: r.height };
     });

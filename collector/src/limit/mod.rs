@@ -44,6 +44,8 @@ mod client;
 pub use bucket::{Bucket, retry_after_secs};
 pub use client::{ClientIp, client_ip};
 
+/// Proof-of-work challenges a client may ask per answer the form's rate allows.
+pub const CHALLENGES_PER_ANSWER: u32 = 3;
 /// Most buckets kept at once (a few MB).
 pub const MAX_KEYS: usize = 100_000;
 /// How long one hashing key is used before it is replaced (and every bucket forgotten).
@@ -184,6 +186,34 @@ impl Limiter {
 
     /// [`Limiter::check`] at `now`; the error is the time until a token is available.
     pub fn check_at(&self, form_id: &str, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.take(form_id, form_id, 1, ip, now)
+    }
+
+    /// Counts one proof-of-work challenge for `form_id` from `client`: its own buckets, at
+    /// [`CHALLENGES_PER_ANSWER`] times the form's answer rate (a resident may need a new
+    /// challenge after a refusal or an hour). Issuing one costs a key derivation (about half a
+    /// millisecond at the default cost): a client asking for thousands is refused with 429.
+    /// Not counted as an answer refused.
+    pub fn check_challenge(&self, form_id: &str, client: Option<IpAddr>) -> Result<(), AppError> {
+        let Some(ip) = client else {
+            return Ok(());
+        };
+        let bucket = voix_form::cat(&[form_id, "\0challenge"]);
+        self.take(form_id, &bucket, CHALLENGES_PER_ANSWER, ip, Instant::now())
+            .map_err(|wait| AppError::RateLimited {
+                retry_after_secs: retry_after_secs(wait),
+            })
+    }
+
+    // A token from the bucket `bucket` of `ip`, at `times` the rate of `form_id`.
+    fn take(
+        &self,
+        form_id: &str,
+        bucket: &str,
+        times: u32,
+        ip: IpAddr,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let rate = self
             .rates
             .get(form_id)
@@ -192,6 +222,10 @@ impl Limiter {
         if rate.per_minute == 0 {
             return Ok(());
         }
+        let rate = RateLimit {
+            per_minute: rate.per_minute.saturating_mul(times),
+            burst: rate.burst.saturating_mul(times),
+        };
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if now.saturating_duration_since(inner.key.born) >= KEY_LIFETIME {
             inner.key = HashKey::fresh(now);
@@ -200,7 +234,7 @@ impl Limiter {
         if now.saturating_duration_since(inner.pruned_at) >= PRUNE_EVERY {
             inner.prune_full(now);
         }
-        let key = inner.key.hash(ip, form_id);
+        let key = inner.key.hash(ip, bucket);
         if !inner.map.contains_key(&key) && inner.map.len() >= self.max_keys {
             inner.make_room(self.max_keys, now);
         }

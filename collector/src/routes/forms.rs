@@ -24,7 +24,7 @@ use axum::{
 use voix_form::i18n::Locale;
 
 use super::{Routes, method_not_allowed, nojs::query_locale, public};
-use crate::{AppState, defence, error::AppError, time};
+use crate::{AppState, defence, error::AppError, limit::ClientIp, time};
 
 pub(super) fn routes() -> Routes {
     Routes::default()
@@ -71,6 +71,7 @@ async fn form(
 
 async fn challenge(
     State(state): State<AppState>,
+    client: ClientIp,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(id) = id.map_err(|_| AppError::NotFound)?;
@@ -79,6 +80,7 @@ async fn challenge(
     if !d.proof_of_work {
         return Err(AppError::NotFound);
     }
+    state.limiter().check_challenge(&form.id, client.ip())?;
     let now = time::now();
     let attempts = defence::difficulty(
         d.pow_difficulty,
