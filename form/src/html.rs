@@ -175,6 +175,7 @@ mod tests {
             r#"<label class="smiley"><input type="radio" id="v-note-average" name="note" value="average"><span class="face average" aria-hidden="true"></span><span class="lbl">Moyen</span></label>"#,
             r#"<label class="smiley on"><input type="radio" id="v-note-good" name="note" value="good" checked><span class="face good" aria-hidden="true"></span><span class="lbl">Très bien</span></label>"#,
             r#"</div></fieldset>"#,
+            r#"<div class="trap" aria-hidden="true"><label for="v-website">Website</label><input type="text" id="v-website" name="_website" tabindex="-1" autocomplete="off"></div>"#,
             r#"<div class="actions"><button type="submit" part="button">Envoyer</button></div></form>"#,
             r#"<p class="sr-only" role="status"></p></div>"#,
         );

@@ -1410,7 +1410,7 @@ pub(crate) mod tests {
                 r#"{"id":"a","titel":"t","questions":[]}"#,
                 "id = \"a\"\ntitel = \"t\"\nquestions = []\n".to_owned(),
                 "(top level): unknown field `titel` (expected one of: id, lang, title, \
-                 description, questions, poll, translations)",
+                 description, questions, poll, challenge, translations)",
             ),
             (
                 r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","max_lenght":3}]}"#,

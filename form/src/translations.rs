@@ -718,7 +718,7 @@ mod tests {
         assert!(
             e.contains(
                 "unknown field `titel` (expected one of: id, lang, title, description, \
-                 questions, poll, translations)"
+                 questions, poll, challenge, translations)"
             ),
             "{e}"
         );
