@@ -59,6 +59,24 @@ pub struct Entry {
     pub reproofs: u32,
 }
 
+impl Entry {
+    /// A new answer sent at `now`, due at once; `proof`: its endpoint asks a proof of work.
+    pub fn new(id: &str, url: &str, body: &str, proof: bool, now: u64) -> Entry {
+        Entry {
+            id: id.to_owned(),
+            url: url.to_owned(),
+            body: body.to_owned(),
+            created: now,
+            attempts: 0,
+            next: now,
+            told: false,
+            proof,
+            altcha: None,
+            reproofs: 0,
+        }
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
@@ -151,18 +169,7 @@ impl Outbox {
         if self.entries.len() >= MAX_ENTRIES || bytes + body.len() > MAX_BYTES {
             return Err(Full);
         }
-        self.entries.push(Entry {
-            id: id.to_owned(),
-            url: url.to_owned(),
-            body: body.to_owned(),
-            created: now,
-            attempts: 0,
-            next: now,
-            told: false,
-            proof,
-            altcha: None,
-            reproofs: 0,
-        });
+        self.entries.push(Entry::new(id, url, body, proof, now));
         Ok(())
     }
 

@@ -55,18 +55,9 @@ impl AppState {
     /// ([`Store::count_forms`]), which counts a form's stored answers again when its
     /// definition counts otherwise than when they were counted: this may take seconds for a
     /// form with a million answers.
-    pub fn new(mut config: Config, store: Arc<dyn Store>) -> Result<AppState> {
+    pub fn new(config: Config, store: Arc<dyn Store>) -> Result<AppState> {
         store.count_forms(&config.forms)?;
         let keys = Keys::new(&store.secret(SECRET, &Keys::fresh_secret())?);
-        // The served definition tells the widget to solve a challenge before it is asked.
-        for form in &mut config.forms {
-            form.challenge = config
-                .settings
-                .get(&form.id)
-                .unwrap_or(&config.defaults)
-                .defences
-                .proof_of_work;
-        }
         let private_files = if let DatabaseUrl::Sqlite(path) = &config.database {
             sqlite_files(path)
         } else {

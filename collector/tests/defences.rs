@@ -6,9 +6,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
-    body::Body,
     extract::connect_info::MockConnectInfo,
-    http::{Request, StatusCode, header},
+    http::{StatusCode, header},
 };
 use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
@@ -16,26 +15,7 @@ use serde_json::{Value, json};
 use voix_collector::{AppState, defence::Keys};
 
 mod common;
-use common::{Reply, Site, get, post, send, solve};
-
-const HOST: &str = "voix.example";
-
-/// A poll `id` (proof of work on by default) and a form without the defences of polls.
-fn poll(id: &str) -> String {
-    format!(
-        r#"
-id = "{id}"
-title = "Quel nom pour la médiathèque ?"
-[poll]
-[[questions]]
-id = "nom"
-type = "choice"
-label = "Votre choix"
-required = true
-choices = [{{ id = "hugo", label = "Victor-Hugo" }}, {{ id = "sand", label = "George-Sand" }}]
-"#
-    )
-}
+use common::{Reply, Site, get, page, poll, post, post_page, send, solve};
 
 /// `vite`: a poll with the defaults but easy proofs; `lent`: a poll that waits 3 seconds
 /// (the default); `avis`: a form (honeypot only); `piege`: a form without the honeypot;
@@ -43,8 +23,8 @@ choices = [{{ id = "hugo", label = "Victor-Hugo" }}, {{ id = "sand", label = "Ge
 fn site() -> Site {
     Site::new(
         &[
-            ("vite.toml", &poll("vite")),
-            ("lent.toml", &poll("lent")),
+            ("vite.toml", &poll("vite", "")),
+            ("lent.toml", &poll("lent", "")),
             ("avis.toml", &common::avis(100)),
             (
                 "piege.toml",
@@ -309,23 +289,6 @@ async fn a_flood_without_valid_proofs_stores_nothing() {
     assert_eq!(count(&state, "vite").await, 0);
 }
 
-/// A page, asked for as a browser does; its post.
-fn page(path: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::HOST, HOST)
-        .body(Body::empty())
-        .unwrap()
-}
-
-fn post_page(form: &str, body: &str) -> Request<Body> {
-    Request::post(format!("/f/{form}"))
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, format!("https://{HOST}"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
 /// The value of the hidden input `name` on a page.
 fn hidden(page: &Reply, name: &str) -> Option<String> {
     let text = page.text();
@@ -406,7 +369,7 @@ async fn the_no_js_page_has_a_trap_and_a_token() {
 #[tokio::test]
 async fn challenges_are_rate_limited_per_client() {
     let site = Site::new(
-        &[("vite.toml", &poll("vite"))],
+        &[("vite.toml", &poll("vite", ""))],
         "database = \"sqlite://voix.db\"\nrate_limit = { per_minute = 10, burst = 5 }\n\
          min_seconds = 0\n",
     );

@@ -13,34 +13,9 @@ use voix_collector::AppState;
 use voix_form::answer::Answer;
 
 mod common;
-use common::{Reply, Site, get, post, send};
+use common::{Reply, Site, get, page, poll, post, post_page, send};
 
-const HOST: &str = "voix.example";
 const TOKEN: &str = "0123456789abcdef-admin";
-
-/// A poll named `id` with `[poll]` settings `poll` (TOML lines).
-fn poll(id: &str, poll: &str) -> String {
-    format!(
-        r#"
-id = "{id}"
-title = "Quel nom pour la médiathèque ?"
-
-[poll]
-{poll}
-
-[[questions]]
-id = "nom"
-type = "choice"
-label = "Votre choix"
-required = true
-choices = [
-  {{ id = "hugo", label = "Victor-Hugo" }},
-  {{ id = "sand", label = "George-Sand" }},
-  {{ id = "colette", label = "Colette" }},
-]
-"#
-    )
-}
 
 /// Every kind, two steps, a condition.
 const KINDS: &str = r#"
@@ -118,24 +93,6 @@ fn site() -> Site {
 
 fn vote(id: &str, choice: &str) -> Value {
     json!({"v": 1, "id": format!("vote-{id}-{choice}-0001"), "answers": {"nom": choice}})
-}
-
-/// A page, asked for as a browser does.
-fn page(path: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::HOST, HOST)
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// What the no-JS page posts.
-fn post_page(form: &str, body: &str) -> Request<Body> {
-    Request::post(format!("/f/{form}"))
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, format!("https://{HOST}"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
 }
 
 fn with_token(path: &str) -> Request<Body> {

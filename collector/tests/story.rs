@@ -1341,21 +1341,7 @@ async fn the_signing_secret_is_made_once(b: &Backend) {
 async fn a_solution_replayed_on_a_second_collector_is_refused(b: &Backend) {
     let dir = b.dir.path();
     std::fs::create_dir_all(dir.join("forms")).unwrap();
-    std::fs::write(
-        dir.join("forms/sondage.toml"),
-        r#"
-id = "sondage"
-title = "Sondage"
-[poll]
-[[questions]]
-id = "nom"
-type = "choice"
-label = "Votre choix"
-required = true
-choices = [{ id = "a", label = "A" }, { id = "b", label = "B" }]
-"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("forms/sondage.toml"), common::poll("sondage", "")).unwrap();
     let state = |store: Arc<dyn Store>| {
         let mut config = Config::parse(
             "forms = [\"forms/sondage.toml\"]\nmin_seconds = 0\npow_difficulty = 5\n",
@@ -1370,15 +1356,15 @@ choices = [{ id = "a", label = "A" }, { id = "b", label = "B" }]
     assert_eq!(challenge.status, StatusCode::OK, "{}", challenge.text());
     let payload = common::solve(&challenge.json());
     let vote = |id: &str, choice: &str| json!({"v": 1, "id": id, "answers": {"nom": choice}, "altcha": payload});
-    let r = common::send(&a, common::post("sondage", &vote("vote-0001", "a"))).await;
+    let r = common::send(&a, common::post("sondage", &vote("vote-0001", "hugo"))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let first = r.json()["id"].clone();
     // The other collector verifies the signature (same secret) and finds it spent.
-    common::send(&b2, common::post("sondage", &vote("vote-0002", "b")))
+    common::send(&b2, common::post("sondage", &vote("vote-0002", "sand")))
         .await
         .error(StatusCode::FORBIDDEN, "proof_replayed");
     // The first answer's resend, on the other collector: the duplicate, not a replay.
-    let r = common::send(&b2, common::post("sondage", &vote("vote-0001", "a"))).await;
+    let r = common::send(&b2, common::post("sondage", &vote("vote-0001", "hugo"))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()["id"], first);
     assert_eq!(b.number("SELECT COUNT(*) FROM responses").await, 1);

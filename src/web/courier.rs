@@ -157,18 +157,10 @@ impl Courier {
         let kept = outbox.add(&id, url, body, proof, now()).is_ok();
         self.save(&outbox);
         // As stored; the same when the outbox was full and it is sent once without a copy.
-        let entry = outbox.get(&id).cloned().unwrap_or_else(|| Entry {
-            id: id.clone(),
-            url: url.to_owned(),
-            body: body.to_owned(),
-            created: now(),
-            attempts: 0,
-            next: now(),
-            told: false,
-            proof,
-            altcha: None,
-            reproofs: 0,
-        });
+        let entry = outbox
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| Entry::new(&id, url, body, proof, now()));
         if !online() {
             // Sent on `online`; meanwhile nothing is lost and nothing is tried.
             waiter(outcome(None, None, kept));
@@ -183,8 +175,7 @@ impl Courier {
     /// Solves a proof for the challenges at `challenge` ahead of the answer that will need it,
     /// unless one is ready or being solved.
     pub fn prepare(self: &Rc<Self>, challenge: &str) {
-        let soon = now() + 60_000;
-        self.ready.borrow_mut().retain(|(_, s)| s.expires_at > soon);
+        self.drop_stale_proofs();
         let known = |u: &String| u == challenge;
         if self.ready.borrow().iter().any(|(u, _)| known(u))
             || self.solving.borrow().iter().any(known)
@@ -237,11 +228,16 @@ impl Courier {
         }
     }
 
+    /// Forgets the ready proofs that expire within a minute (too late to be sent with).
+    fn drop_stale_proofs(&self) {
+        let soon = now() + 60_000;
+        self.ready.borrow_mut().retain(|(_, s)| s.expires_at > soon);
+    }
+
     /// Takes a ready, unexpired proof for `challenge`.
     fn take_ready(&self, challenge: &str) -> Option<pow::Solved> {
-        let soon = now() + 60_000;
+        self.drop_stale_proofs();
         let mut ready = self.ready.borrow_mut();
-        ready.retain(|(_, s)| s.expires_at > soon);
         let i = ready.iter().position(|(u, _)| u == challenge)?;
         Some(ready.swap_remove(i).1)
     }

@@ -503,6 +503,10 @@ impl Config {
             };
             settings.insert(form.id.clone(), s);
         }
+        // The served definition tells the widget to solve a challenge before it is asked.
+        for form in &mut forms {
+            form.challenge = settings[&form.id].defences.proof_of_work;
+        }
         Ok(Config {
             listen,
             database,

@@ -24,7 +24,12 @@ use voix_form::{
 };
 
 use crate::{
-    AppState, Error, defence::Spend, error::AppError, limit::ClientIp, store::Inserted, time,
+    AppState, Error,
+    defence::{Defences, Spend},
+    error::AppError,
+    limit::ClientIp,
+    store::Inserted,
+    time,
 };
 
 /// Shortest and longest idempotency id accepted. Long enough that random ids do not collide,
@@ -173,7 +178,7 @@ impl<'a> Intake<'a> {
             self.refused(ErrorCode::Invalid.as_str());
             return Outcome::Invalid(errors);
         }
-        let spend = match self.check_proof(&submission.proof) {
+        let spend = match self.check_proof(&submission.proof, defences) {
             Ok(spend) => spend,
             Err(code) => {
                 self.refused(code.as_str());
@@ -231,14 +236,11 @@ impl<'a> Intake<'a> {
             }
         }
     }
-}
 
-impl Intake<'_> {
-    /// The proof the form's defences ask of this door, checked (not yet spent): what to spend,
-    /// `None` when none is asked, or the code to refuse the answer with.
-    fn check_proof(&self, proof: &Proof) -> Result<Option<Spend>, ErrorCode> {
+    /// The proof `defences` ask of this door, checked (not yet spent): what to spend, `None`
+    /// when none is asked, or the code to refuse the answer with.
+    fn check_proof(&self, proof: &Proof, defences: Defences) -> Result<Option<Spend>, ErrorCode> {
         let form = &self.form.id;
-        let defences = self.state.settings(form).defences;
         let keys = self.state.keys();
         let now = time::now();
         match proof {

@@ -247,6 +247,52 @@ max_length = {max_length}
     )
 }
 
+/// A poll named `id` with `[poll]` settings `poll` (TOML lines): one required choice `nom`
+/// among `hugo`, `sand` and `colette`.
+pub fn poll(id: &str, poll: &str) -> String {
+    format!(
+        r#"
+id = "{id}"
+title = "Quel nom pour la médiathèque ?"
+
+[poll]
+{poll}
+
+[[questions]]
+id = "nom"
+type = "choice"
+label = "Votre choix"
+required = true
+choices = [
+  {{ id = "hugo", label = "Victor-Hugo" }},
+  {{ id = "sand", label = "George-Sand" }},
+  {{ id = "colette", label = "Colette" }},
+]
+"#
+    )
+}
+
+/// The host the no-JS page tests ask for, and the origin their posts come from.
+pub const HOST: &str = "voix.example";
+
+/// A no-JS page, asked for as a browser does.
+pub fn page(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// What the no-JS page of `form` posts.
+pub fn post_page(form: &str, body: &str) -> Request<Body> {
+    Request::post(format!("/f/{form}"))
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("https://{HOST}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
 pub fn get(path: &str) -> Request<Body> {
     Request::get(path).body(Body::empty()).unwrap()
 }
