@@ -11,8 +11,8 @@
 //! - `web` (wasm32 only) is the only code that touches the browser: it mounts forms into shadow
 //!   roots, turns the view tree into DOM, and carries out effects.
 //!
-//! The `#[wasm_bindgen]` surface is `web::start`, `mount(host, options)`, `web::unmount` and
-//! `mounted`, called by the `dist/voix.js` loader (or the ES module `voix.mjs`) once a form is
+//! The `#[wasm_bindgen]` surface is `web::start`, `mount(host, options)`, `web::unmount`,
+//! `mounted` and `check(definition)` (the form builder's validation), called by the `dist/voix.js` loader (or the ES module `voix.mjs`) once a form is
 //! about to be seen. Every embedding mode — placeholder, link upgrade, `<voix-form>`, dialog,
 //! floating button, triggers, `window.Voix` — is the loader's; the wasm only renders a form
 //! into the host element it is given.

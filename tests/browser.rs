@@ -326,6 +326,26 @@ async fn a_fetched_definition_goes_through_serde_wasm_bindgen_with_paths_in_erro
 }
 
 #[wasm_bindgen_test]
+async fn check_says_what_the_collector_says_about_a_definition() {
+    // The form builder's `Voix.check`: undefined for a definition the widget would show.
+    assert!(voix::web::entry::check(response_json(DEFINITION).await).is_undefined());
+    for text in [
+        // The rules checked after the typed read, not only the shape.
+        r#"{"id":"a","title":"t","questions":[{"id":"c","type":"stars","label":"l"},
+            {"id":"c","type":"yes_no","label":"m"}]}"#,
+        r#"{"id":"a","title":"t","questions":[{"id":"c","type":"scale","label":"l","min":1,"max":1}]}"#,
+        r#"{"id":"a","title":"t","questions":[{"id":"c","type":"stars","label":"l",
+            "show_if":{"question":"d","equals":"yes"}},{"id":"d","type":"yes_no","label":"m"}]}"#,
+        r#"{"id":"A b","title":"t","questions":[{"id":"c","type":"stars","label":"l"}]}"#,
+        r#"{"id":"a","title":"t","questions":[{"id":"c","type":"text","label":"l","colour":1}]}"#,
+    ] {
+        let said = voix::web::entry::check(response_json(text).await);
+        let native = voix_form::Form::from_json(text).unwrap_err().detail();
+        assert_eq!(said.as_string().as_deref(), Some(native.as_str()), "{text}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_422_body_goes_through_serde_wasm_bindgen() {
     let body = r#"{"error":{"code":"invalid","message":"Some answers were rejected.","field":null,
         "fields":[{"field":"commentaire","code":"too_long","message":"Trop long."},

@@ -131,6 +131,7 @@ pub struct Keys {
     challenge: String,
     derived: String,
     token: Vec<u8>,
+    admin: Vec<u8>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -180,7 +181,20 @@ impl Keys {
             challenge: hex(&hmac(secret, b"voix altcha challenge")),
             derived: hex(&hmac(secret, b"voix altcha derived key")),
             token: hmac(secret, b"voix no-js render token"),
+            admin: hmac(secret, b"voix admin session"),
         }
+    }
+
+    /// The key admin sessions are signed with for the admin token `token`: from the
+    /// database's secret (every collector sharing the database accepts the sessions of the
+    /// others) and the token (changing the token ends every session).
+    pub fn admin_session(&self, token: &str) -> Vec<u8> {
+        hmac(&self.admin, token.as_bytes())
+    }
+
+    /// HMAC-SHA-256 of `data` with `key`, as hex.
+    pub fn sign(key: &[u8], data: &str) -> String {
+        hex(&hmac(key, data.as_bytes()))
     }
 
     /// A new challenge for `form` at `now`, of mean `attempts`, each of `cost` iterations;

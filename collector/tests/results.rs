@@ -507,6 +507,14 @@ const UNDOCUMENTED_ROUTES: &[(&str, &str)] = &[
         "/f/",
         "the no-JS form pages: HTML for residents, not an API",
     ),
+    (
+        "/admin",
+        "the results dashboard: HTML for the town hall, not an API",
+    ),
+    (
+        "/admin/",
+        "the results dashboard: HTML for the town hall, not an API",
+    ),
 ];
 
 /// Error codes only the collector answers (see `AppError::code`), not in `voix_form::ErrorCode`.

@@ -212,6 +212,7 @@ story!(
     a_proof_is_spent_once_across_two_stores,
     the_signing_secret_is_made_once,
     a_solution_replayed_on_a_second_collector_is_refused,
+    responses_are_read_by_period_and_the_last_is_known,
 );
 
 fn answers(pairs: &[(&str, &str)]) -> Answers {
@@ -422,6 +423,53 @@ async fn concurrent_opens_migrate_once(b: &Backend) {
         b.number("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations")
             .await
     );
+}
+
+/// The dashboard's reads (`responses_between`, `last_received`): the period is `[from, until)`,
+/// to the second, per form.
+async fn responses_are_read_by_period_and_the_last_is_known(b: &Backend) {
+    let store = b.open();
+    assert_eq!(store.last_received("f").await.unwrap(), None);
+    let a = answers(&[("note", "good")]);
+    for sid in ["a", "b", "c"] {
+        store.insert("f", Some(sid), &a).await.unwrap();
+    }
+    store.insert("g", Some("a"), &a).await.unwrap();
+    b.execute(
+        "UPDATE responses SET received_at = '2026-03-01T23:59:59Z' WHERE submission_id = 'a';\
+         UPDATE responses SET received_at = '2026-03-02T00:00:00Z' WHERE submission_id = 'b';\
+         UPDATE responses SET received_at = '2026-03-03T00:00:00Z' WHERE submission_id = 'c';",
+    )
+    .await;
+    let t = |s: &str| Some(s.parse::<jiff::Timestamp>().unwrap());
+    let ids = |rows: Vec<voix_collector::store::StoredResponse>| {
+        rows.into_iter()
+            .map(|r| r.submission_id.unwrap())
+            .collect::<Vec<_>>()
+    };
+    let between = |from, until| store.responses_between("f", from, until);
+    assert_eq!(ids(between(None, None).await.unwrap()), ["a", "b", "c"]);
+    assert_eq!(
+        ids(
+            between(t("2026-03-02T00:00:00Z"), t("2026-03-03T00:00:00Z"))
+                .await
+                .unwrap()
+        ),
+        ["b"]
+    );
+    assert_eq!(
+        ids(between(None, t("2026-03-02T00:00:00Z")).await.unwrap()),
+        ["a"]
+    );
+    assert_eq!(
+        ids(between(t("2026-03-02T00:00:01Z"), None).await.unwrap()),
+        ["c"]
+    );
+    assert_eq!(
+        store.last_received("f").await.unwrap(),
+        t("2026-03-03T00:00:00Z")
+    );
+    assert!(store.last_received("g").await.unwrap().is_some());
 }
 
 async fn purge_before_deletes_older_answers_of_that_form(b: &Backend) {

@@ -101,6 +101,9 @@ export function core(hooks) {
     unmount: hide,
     open: (id, options) => open(id, options),
     close,
+    /** A promise of what is wrong with a form definition (a message starting with its path),
+     * or of `undefined` if the widget would show it: the form builder's check. */
+    check: (definition) => load().then((m) => m.check(definition)),
     /** Tears down everything the API mounted or opened. */
     destroy() {
       close();

@@ -259,6 +259,19 @@ fn both<A: 'static, B: 'static>(
     )
 }
 
+/// `check(definition)` for the form builder (`www/builder.html`, through `Voix.check`): the
+/// reading a `definition` object given to `mount` goes through (shape, typed read, rules), and
+/// nothing else. `undefined` when the definition is valid, else what is wrong, starting with
+/// its path: "questions\[1\].id: question id \`avis\` is used twice". A `JsValue` (a string or
+/// `undefined`) rather than `Option<String>`: 150 brotli bytes less of wasm and glue, measured.
+#[wasm_bindgen]
+pub fn check(definition: JsValue) -> JsValue {
+    match js::read_definition(definition) {
+        Ok(_) => JsValue::UNDEFINED,
+        Err(e) => e.detail().into(),
+    }
+}
+
 /// Tears down the widget mounted on `host`: its listeners are removed and its shadow root
 /// emptied; a definition still loading for it is dropped when it arrives. Whether there was a
 /// mounted widget. An answer it sent stays in the outbox until delivered.

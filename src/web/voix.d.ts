@@ -84,3 +84,10 @@ export declare function close(): void;
 
 /** Tears down everything `mount` and `open` showed. */
 export declare function destroy(): void;
+
+/**
+ * Checks a form definition the way `mount` reads a `definition` object, with the same rules as
+ * the collector: resolves to `undefined` if it is valid, else to what is wrong, starting with
+ * its path ("questions[1].id: question id `avis` is used twice"). Fetches the widget on first use.
+ */
+export declare function check(definition: FormDefinition): Promise<string | undefined>;

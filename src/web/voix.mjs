@@ -24,4 +24,4 @@ const v = core({
 });
 
 export const version = VERSION;
-export const { mount, unmount, open, close, destroy } = v.api;
+export const { mount, unmount, open, close, destroy, check } = v.api;

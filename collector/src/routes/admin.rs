@@ -76,7 +76,7 @@ async fn export_rows<'a>(
 }
 
 // Form ids are `[a-z0-9_-]` (checked when forms load), so the file name needs no escaping.
-fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
+pub(super) fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     (

@@ -68,7 +68,7 @@ impl Verdict {
     }
 
     /// The `reason` label of a refusal.
-    fn reason(self) -> &'static str {
+    pub(super) fn reason(self) -> &'static str {
         match self {
             Verdict::Disabled => "admin_api_disabled",
             Verdict::Missing => "no_token",
@@ -90,17 +90,22 @@ impl AdminToken {
         if self.verdict == Verdict::Valid {
             return Ok(());
         }
-        let reason = self.verdict.reason();
-        self.state.metrics().admin_refused(reason);
-        if let Some(not_logged) = self.state.admin_refusals().note(Instant::now()) {
-            tracing::warn!(
-                reason,
-                not_logged_since_last_line = not_logged,
-                "admin request refused (logged at most once a minute; all are counted in \
-                 voix_admin_refused_total)"
-            );
-        }
+        refused(&self.state, self.verdict.reason());
         Err(AppError::Unauthorized)
+    }
+}
+
+/// Counts one refused admin request by `reason` and logs it, at most once a minute (see the
+/// module docs). Also what the dashboard's login does with a wrong token.
+pub(super) fn refused(state: &AppState, reason: &'static str) {
+    state.metrics().admin_refused(reason);
+    if let Some(not_logged) = state.admin_refusals().note(Instant::now()) {
+        tracing::warn!(
+            reason,
+            not_logged_since_last_line = not_logged,
+            "admin request refused (logged at most once a minute; all are counted in \
+             voix_admin_refused_total)"
+        );
     }
 }
 

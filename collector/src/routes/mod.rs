@@ -14,6 +14,10 @@
 //! | `/f/{id}` | GET, POST | the no-JS form page (HTML); its post is origin-checked |
 //! | `/f/{id}/merci` | GET | the no-JS thank-you page |
 //! | `/f/voix.css` | GET | the no-JS pages' stylesheet |
+//! | `/admin`, `/admin/forms/{id}` | GET | the results dashboard (HTML), session or admin token |
+//! | `/admin/login`, `/admin/logout` | POST | open and close a dashboard session |
+//! | `/admin/forms/{id}/responses.csv`, `.json` | GET | exports, session or admin token |
+//! | `/admin/admin.css` | GET | the dashboard's stylesheet |
 //! | anything else under `/v1` | any | 404 `not_found`, JSON |
 //! | anything else | GET, HEAD | the widget files (`dist_dir`), then the site (`static_dir`) |
 
@@ -36,6 +40,7 @@ use tracing::{Level, Span};
 use crate::{AppState, error::AppError};
 
 mod admin;
+mod admin_pages;
 mod admin_token;
 
 pub(crate) use admin_token::RefusalLog;
@@ -106,6 +111,7 @@ fn routes(state: &AppState) -> Routes {
         .merge(responses::routes(state))
         .merge(results::routes())
         .merge(admin::routes())
+        .merge(admin_pages::routes())
         .merge(openapi::routes())
         .merge(health::routes())
         .merge(metrics::routes())

@@ -81,6 +81,20 @@ pub trait Store: Send + Sync + Debug {
     /// waits for, nor holds up, the inserts.
     fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
 
+    /// The responses to `form_id` received at `from` or later and before `until` (either bound
+    /// may be absent), oldest first: the range is filtered by the database, so a dashboard
+    /// showing one week of a form with a million answers decodes one week's. Read like
+    /// [`Store::responses`].
+    fn responses_between<'a>(
+        &'a self,
+        form_id: &'a str,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
+
+    /// When the latest response to `form_id` was received, `None` with no response.
+    fn last_received<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Option<Timestamp>>>;
+
     /// How many responses `form_id` has, and per question how many answered and how often
     /// each value was chosen: exactly [`Counts::of`] over its stored answers, for a form given
     /// to [`Store::count_forms`] (otherwise only the number of responses). Read from counters

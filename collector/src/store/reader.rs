@@ -22,8 +22,17 @@ pub(super) const READ_CONNECTIONS: usize = 4;
 
 /// How a backend reads, on connections other than the writer's.
 pub(super) trait Reader: Send + Sync + Debug {
-    /// Every response to `form_id`, oldest first.
-    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
+    /// The responses to `form_id` received in `[from, until)` (an absent bound: no limit),
+    /// oldest first.
+    fn responses<'a>(
+        &'a self,
+        form_id: &'a str,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> BoxFuture<'a, Result<Vec<StoredResponse>>>;
+
+    /// The latest `received_at` of `form_id`.
+    fn last_received<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Option<Timestamp>>>;
 
     /// The counters of `form_id` ([`super::counting::from_rows`]).
     fn counts<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Counts>>;
@@ -67,7 +76,28 @@ impl Store for Database {
     }
 
     fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
-        Box::pin(async move { self.open_for_reading()?.responses(form_id).await })
+        Box::pin(async move {
+            self.open_for_reading()?
+                .responses(form_id, None, None)
+                .await
+        })
+    }
+
+    fn responses_between<'a>(
+        &'a self,
+        form_id: &'a str,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
+        Box::pin(async move {
+            self.open_for_reading()?
+                .responses(form_id, from, until)
+                .await
+        })
+    }
+
+    fn last_received<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Option<Timestamp>>> {
+        Box::pin(async move { self.open_for_reading()?.last_received(form_id).await })
     }
 
     fn counts<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Counts>> {

@@ -370,9 +370,28 @@ impl SqliteReader {
 }
 
 impl Reader for SqliteReader {
-    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
+    fn responses<'a>(
+        &'a self,
+        form_id: &'a str,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
         let form_id = form_id.to_owned();
-        Box::pin(self.read(move |conn| read_responses(conn, &form_id)))
+        Box::pin(self.read(move |conn| read_responses(conn, &form_id, from, until)))
+    }
+
+    fn last_received<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Option<Timestamp>>> {
+        let form_id = form_id.to_owned();
+        Box::pin(self.read(move |conn| {
+            let last: Option<String> = conn
+                .prepare_cached("SELECT max(received_at) FROM responses WHERE form_id = ?1")?
+                .query_row([&form_id], |r| r.get(0))?;
+            last.map(|t| {
+                t.parse()
+                    .map_err(|e| Error::Database(format!("received_at `{t}`: {e}")))
+            })
+            .transpose()
+        }))
     }
 
     fn counts<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Counts>> {
@@ -393,11 +412,19 @@ impl Reader for SqliteReader {
     }
 }
 
-fn read_responses(conn: &Connection, form_id: &str) -> Result<Vec<StoredResponse>> {
+// Bounds are compared as text: `received_at` is written in one format that sorts as time.
+fn read_responses(
+    conn: &Connection,
+    form_id: &str,
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Result<Vec<StoredResponse>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, submission_id, received_at, answers FROM responses WHERE form_id = ?1 ORDER BY id",
+        "SELECT id, submission_id, received_at, answers FROM responses WHERE form_id = ?1 \
+         AND (?2 IS NULL OR received_at >= ?2) AND (?3 IS NULL OR received_at < ?3) ORDER BY id",
     )?;
-    let rows = stmt.query_map([form_id], |r| {
+    let text = |t: Option<Timestamp>| t.map(|t| t.strftime(TIME_FORMAT).to_string());
+    let rows = stmt.query_map(params![form_id, text(from), text(until)], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, Option<String>>(1)?,

@@ -82,7 +82,7 @@ pub(in crate::routes) fn from_query(query: &str) -> Option<Locale> {
 /// One `Accept-Language` item (`de-CH;q=0.8`): its locale and q in thousandths, if the locale is
 /// one we have and acceptable (`q=0` means "not this one"). `*` names no language in particular:
 /// French, the fallback, is what it gets anyway.
-fn accepted(item: &str) -> Option<(Locale, u16)> {
+pub(in crate::routes) fn accepted(item: &str) -> Option<(Locale, u16)> {
     let mut parts = item.split(';');
     let range = parts.next()?.trim();
     let mut q = 1000;

@@ -82,7 +82,7 @@ mod urlencoded;
 
 use headers::{html, not_found, origin_allowed, problem, with_page_headers};
 use lang::Lang;
-pub(super) use lang::from_query as query_locale;
+pub(super) use lang::{accepted as accepted_language, from_query as query_locale};
 use page::{FormPage, STYLESHEET_PATH, document, message_document, promote_headings};
 
 // The widget's stylesheet, then the page's rules. The widget's file lives in the `voix` crate

@@ -153,8 +153,17 @@ impl PgReader {
 }
 
 impl Reader for PgReader {
-    fn responses<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
-        Box::pin(self.read(async move |c| sql::read_responses(c, form_id).await))
+    fn responses<'a>(
+        &'a self,
+        form_id: &'a str,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> BoxFuture<'a, Result<Vec<StoredResponse>>> {
+        Box::pin(self.read(async move |c| sql::read_responses(c, form_id, from, until).await))
+    }
+
+    fn last_received<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Option<Timestamp>>> {
+        Box::pin(self.read(async move |c| sql::last_received(c, form_id).await))
     }
 
     fn counts<'a>(&'a self, form_id: &'a str) -> BoxFuture<'a, Result<Counts>> {

@@ -36,7 +36,9 @@ const INSERT: &str = "INSERT INTO responses (form_id, submission_id, received_at
 const EXISTING: &str =
     "SELECT id, answers FROM responses WHERE form_id = $1 AND submission_id = $2";
 pub(super) const RESPONSES: &str = "SELECT id, submission_id, received_at, answers \
-     FROM responses WHERE form_id = $1 ORDER BY id";
+     FROM responses WHERE form_id = $1 AND ($2::timestamptz IS NULL OR received_at >= $2) \
+     AND ($3::timestamptz IS NULL OR received_at < $3) ORDER BY id";
+const LAST_RECEIVED: &str = "SELECT max(received_at) FROM responses WHERE form_id = $1";
 pub(super) const COUNTS: &str = "SELECT question, value, n FROM answer_counts WHERE form_id = $1";
 /// The oldest answers before the cutoff, deleted; what they said, to take it from the counts.
 const PURGE: &str = "DELETE FROM responses WHERE id IN (SELECT id FROM responses \
@@ -218,12 +220,17 @@ fn same_answers(job: &InsertJob, row: &Row) -> Result<Inserted> {
     worker::repeat_of(id, &stored, &job.answers)
 }
 
-/// Every response to `form_id`, on a read connection.
+/// The responses to `form_id` received in `[from, until)`, on a read connection.
 pub(super) async fn read_responses(
     client: &impl GenericClient,
     form_id: &str,
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
 ) -> PgResult<Result<Vec<StoredResponse>>> {
-    let rows = client.query(RESPONSES, &[&form_id]).await?;
+    // Out of SystemTime's range is no bound at all (the range is still what was asked).
+    let from = from.and_then(|t| SystemTime::try_from(t).ok());
+    let until = until.and_then(|t| SystemTime::try_from(t).ok());
+    let rows = client.query(RESPONSES, &[&form_id, &from, &until]).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get(0)?;
@@ -249,6 +256,23 @@ pub(super) async fn read_responses(
         });
     }
     Ok(Ok(out))
+}
+
+/// The latest `received_at` of `form_id`, on a read connection.
+pub(super) async fn last_received(
+    client: &impl GenericClient,
+    form_id: &str,
+) -> PgResult<Result<Option<Timestamp>>> {
+    let last: Option<SystemTime> = client
+        .query_one(LAST_RECEIVED, &[&form_id])
+        .await?
+        .try_get(0)?;
+    Ok(last
+        .map(|t| {
+            Timestamp::try_from(t)
+                .map_err(|e| Error::Database(format!("received_at out of range: {e}")))
+        })
+        .transpose())
 }
 
 /// The counters of `form_id`, on a read connection.
