@@ -7,6 +7,8 @@ use anyhow::{Context, Result, bail};
 use crate::{cargo, dist, root, run, setup, target_dir};
 
 pub const DEMO_ADDR: &str = "127.0.0.1:8080";
+/// The demo's `admin_token` (www/voix.toml), printed so the dashboard can be tried.
+const DEMO_ADMIN_TOKEN: &str = "demo-admin-token-voix";
 
 pub fn serve() -> Result<()> {
     setup::wasm_target()?;
@@ -30,6 +32,8 @@ pub fn serve() -> Result<()> {
         .arg(&config)
         .args(["--listen", DEMO_ADDR]);
     println!("Demo: http://{DEMO_ADDR}/");
+    println!("Form builder: http://{DEMO_ADDR}/builder.html");
+    println!("Results dashboard: http://{DEMO_ADDR}/admin (admin token: {DEMO_ADMIN_TOKEN})");
     let status = cmd
         .status()
         .with_context(|| format!("could not start {}", collector_bin().display()))?;
