@@ -530,7 +530,7 @@ fn texts<'a>(
             }
             _ => continue,
         };
-        let list = rows
+        let mut list: Vec<_> = rows
             .iter()
             .rev()
             .filter_map(|r| {
@@ -538,6 +538,9 @@ fn texts<'a>(
                 (!text.trim().is_empty()).then_some((r.received_at, text))
             })
             .collect();
+        // By time, not by row: rows from several collectors, or imported, need not be in order
+        // (stable: within a second, the last stored first).
+        list.sort_by(|a, b| b.0.cmp(&a.0));
         out.push((heading, list));
     }
     out
@@ -630,5 +633,28 @@ mod tests {
             negotiate(&pairs(Some("lang=de")), &HeaderMap::new()),
             Lang::Fr
         );
+    }
+
+    #[test]
+    fn free_texts_are_listed_newest_first_whatever_the_row_order() {
+        let form = Form::from_json(
+            r#"{"id":"f","title":"F","questions":[{"id":"t","type":"text","label":"T"}]}"#,
+        )
+        .unwrap();
+        let row = |id: &str, at: &str, text: &str| StoredResponse {
+            id: id.into(),
+            submission_id: None,
+            received_at: at.parse().unwrap(),
+            answers: [("t".to_owned(), text.to_owned())].into_iter().collect(),
+        };
+        let rows = [
+            row("1", "2026-11-20T10:00:00Z", "middle"),
+            row("2", "2026-11-25T10:00:00Z", "newest"),
+            row("3", "2026-11-10T10:00:00Z", "oldest"),
+            row("4", "2026-11-25T10:00:00Z", "newest, stored last"),
+        ];
+        let lists = texts(&form, &rows, Lang::Fr);
+        let order: Vec<&str> = lists[0].1.iter().map(|(_, t)| *t).collect();
+        assert_eq!(order, ["newest, stored last", "newest", "middle", "oldest"]);
     }
 }
