@@ -540,7 +540,7 @@ fn texts<'a>(
             .collect();
         // By time, not by row: rows from several collectors, or imported, need not be in order
         // (stable: within a second, the last stored first).
-        list.sort_by(|a, b| b.0.cmp(&a.0));
+        list.sort_by_key(|t| std::cmp::Reverse(t.0));
         out.push((heading, list));
     }
     out
