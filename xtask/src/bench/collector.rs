@@ -23,7 +23,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, pg, run, target_dir};
+use crate::{cargo, pg, target_dir};
 
 const CLIENTS: [usize; 3] = [1, 16, 64];
 const SECONDS: f64 = 5.0;
@@ -59,7 +59,8 @@ label = "Commentaire"
 "#;
 const TOKEN: &str = "bench-admin-token-0123456789";
 
-pub fn bench() -> Result<()> {
+/// The collector's part (see the module docs).
+pub(super) fn run() -> Result<super::report::Part> {
     let release = build_release()?;
     let dir = fresh_dir("bench")?;
     std::fs::write(dir.join("bench.toml"), FORM)?;
@@ -94,7 +95,10 @@ pub fn bench() -> Result<()> {
         "what",
         &results,
     );
-    Ok(())
+    Ok(super::report::Part {
+        section: "Collector capacity".into(),
+        ..Default::default()
+    })
 }
 
 /// Runs the load generator (`collector/examples/load.rs`) posting answers to `form` at `addr`,
@@ -148,7 +152,7 @@ pub(crate) fn stored(
 
 /// Builds the release collector and the load generator; their directory.
 pub(crate) fn build_release() -> Result<std::path::PathBuf> {
-    run(cargo().args([
+    crate::run(cargo().args([
         "build",
         "--release",
         "-p",
