@@ -161,7 +161,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);
@@ -195,6 +195,9 @@ mod tests {
         let mut t = Table::new("T", &["a", "b"]);
         t.row(vec!["1".into(), "2".into()]);
         t.note("n");
-        assert_eq!(t.markdown(), "**T**\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nn\n");
+        assert_eq!(
+            t.markdown(),
+            "**T**\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nn\n"
+        );
     }
 }
