@@ -566,6 +566,20 @@ impl Report {
         Ok(())
     }
 
+    /// The budget lines: (loader, widget) brotli bytes, and what they measure now.
+    pub fn budget_lines(&self) -> [(usize, usize); 2] {
+        [
+            (self.loader(), self.budget.loader),
+            (self.total().brotli, self.budget.widget),
+        ]
+    }
+
+    /// The wasm's largest contributors (raw bytes of code per crate, the largest functions,
+    /// data), as `cargo xtask dist` prints them.
+    pub fn contributors(&self) -> &[Contributor] {
+        &self.contributors
+    }
+
     /// One line for the test summary.
     pub fn brief(&self) -> String {
         format!(
@@ -884,13 +898,13 @@ impl Sizes {
     }
 }
 
-fn gzip9(bytes: &[u8]) -> Result<usize> {
+pub fn gzip9(bytes: &[u8]) -> Result<usize> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     enc.write_all(bytes)?;
     Ok(enc.finish()?.len())
 }
 
-fn brotli11(bytes: &[u8]) -> Result<usize> {
+pub fn brotli11(bytes: &[u8]) -> Result<usize> {
     let mut out = Vec::new();
     {
         let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);

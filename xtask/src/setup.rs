@@ -1,5 +1,6 @@
-//! Installing what the tasks need on a fresh machine: the wasm32 target, the npm dev tools and
-//! Debian's Chromium + chromedriver. Each check is cheap when the thing is already there.
+//! Installing what the tasks need on a fresh machine: the wasm32 target, the npm dev tools,
+//! Debian's Chromium + chromedriver and nginx, and the bench's load tool (oha). Each check is
+//! cheap when the thing is already there.
 
 use std::path::Path;
 use std::process::Command;
@@ -118,4 +119,37 @@ pub fn is_root() -> Result<bool> {
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `oha`, the HTTP load tool of `cargo xtask bench`: the one on `PATH`, else the one in
+/// `target/bench-tools/bin`, else installed there first with `cargo install oha --locked`
+/// (minutes, once).
+pub fn oha() -> Result<std::path::PathBuf> {
+    if let Some(found) = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("oha"))
+            .find(|bin| bin.is_file())
+    }) {
+        return Ok(found);
+    }
+    let tools = crate::target_dir().join("bench-tools");
+    let bin = tools.join("bin/oha");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    eprintln!(
+        "oha (the bench's HTTP load tool) is missing: installing it into {} (takes minutes, once)",
+        tools.display()
+    );
+    run(crate::cargo()
+        .args(["install", "oha", "--locked", "--root"])
+        .arg(&tools))
+    .context("could not install oha (the bench's HTTP load tool) with cargo install")?;
+    if !bin.is_file() {
+        bail!(
+            "`cargo install oha` succeeded but {} is missing",
+            bin.display()
+        );
+    }
+    Ok(bin)
 }
