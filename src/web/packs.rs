@@ -1,7 +1,8 @@
 //! The strings of locales the wasm does not carry. French and English are compiled in; German,
 //! Spanish, Italian, Dutch and Arabic are JSON packs beside the widget (`voix-strings-de.json`…,
-//! written by `cargo xtask dist` from voix-form's own tables), fetched by the page that needs
-//! one, at the same time as the definition, once per page.
+//! content-hashed in `dist/`, written by `cargo xtask dist` from voix-form's own tables), fetched
+//! by the page that needs one, at the same time as the definition, once per page (the loader
+//! starts that request beside the wasm's, so this one is usually answered by the cache).
 
 use std::cell::RefCell;
 
@@ -11,11 +12,11 @@ use voix_form::{
 };
 use wasm_bindgen::JsValue;
 
-use super::{console_error, effects, get, js, prop};
+use super::{console_error, effects, get, js};
 
 thread_local! {
-    /// Where the packs are: the loader's URL (they sit beside it) or, from the ES module, an
-    /// object of pack URLs by language tag. `undefined` when neither was given.
+    /// Where the packs are: an object of pack URLs by language tag, from the loader (their
+    /// content-hashed names beside it) or the ES module. `undefined` when not given.
     static WHERE: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
     /// The packs this page has read.
     static READ: RefCell<Vec<(Locale, &'static Strings)>> = const { RefCell::new(Vec::new()) };
@@ -38,13 +39,12 @@ pub fn locate(packs: JsValue) {
 
 /// The URL of `locale`'s pack, if the page said where packs are.
 fn url(locale: Locale) -> Option<String> {
-    let name = cat(&["voix-strings-", locale.tag(), ".json"]);
-    WHERE.with_borrow(|w| match w.as_string() {
-        Some(base) => web_sys::Url::new_with_base(&name, &base)
-            .ok()
-            .map(|u| prop(&u, "href")),
-        None if w.is_object() => get(w, locale.tag()).as_string(),
-        None => None,
+    WHERE.with_borrow(|w| {
+        if w.is_object() {
+            get(w, locale.tag()).as_string()
+        } else {
+            None
+        }
     })
 }
 

@@ -8,6 +8,7 @@ mod bench;
 mod dist;
 mod fuzz;
 mod pg;
+mod publish;
 mod serve;
 mod setup;
 mod soak;
@@ -24,8 +25,9 @@ Usage: cargo xtask <TASK>
 
 Tasks:
   dist    build the widget for wasm32, generate the JS glue, optimise with wasm-opt, minify,
-          write dist/voix.js + dist/voix_bg.wasm and print the size report (fails over the
-          budget in size-budget.toml)
+          write dist/ (voix.js; the glue, wasm and locale packs under content-hashed names; a .br
+          and a .gz beside each) and print the size report (fails over the budget in
+          size-budget.toml)
   serve   dist, then run the collector with www/voix.toml on http://127.0.0.1:8080/
   test    install what is missing (wasm32 target, npm deps, Chromium, nginx, PostgreSQL,
           cargo-fuzz), then run every suite: native (the collector's story tests on SQLite and on
