@@ -69,18 +69,21 @@ import { NO_JS } from "./words.js";
   // endpoint it cannot read: nothing, and the wasm does as it would have (and says what is
   // wrong). What arrives goes to the wasm as the `definition` option, with the language it was
   // asked in, so the two cannot disagree; an error answer is left for the wasm to ask and report.
+  const packs = {}; // language → its pack's request, made once per page
   function prefetch(el, o) {
-    const first = (...v) => v.map((x) => (typeof x == "string" ? x.trim() : x)).find((x) => x);
+    // A definition given, or an option that is not a string (the wasm refuses it and says so).
+    if (o.definition != null || ["form", "endpoint", "lang", "template"].some((k) => o[k] != null && typeof o[k] != "string")) return;
+    const first = (...v) => v.map((x) => x && x.trim()).find((x) => x);
     const attr = (name) => el && el.getAttribute(name);
     const pick = (name) => first(o[name], attr("data-" + name), option("data-" + name));
     const id = first(o.form, attr("data-voix-form"), attr("data-form"), option("data-form"));
     const lang = language(pick("lang"));
     const get = (url) => fetch(url, { credentials: "omit" });
-    // The pack too, so that the wasm's own request for it finds it in the cache.
-    if (PACKS[lang]) get(PACKS[lang]).catch(() => {});
+    // The pack too, once, so that the wasm's own request for it finds it in the cache.
+    if (PACKS[lang]) packs[lang] ||= get(PACKS[lang]).catch(() => {});
     const base = pick("endpoint") || (script && origin);
     // An endpoint the wasm would refuse: it says so, and what came here is not used.
-    if (!pick("definition") && !pick("template") && ID.test(id) && base) {
+    if (!pick("definition") && !pick("template") && id && ID.test(id) && base) {
       return get(base.replace(/\/+$/, "") + "/v1/forms/" + id + "?lang=" + lang)
         .then((r) => r.ok && r.json())
         .then((definition) => definition && { definition, lang }, () => {});

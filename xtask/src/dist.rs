@@ -1079,21 +1079,39 @@ mod tests {
 
     #[test]
     fn the_js_sources_get_their_names_and_version() {
+        let names = Names(vec![
+            (GLUE.to_owned(), "voix-widget.0123456789.js".to_owned()),
+            (WASM.to_owned(), "voix_bg.abcdef0123.wasm".to_owned()),
+            (
+                "voix-strings-de.json".to_owned(),
+                "voix-strings-de.5c8f9b0432.json".to_owned(),
+            ),
+        ]);
         let mut all = String::new();
         for name in JS_SOURCES {
             let src = fs::read_to_string(root().join(JS_DIR).join(name)).unwrap();
-            let filled = fill(&src, "9.9.9");
+            let filled = fill(&src, "9.9.9", &names);
             assert!(
                 !filled.contains("__VOIX_"),
                 "a placeholder is left in {name}"
             );
             all.push_str(&src);
         }
-        for (key, _) in placeholders("1") {
+        for key in [
+            "__VOIX_VERSION__",
+            "__VOIX_GLUE__",
+            "__VOIX_WASM__",
+            "__VOIX_PACKS__",
+        ] {
             assert!(all.contains(key), "no JS source uses {key}");
         }
-        let filled = fill(&all, "9.9.9");
-        for expected in ["9.9.9", GLUE, WASM] {
+        let filled = fill(&all, "9.9.9", &names);
+        for expected in [
+            "9.9.9",
+            "voix-widget.0123456789.js",
+            "voix_bg.abcdef0123.wasm",
+            r#"{"de":"5c8f9b0432"}"#,
+        ] {
             assert!(filled.contains(expected), "{expected}");
         }
     }
