@@ -5,6 +5,7 @@
 //! the wasm-bindgen version locked in Cargo.lock and nothing has to be `cargo install`ed.
 
 mod bench;
+mod deploy_check;
 mod dist;
 mod fuzz;
 mod pg;
@@ -33,7 +34,8 @@ Tasks:
           cargo-fuzz), then run every suite: native (the collector's story tests on SQLite and on
           a throwaway PostgreSQL), two collectors (behind nginx, one killed under load), fuzz
           smoke (each target a few seconds, nightly), browser (wasm-bindgen-test in Chromium),
-          dist + size budget, end-to-end
+          dist + size budget, deploy check (README's nginx configuration serving dist/),
+          end-to-end
   bench   measure the collector: answers stored per second and their latency, with 1, 16 and
           64 concurrent clients, on SQLite and on a throwaway PostgreSQL (release build)
   fuzz [--seconds N]
@@ -57,6 +59,12 @@ fn main() -> ExitCode {
         Some("bench") => no_more_args(args).and_then(|()| bench::bench()),
         Some("fuzz") => fuzz::fuzz(args),
         Some("soak") => soak::soak(args),
+        // Hidden: the "deploy check" step of `test` alone, on the dist/ already built.
+        Some("deploy-check") => no_more_args(args).and_then(|()| {
+            setup::nginx()?;
+            eprintln!("{}", deploy_check::check()?);
+            Ok(())
+        }),
         Some("wasm-test-runner") => wasm_test_runner(args.collect()),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
