@@ -22,14 +22,13 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::{root, setup};
+use crate::{nginx::Nginx, root, setup};
 
 /// The line of README.md right before the tested ```` ```nginx ```` block.
 pub const MARK: &str = "<!-- tested: nginx-dist -->";
@@ -63,7 +62,9 @@ pub fn check() -> Result<String> {
     let _ = fs::remove_dir_all(&dir);
     let site = dir.join("dist");
     copy_dir(&dist, &site)?;
-    let server = Nginx::start(&dir, &block, &site)?;
+    let server = Site(Nginx::start(&dir, 1, |port| {
+        wrap(&block, &dir, &site, port)
+    })?);
 
     let mut files = vec![
         ("voix.js".to_owned(), LOADER),
@@ -87,7 +88,7 @@ pub fn check() -> Result<String> {
             checks.header(&what, &res, "cache-control", "no-cache");
         }
     }
-    let version = server.version();
+    let version = Nginx::version();
     drop(server);
     if checks.failures.is_empty() {
         let _ = fs::remove_dir_all(&dir);
@@ -110,7 +111,7 @@ pub fn check() -> Result<String> {
 /// The checks of one file of `dist/` (`name`, copied to `site`), served with `cache`.
 fn file_checks(
     checks: &mut Checks,
-    server: &Nginx,
+    server: &Site,
     site: &Path,
     name: &str,
     cache: &str,
@@ -347,80 +348,10 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A running nginx; stopped when dropped.
-struct Nginx {
-    child: Child,
-    addr: SocketAddr,
-    dir: PathBuf,
-}
+/// The README's block served by a running nginx; stopped when dropped.
+struct Site(Nginx);
 
-impl Nginx {
-    fn start(dir: &Path, block: &str, site: &Path) -> Result<Nginx> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let conf = dir.join("nginx.conf");
-        fs::write(&conf, wrap(block, dir, site, port))?;
-        // Workers run as `nobody` when started as root: they read the site and write nothing.
-        run_quiet(Command::new("chmod").args(["-R", "a+rX"]).arg(dir))?;
-        let nginx = |test: bool| {
-            let mut cmd = Command::new(setup::NGINX);
-            cmd.args(["-e", "stderr", "-p"])
-                .arg(dir)
-                .arg("-c")
-                .arg(&conf);
-            if test {
-                cmd.arg("-t");
-            }
-            cmd
-        };
-        // `nginx -t` says which directive of the README it refuses, and where.
-        let out = nginx(true)
-            .output()
-            .with_context(|| format!("could not run {}", setup::NGINX))?;
-        if !out.status.success() {
-            bail!(
-                "nginx refuses the README's configuration ({}):\n{}",
-                conf.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let stderr = dir.join("stderr.log");
-        let mut child = nginx(false)
-            .stdout(Stdio::null())
-            .stderr(fs::File::create(&stderr)?)
-            .spawn()
-            .with_context(|| format!("could not start {}", setup::NGINX))?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let start = Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            let exited = child.try_wait()?;
-            if exited.is_some() || start.elapsed() > Duration::from_secs(20) {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!(
-                    "nginx did not listen on {addr} ({}): {}",
-                    exited.map_or("timed out".into(), |s| s.to_string()),
-                    fs::read_to_string(&stderr).unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(Nginx {
-            child,
-            addr,
-            dir: dir.to_owned(),
-        })
-    }
-
-    fn version(&self) -> String {
-        Command::new(setup::NGINX)
-            .arg("-v")
-            .output()
-            .ok()
-            .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned())
-            .and_then(|v| v.rsplit(": ").next().map(str::to_owned))
-            .unwrap_or_else(|| "nginx".into())
-    }
-
+impl Site {
     fn get(&self, path: &str, accept: Option<&str>, extra: &[(&str, &str)]) -> Result<Response> {
         self.request("GET", path, accept, extra)
     }
@@ -440,7 +371,7 @@ impl Nginx {
             head += &format!("{name}: {value}\r\n");
         }
         head += "\r\n";
-        let mut stream = TcpStream::connect(self.addr)?;
+        let mut stream = TcpStream::connect(self.0.addr)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         stream.write_all(head.as_bytes())?;
         let mut raw = Vec::new();
@@ -454,38 +385,6 @@ impl Nginx {
             )
         })
     }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        // SIGQUIT: the master stops its workers, then itself.
-        let _ = Command::new("kill")
-            .args(["-QUIT", &self.child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() {
-            if start.elapsed() > Duration::from_secs(10) {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let log = fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
-        let alerts: Vec<&str> = log
-            .lines()
-            .filter(|l| l.contains("[alert]") || l.contains("[emerg]") || l.contains("[crit]"))
-            .collect();
-        if !alerts.is_empty() {
-            eprintln!("nginx's error log:\n{}", alerts.join("\n"));
-        }
-    }
-}
-
-fn run_quiet(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status()?;
-    ensure!(status.success(), "`{cmd:?}` failed ({status})");
-    Ok(())
 }
 
 /// An HTTP/1.1 answer read to the end of its connection: the body is what follows the head

@@ -8,6 +8,7 @@ mod bench;
 mod deploy_check;
 mod dist;
 mod fuzz;
+mod nginx;
 mod pg;
 mod publish;
 mod serve;
