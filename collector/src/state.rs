@@ -100,7 +100,11 @@ impl AppState {
             admin_token: config.admin_token,
             max_body_bytes: config.max_body_bytes,
             connections: config.connections,
-            dist: config.dist_dir.map(ServeDir::new),
+            // `cargo xtask dist` writes a `.br` (brotli 11) and a `.gz` beside every file:
+            // served by `Accept-Encoding`, never compressed per request (routes/static_files.rs).
+            dist: config
+                .dist_dir
+                .map(|dir| ServeDir::new(dir).precompressed_br().precompressed_gzip()),
             site: config.static_dir.map(ServeDir::new),
             private_paths,
             limiter,

@@ -77,7 +77,7 @@ async fn get_form_returns_the_definition_publicly() {
     let r = send(&state, get("/v1/forms/avis")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
-    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("public, max-age=60"));
     let form = voix_form::Form::from_json(&r.text()).unwrap();
     assert_eq!(form.id, "avis");
     assert_eq!(form.questions.len(), 2);
@@ -85,6 +85,7 @@ async fn get_form_returns_the_definition_publicly() {
     let r = send(&state, get("/v1/forms/nope")).await;
     r.error(StatusCode::NOT_FOUND, "not_found");
     assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
 }
 
 /// `avis` with its own words in German (all of them) and English (the title only).
@@ -132,7 +133,7 @@ async fn get_form_in_a_language_serves_its_translation() {
         assert_eq!(r.status, StatusCode::OK, "{query}");
         assert_eq!(r.header(header::CONTENT_LANGUAGE), Some("de"), "{query}");
         assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
-        assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
+        assert_eq!(r.header(header::CACHE_CONTROL), Some("public, max-age=60"));
         // The query is in the URL, so in any cache key: no `Vary` for it.
         assert!(
             r.header(header::VARY)
@@ -600,7 +601,10 @@ async fn widget_files_are_served_cross_origin_with_their_types() {
             .starts_with("text/javascript")
     );
     assert_eq!(js.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
-    assert_eq!(js.header(header::CACHE_CONTROL), Some("no-cache"));
+    assert_eq!(
+        js.header(header::CACHE_CONTROL),
+        Some("public, max-age=300")
+    );
     assert_eq!(js.header(header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"));
 
     let wasm = send(&state, get("/voix_bg.wasm")).await;

@@ -14,10 +14,13 @@ const d = document;
 /** A valid form id. */
 export const ID = /^[a-z0-9_-]{1,64}$/;
 
-/** The language of the widget's own words, as the wasm picks it: `lang` if it is one of ours,
- * else the page's `<html lang>`, else French. */
+/** The language of the widget's own words, as the wasm picks it (`config::locale`): `lang` if
+ * its primary subtag is one of ours, else the page's `<html lang>`, else French. */
 export function language(lang) {
-  const ours = (tag) => /^(fr|en|de|es|it|nl|ar)\b/i.test(tag) && tag.slice(0, 2).toLowerCase();
+  const ours = (tag) => {
+    const p = String(tag || "").split(/[-_]/)[0].toLowerCase();
+    return /^(fr|en|de|es|it|nl|ar)$/.test(p) && p;
+  };
   return ours(lang) || ours(d.documentElement.lang) || "fr";
 }
 
@@ -25,7 +28,9 @@ export function language(lang) {
  * The shared machinery. `hooks`: `glue()` imports the glue module (a promise), `init(module)`
  * starts the wasm (a promise of the module), `fail()` is told when it cannot start, `base` is the
  * collector (for the no-JS link), `lang`, `theme` and `nonce` the script's `data-lang`,
- * `data-theme` and `data-nonce`.
+ * `data-theme` and `data-nonce`; `prefetch(element, options)`, if given, starts fetching the
+ * definition beside the widget and gives a promise of options to add (`definition`, `lang`) or
+ * of nothing, when the wasm should fetch it itself.
  */
 export function core(hooks) {
   let glue; // the promise of the glue module, once asked for
@@ -46,10 +51,17 @@ export function core(hooks) {
     return widget;
   }
 
-  // Mounts `el` once the widget is here, unless it was taken back meanwhile.
+  // The definition's request, beside the widget's: a promise of options to add, or of nothing.
+  const prefetch = (el, options) => hooks.prefetch && hooks.prefetch(el, options || {});
+
+  // Mounts `el` once the widget (and its definition, when fetched here) is here, unless it was
+  // taken back meanwhile.
   function show(el, options) {
     wanted.set(el, options);
-    load().then((m) => wanted.has(el) && wanted.get(el) === options && m.mount(el, options), () => {});
+    Promise.all([load(), prefetch(el, options)]).then(
+      ([m, got]) => wanted.has(el) && wanted.get(el) === options && m.mount(el, got ? Object.assign({}, options, got) : options),
+      () => {},
+    );
   }
 
   function hide(el) {
@@ -76,7 +88,8 @@ export function core(hooks) {
     options = Object.assign({}, options, { form: id });
     const how = {
       opener: opener || focused(),
-      started: load(),
+      // The dialog mounts `options` once this settles: what the prefetch got is in them by then.
+      started: Promise.all([load(), prefetch(null, options)]).then(([m, got]) => (Object.assign(options, got), m)),
       base: (options.endpoint || hooks.base || "").replace(/\/$/, ""),
       lang: language(options.lang || hooks.lang),
       theme: options.theme || hooks.theme,

@@ -42,9 +42,8 @@ thread_local! {
 
 /// Starts the page's side of the widget, once: the courier takes over whatever answers an
 /// earlier page could not deliver. `script` is the `<script>` element that loaded `voix.js`
-/// (`None` if it could not be found, or for the ES module); `packs` says where the locale packs
-/// are: the loader's URL (they sit beside it), or from the ES module an object of their URLs by
-/// language tag.
+/// (`None` if it could not be found, or for the ES module); `packs` is an object of the locale
+/// packs' URLs by language tag (content-hashed names from the loader, beside it).
 #[wasm_bindgen]
 pub fn start(script: Option<HtmlScriptElement>, packs: JsValue) {
     packs::locate(packs);

@@ -37,24 +37,58 @@ import { NO_JS } from "./words.js";
   const upgradeAll = option("data-upgrade-links") != null;
   const DONE = "voix-done";
 
+  // Where the widget's files are: content-hashed names (`cargo xtask dist` fills them in), cached
+  // for good, beside this script.
+  const at = (name) => new URL(name, here).href;
+  const PACKS = __VOIX_PACKS__;
+  for (const l in PACKS) PACKS[l] = at("voix-strings-" + l + "." + PACKS[l] + ".json");
+
   let wasm;
   const v = core({
     // The glue module and the wasm download side by side; the wasm compiles while it streams.
     glue() {
-      wasm = fetch(new URL("__VOIX_WASM__", here));
-      return import(new URL("__VOIX_GLUE__", here).href);
+      wasm = fetch(at("__VOIX_WASM__"));
+      return import(at("__VOIX_GLUE__"));
     },
     init: (m) =>
       m.default({ module_or_path: wasm }).then(() => {
-        m.start(script, here);
+        m.start(script, PACKS);
         return m;
       }),
+    prefetch,
     fail: fallback,
     base: endpoint,
     lang: option("data-lang"),
     theme: option("data-theme"),
     nonce: option("data-nonce"),
   });
+
+  // The definition (and a locale pack) on its way at the same time as the widget rather than
+  // after it: the URL the wasm would ask for (`Config::definition_url`), worked out from the same
+  // options and attributes in the same order. A definition or template given, a form id or
+  // endpoint it cannot read: nothing, and the wasm does as it would have (and says what is
+  // wrong). What arrives goes to the wasm as the `definition` option, with the language it was
+  // asked in, so the two cannot disagree; an error answer is left for the wasm to ask and report.
+  const packs = {}; // language → its pack's request, made once per page
+  function prefetch(el, o) {
+    // A definition given, or an option that is not a string (the wasm refuses it and says so).
+    if (o.definition != null || ["form", "endpoint", "lang", "template"].some((k) => o[k] != null && typeof o[k] != "string")) return;
+    const first = (...v) => v.map((x) => x && x.trim()).find((x) => x);
+    const attr = (name) => el && el.getAttribute(name);
+    const pick = (name) => first(o[name], attr("data-" + name), option("data-" + name));
+    const id = first(o.form, attr("data-voix-form"), attr("data-form"), option("data-form"));
+    const lang = language(pick("lang"));
+    const get = (url) => fetch(url, { credentials: "omit" });
+    // The pack too, once, so that the wasm's own request for it finds it in the cache.
+    if (PACKS[lang]) packs[lang] ||= get(PACKS[lang]).catch(() => {});
+    const base = pick("endpoint") || (script && origin);
+    // An endpoint the wasm would refuse: it says so, and what came here is not used.
+    if (!pick("definition") && !pick("template") && id && ID.test(id) && base) {
+      return get(base.replace(/\/+$/, "") + "/v1/forms/" + id + "?lang=" + lang)
+        .then((r) => r.ok && r.json())
+        .then((definition) => definition && { definition, lang }, () => {});
+    }
+  }
 
   // When the wasm cannot start (a CSP without 'wasm-unsafe-eval', a blocked download), each
   // placeholder links to the collector's page of the same form, which needs no script. Upgraded

@@ -1,7 +1,8 @@
 //! The strings of locales the wasm does not carry. French and English are compiled in; German,
 //! Spanish, Italian, Dutch and Arabic are JSON packs beside the widget (`voix-strings-de.json`…,
-//! written by `cargo xtask dist` from voix-form's own tables), fetched by the page that needs
-//! one, at the same time as the definition, once per page.
+//! content-hashed in `dist/`, written by `cargo xtask dist` from voix-form's own tables), fetched
+//! by the page that needs one, at the same time as the definition, once per page (the loader
+//! starts that request beside the wasm's, so this one is usually answered by the cache).
 
 use std::cell::RefCell;
 
@@ -11,14 +12,15 @@ use voix_form::{
 };
 use wasm_bindgen::JsValue;
 
-use super::{console_error, effects, get, js, prop};
+use super::{console_error, effects, get, js};
 
 thread_local! {
-    /// Where the packs are: the loader's URL (they sit beside it) or, from the ES module, an
-    /// object of pack URLs by language tag. `undefined` when neither was given.
+    /// Where the packs are: an object of pack URLs by language tag, from the loader (their
+    /// content-hashed names beside it) or the ES module. `undefined` when not given.
     static WHERE: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
-    /// The packs this page has read.
-    static READ: RefCell<Vec<(Locale, &'static Strings)>> = const { RefCell::new(Vec::new()) };
+    /// The packs this page has asked for, with what was shown for each: the pack's locale and
+    /// strings, or French when it could not be had (asked once per page, said once).
+    static READ: RefCell<Vec<(Locale, Locale, &'static Strings)>> = const { RefCell::new(Vec::new()) };
     /// The packs on their way, with the forms waiting for each: a second form of the same
     /// language waits for the first one's request instead of making its own.
     static WAITING: RefCell<Vec<(Locale, Vec<Then>)>> = const { RefCell::new(Vec::new()) };
@@ -38,13 +40,12 @@ pub fn locate(packs: JsValue) {
 
 /// The URL of `locale`'s pack, if the page said where packs are.
 fn url(locale: Locale) -> Option<String> {
-    let name = cat(&["voix-strings-", locale.tag(), ".json"]);
-    WHERE.with_borrow(|w| match w.as_string() {
-        Some(base) => web_sys::Url::new_with_base(&name, &base)
-            .ok()
-            .map(|u| prop(&u, "href")),
-        None if w.is_object() => get(w, locale.tag()).as_string(),
-        None => None,
+    WHERE.with_borrow(|w| {
+        if w.is_object() {
+            get(w, locale.tag()).as_string()
+        } else {
+            None
+        }
     })
 }
 
@@ -53,11 +54,16 @@ fn url(locale: Locale) -> Option<String> {
 /// pack that cannot be had is one console message, and the forms are shown in French, their
 /// texts too (its words and their `lang` marks agree).
 pub fn strings(locale: Locale, then: impl FnOnce(Locale, &'static Strings) + 'static) {
-    let known = locale
-        .builtin()
-        .or_else(|| READ.with_borrow(|r| r.iter().find(|(l, _)| *l == locale).map(|(_, s)| *s)));
-    if let Some(s) = known {
+    if let Some(s) = locale.builtin() {
         return then(locale, s);
+    }
+    let known = READ.with_borrow(|r| {
+        r.iter()
+            .find(|(l, _, _)| *l == locale)
+            .map(|(_, shown, s)| (*shown, *s))
+    });
+    if let Some((shown, s)) = known {
+        return then(shown, s);
     }
     let Some(url) = url(locale) else {
         let (l, s) = french(locale, "the page did not say where voix-strings files are");
@@ -90,12 +96,10 @@ pub fn strings(locale: Locale, then: impl FnOnce(Locale, &'static Strings) + 'st
                 None => Err("network".to_owned()),
             };
             let (l, s) = match read {
-                Ok(s) => {
-                    READ.with_borrow_mut(|r| r.push((locale, s)));
-                    (locale, s)
-                }
+                Ok(s) => (locale, s),
                 Err(e) => french(locale, &cat(&[&url, ": ", &e])),
             };
+            READ.with_borrow_mut(|r| r.push((locale, l, s)));
             // Taken out before any is called: a form shown may mount another.
             let waiting = WAITING.with_borrow_mut(|w| {
                 let i = w.iter().position(|(l, _)| *l == locale)?;

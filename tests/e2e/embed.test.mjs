@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startCollector, launchBrowser, axeCheck, formatViolations, consoleErrors, ROOT } from './harness.mjs';
+import { startCollector, launchBrowser, axeCheck, formatViolations, consoleErrors, ROOT, shipped } from './harness.mjs';
 import { openPage, hostPage, deepFocus, fab, openDialog, dialogForm, recordEvents, events } from './embed-helpers.mjs';
 
 let collector;
@@ -36,7 +36,7 @@ const SHOTS = path.join(ROOT, 'tests', 'e2e', 'screenshots');
 test('floating button → dialog → keyboard answer → focus back on the button; Escape closes too', async () => {
   const { page, context, errors } = await open('/bouton.html', { init: recordEvents });
   const widget = [];
-  page.on('request', (r) => /voix_bg\.wasm|voix-widget\.js/.test(r.url()) && widget.push(r.url()));
+  page.on('request', (r) => /\/(voix_bg|voix-widget)\.[0-9a-f]+\.(wasm|js)$/.test(r.url()) && widget.push(r.url()));
   await fab(page).waitFor();
   assert.equal(await fab(page).textContent(), 'Donner mon avis');
   assert.deepEqual(widget, [], 'the widget is not fetched before the resident shows interest');
@@ -228,7 +228,7 @@ test('a form the dialog cannot show: it says so with the no-JS link; once the wa
   await context.close();
   // The wasm blocked: the dialog offers the no-JS page, and the next click simply follows the link.
   const blocked = await open(hostPage('<p><a href="/f/satisfaction" data-voix-open="satisfaction">Avis</a></p>'), {
-    before: (p) => p.route('**/voix_bg.wasm', (route) => route.abort('blockedbyclient')),
+    before: (p) => p.route(`**/${shipped('voix_bg.wasm')}`, (route) => route.abort('blockedbyclient')),
   });
   await blocked.page.locator('a[data-voix-open]').click();
   await blocked.page.locator('dialog[open] p[role=status] a').waitFor();
@@ -291,7 +291,7 @@ test('link upgrade without JavaScript: the same link opens the no-JS page, which
 
 test('link upgrade when the wasm cannot start: the link stays, one console message', async () => {
   const { page, context, errors } = await open('/lien.html', {
-    before: (p) => p.route('**/voix_bg.wasm', (route) => route.abort('blockedbyclient')),
+    before: (p) => p.route(`**/${shipped('voix_bg.wasm')}`, (route) => route.abort('blockedbyclient')),
   });
   const link = page.locator('a[href="/f/satisfaction"]');
   await link.scrollIntoViewIfNeeded();
@@ -319,7 +319,7 @@ test('<voix-form> added by a script later, removed, added again; lang and endpoi
     assert.equal(await page.locator('voix-form input:checked').count(), 0, 'a fresh form');
     const ready = (await events(page)).filter((e) => e.type === 'voix:ready');
     assert.deepEqual(ready.map((e) => e.target), ['voix-form', 'voix-form']);
-    const mounted = await page.evaluate(async () => (await import('/voix-widget.js')).mounted());
+    const mounted = await page.evaluate(async (glue) => (await import(glue)).mounted(), `/${shipped('voix-widget.js')}`);
     assert.equal(mounted, 1, 'the removed one was torn down');
     assert.deepEqual(errors, []);
     await context.close();

@@ -9,7 +9,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,21 @@ export const COLLECTOR_BIN = path.resolve(
 );
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+let manifest;
+/**
+ * The name in dist/ of a file the loader fetches, by its stable name (`voix_bg.wasm` →
+ * `voix_bg.0a1b2c3d4e.wasm`): `cargo xtask dist` gives them content-hashed names and lists them
+ * in `dist/manifest.json`.
+ *
+ * @param {string} name `voix-widget.js`, `voix_bg.wasm` or `voix-strings-<lang>.json`
+ * @returns {string}
+ */
+export function shipped(name) {
+  manifest ??= JSON.parse(readFileSync(path.join(ROOT, 'dist', 'manifest.json'), 'utf8'));
+  if (!manifest[name]) throw new Error(`${name} is not in dist/manifest.json`);
+  return manifest[name];
+}
 const START_TIMEOUT_MS = 20_000;
 
 /**
@@ -311,7 +326,7 @@ function closeServer(server) {
 
 /**
  * A host site independent of the collector: a node:http server on 127.0.0.1 (random port) serving
- * the widget from `<VOIX_ROOT>/dist` (`/voix.js`, `/voix_bg.wasm` as `application/wasm`) and pages
+ * the widget from `<VOIX_ROOT>/dist` (`/voix.js`, the hashed `/voix_bg.….wasm` as `application/wasm`) and pages
  * registered in memory. Its origin differs from the collector's, so posts are cross-origin, and
  * its pages stay reachable while the collector is down. Nothing is cached (`no-store`).
  *

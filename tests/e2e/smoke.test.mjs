@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleErrors, launchBrowser, startCollector } from './harness.mjs';
+import { consoleErrors, launchBrowser, startCollector, shipped } from './harness.mjs';
 
 let collector;
 let browser;
@@ -34,8 +34,8 @@ test('voix.js is JavaScript that any site may load', async () => {
   assert.doesNotMatch(js, /^\s*let wasm_bindgen\b/, 'the glue must be wrapped in an IIFE');
 });
 
-test('voix_bg.wasm is served as application/wasm', async () => {
-  const res = await fetch(`${collector.url}/voix_bg.wasm`);
+test('the hashed voix_bg.….wasm is served as application/wasm', async () => {
+  const res = await fetch(`${collector.url}/${shipped('voix_bg.wasm')}`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^application\/wasm\b/);
   const bytes = new Uint8Array(await res.arrayBuffer());
@@ -49,7 +49,7 @@ test('Chromium compiles the optimised wasm', async () => {
     const ok = await page.evaluate(async (u) => {
       await WebAssembly.compileStreaming(fetch(u));
       return true;
-    }, `${collector.url}/voix_bg.wasm`);
+    }, `${collector.url}/${shipped('voix_bg.wasm')}`);
     assert.equal(ok, true);
   } finally {
     await page.close();
@@ -64,7 +64,7 @@ test('voix.js instantiates the wasm from a foreign page', async () => {
   const page = await browser.newPage();
   try {
     const errors = consoleErrors(page);
-    const wasmLoaded = page.waitForResponse((r) => r.url().endsWith('/voix_bg.wasm'), {
+    const wasmLoaded = page.waitForResponse((r) => r.url().endsWith(`/${shipped('voix_bg.wasm')}`), {
       timeout: 15_000,
     });
     await page.setContent(`<!doctype html><html lang="en"><title>smoke</title>

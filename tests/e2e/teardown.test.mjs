@@ -5,7 +5,7 @@
 // after a forced garbage collection (reported, and held to bounds that only a leak would break).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser } from './harness.mjs';
+import { startCollector, launchBrowser, shipped } from './harness.mjs';
 import { openPage, hostPage } from './embed-helpers.mjs';
 
 let collector;
@@ -61,7 +61,7 @@ function track() {
 
 // Runs `n` cycles in the page: add an element (even: a placeholder, odd: <voix-form>), wait for
 // its form (voix:ready), remove it, wait until the widget has torn it down.
-function cycles(n) {
+function cycles([n, glue]) {
   return (async () => {
     const zone = document.getElementById('zone');
     for (let i = 0; i < n; i++) {
@@ -71,7 +71,7 @@ function cycles(n) {
       zone.append(el);
       await ready;
       if (!el.shadowRoot.querySelector('form')) throw new Error(`cycle ${i}: no form`);
-      window.__widget ??= await import('/voix-widget.js');
+      window.__widget ??= await import(glue);
       const before = window.__widget.mounted();
       el.remove();
       for (let k = 0; window.__widget.mounted() !== before - 1; k++) {
@@ -104,9 +104,9 @@ test('200 placeholders and <voix-form> added after load and removed: no mount, l
   const { page, context, errors } = await openPage(browser, collector, hostPage('<div id="zone"></div>'), { init: track });
   await page.waitForFunction(() => window.Voix?.version);
   const cdp = await context.newCDPSession(page);
-  await page.evaluate(cycles, 20);
+  await page.evaluate(cycles, [20, `/${shipped('voix-widget.js')}`]);
   const warm = await measure(page, cdp);
-  await page.evaluate(cycles, 180);
+  await page.evaluate(cycles, [180, `/${shipped('voix-widget.js')}`]);
   const done = await measure(page, cdp);
   const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
   console.log(

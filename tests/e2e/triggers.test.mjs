@@ -123,7 +123,7 @@ test('sampling: 0 % never, 100 % always, 50 % as Math.random draws; nothing stor
     const fetched = [];
     const { page, context, errors } = await open(hostPage('<p>Article.</p>', `data-button="satisfaction" data-sample="${sample}"`), {
       init: draw === undefined ? undefined : `Math.random = () => ${draw};`,
-      before: (p) => p.on('request', (r) => /voix_bg|voix-widget|\/v1\//.test(r.url()) && fetched.push(r.url())),
+      before: (p) => p.on('request', (r) => /voix_bg\.|voix-widget\.|\/v1\//.test(r.url()) && fetched.push(r.url())),
     });
     await settled(page);
     assert.equal(await fab(page).count(), shown ? 1 : 0, `data-sample=${sample}, Math.random() = ${draw}`);

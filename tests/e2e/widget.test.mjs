@@ -2,7 +2,7 @@
 // real collector (a fresh SQLite database per file). Run by `cargo xtask test` after `dist`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, axeCheck, consoleErrors, revealWidgets } from './harness.mjs';
+import { startCollector, launchBrowser, axeCheck, consoleErrors, revealWidgets, shipped } from './harness.mjs';
 
 let collector;
 let browser;
@@ -199,7 +199,7 @@ test('lazy loading: nothing but voix.js until the form is within a screen, then 
   const { page, errors, context } = await openPage('/fixtures/far-below.html', { reveal: false });
   const widgetRequests = [];
   page.on('request', (r) => {
-    if (/voix-widget\.js|voix_bg\.wasm|\/v1\/forms\//.test(r.url())) widgetRequests.push(r.url());
+    if (/\/(voix-widget|voix_bg)\.[0-9a-f]+\.(js|wasm)$|\/v1\/forms\//.test(r.url())) widgetRequests.push(r.url());
   });
   await page.waitForFunction(() => window.Voix !== undefined);
   await page.waitForTimeout(1_000);
@@ -213,7 +213,7 @@ test('lazy loading: nothing but voix.js until the form is within a screen, then 
   });
   await page.waitForFunction(() => document.querySelector('#far').shadowRoot?.querySelector('form'));
   const kinds = widgetRequests.map((u) => new URL(u).pathname).sort();
-  assert.deepEqual(kinds, ['/v1/forms/satisfaction', '/voix-widget.js', '/voix_bg.wasm']);
+  assert.deepEqual(kinds, ['/v1/forms/satisfaction', `/${shipped('voix-widget.js')}`, `/${shipped('voix_bg.wasm')}`]);
   // Scrolling on does not fetch anything again.
   await page.evaluate(() => document.querySelector('#far').scrollIntoView());
   await page.waitForTimeout(300);
@@ -367,7 +367,7 @@ test('when the wasm cannot start, each placeholder links to the no-JS page of it
   const ctx = await browser.newContext();
   const p = await ctx.newPage();
   const errs = consoleErrors(p);
-  await p.route('**/voix_bg.wasm', (route) => route.abort('blockedbyclient'));
+  await p.route(`**/${shipped('voix_bg.wasm')}`, (route) => route.abort('blockedbyclient'));
   await p.goto(collector.url + '/fixtures/two-widgets.html');
   const links = p.locator('[data-voix-form] > a');
   await links.first().waitFor();

@@ -1,15 +1,20 @@
-// The browser part of `cargo xtask bench` (issue 18), in headless Chromium against a collector
-// that serves dist/, this directory's pages and the bench's forms. Run by xtask/src/bench/browser.rs:
+// The browser part of `cargo xtask bench` (issues 18 and 20), in headless Chromium against a
+// collector that serves dist/, this directory's pages and the bench's forms. Run by
+// xtask/src/bench/browser.rs:
 //
-//   node xtask/bench/browser.mjs --url http://127.0.0.1:PORT --out FILE.json [--loads 30] [--pow 30]
+//   node xtask/bench/browser.mjs --url http://127.0.0.1:PORT --out FILE.json \
+//     --glue voix-widget.<hash>.js --wasm voix_bg.<hash>.wasm [--loads 30] [--pow 30]
 //
+// `--glue` and `--wasm` are the names the glue and the wasm have in dist/ (dist/manifest.json).
 // Writes one JSON document of raw samples (milliseconds, bytes); the xtask makes the tables.
 // 1. time to an answerable form, the widget beside the hand-written page (vanilla.js), for the
 //    satisfaction form and the 10-question form: each load in a fresh browser context (cold
 //    cache, its own renderer process), from the mark just before the script tag to the first
 //    field enabled and focused (the probe in widget.html / vanilla.html);
 // 2. the same for the satisfaction form on an old phone on a weak signal (CPU ÷4, 150 ms,
-//    1.6 Mbit/s down, 750 kbit/s up), with each request's start, end and bytes on the wire;
+//    1.6 Mbit/s down, 750 kbit/s up), with each request's start, end, answer and bytes on the
+//    wire; then, in the same context and tab (HTTP cache warm, kept enabled), a second visit:
+//    about:blank, then the same page again under the same profile;
 // 3. wasm compile and the glue's init with the compiled module, each in a fresh context;
 // 4. memory (JS heap after GC, wasm memory, DOM nodes, listeners) after the first mount and
 //    after 10 and 100 unmount/mount cycles;
@@ -26,10 +31,20 @@ const { values: opt } = parseArgs({
     loads: { type: 'string', default: '30' },
     pow: { type: 'string', default: '30' },
     only: { type: 'string' },
+    glue: { type: 'string' },
+    wasm: { type: 'string' },
   },
 });
-if (!opt.url || !opt.out) throw new Error('usage: browser.mjs --url URL --out FILE [--loads N] [--pow N] [--only tti,phone,compile,memory,pow]');
+if (!opt.url || !opt.out || !opt.glue || !opt.wasm) {
+  throw new Error(
+    'usage: browser.mjs --url URL --out FILE --glue NAME --wasm NAME [--loads N] [--pow N] ' +
+      '[--only tti,phone,compile,memory,pow]',
+  );
+}
 const BASE = opt.url.replace(/\/$/, '');
+/** The glue and the wasm as the collector serves them: their content-hashed names in dist/. */
+const GLUE = '/' + opt.glue;
+const WASM = '/' + opt.wasm;
 const LOADS = Number(opt.loads);
 const runs = (part) => !opt.only || opt.only.split(',').includes(part);
 
@@ -54,56 +69,121 @@ async function fresh() {
 }
 
 /**
- * One cold load of `path`: the probe's times (ms from the start mark), the resources as the page
- * saw them, and with `phone` the throttled profile and each request's wire bytes (CDP).
+ * The phone's profile on `page`, and a record of its requests through CDP (`Network.enable` is
+ * needed for `Network.emulateNetworkConditions`; the HTTP cache is left on). `again()` sets the
+ * profile anew and forgets the requests seen, before a second visit; `settled()` waits until
+ * every request seen has ended, so that the first visit is over before the second starts.
+ */
+async function throttle(context, page) {
+  const cdp = await context.newCDPSession(page);
+  let requests = new Map();
+  const at = (id) => requests.get(id) ?? {};
+  cdp.on('Network.requestWillBeSent', (e) => {
+    // A redirect reuses the request id: the first hop is kept as it was.
+    if (!requests.has(e.requestId)) requests.set(e.requestId, { url: e.request.url, start: e.timestamp });
+  });
+  // From Blink's memory cache, unless the response then says the disk cache.
+  cdp.on('Network.requestServedFromCache', (e) => (at(e.requestId).cache = 'memory cache'));
+  cdp.on('Network.responseReceived', (e) => {
+    const r = requests.get(e.requestId);
+    if (!r) return;
+    const h = Object.fromEntries(Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    r.status = e.response.status;
+    r.encoding = h['content-encoding'] ?? null;
+    if (e.response.fromDiskCache) r.cache = 'disk cache';
+    else if (e.response.fromPrefetchCache) r.cache = 'prefetch cache';
+    else if (e.response.fromServiceWorker) r.cache = 'service worker';
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const r = requests.get(e.requestId);
+    if (r) Object.assign(r, { end: e.timestamp, bytes: e.encodedDataLength });
+  });
+  cdp.on('Network.loadingFailed', (e) => {
+    const r = requests.get(e.requestId);
+    if (r) Object.assign(r, { end: e.timestamp, failed: e.errorText });
+  });
+  const set = async () => {
+    await cdp.send('Network.emulateNetworkConditions', PHONE.network);
+    await cdp.send('Emulation.setCPUThrottlingRate', PHONE.cpu);
+  };
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+  await set();
+  return {
+    requests: () => requests,
+    async again() {
+      requests = new Map();
+      await set();
+    },
+    // At most 5 s: a request still open then is written down without an end.
+    async settled() {
+      for (let k = 0; k < 100 && [...requests.values()].some((r) => r.end === undefined); k++) {
+        await new Promise((ok) => setTimeout(ok, 50));
+      }
+    },
+  };
+}
+
+/**
+ * One visit of `path` in `page`: the probe's times (ms from the start mark), the resources as
+ * the page saw them, and with `watch` (the phone) each request as CDP saw it.
+ */
+async function visit(page, path, errors, watch) {
+  await page.goto(BASE + path, { waitUntil: 'commit' });
+  await page.waitForFunction(() => window.__tti, null, { timeout: 60_000, polling: 'raf' });
+  const seen = await page.evaluate(() => {
+    const { t0, t } = window.__tti;
+    const nav = performance.getEntriesByType('navigation')[0];
+    return {
+      tti: t - t0,
+      // The start mark, from the navigation's start: what the page took before the snippet.
+      mark: t0,
+      response_end: nav ? nav.responseEnd : null,
+      resources: performance.getEntriesByType('resource').map((e) => ({
+        name: new URL(e.name).pathname + new URL(e.name).search,
+        start: e.startTime - t0,
+        end: e.responseEnd - t0,
+        // 0 when the HTTP cache answered without asking the server.
+        transfer: e.transferSize,
+      })),
+    };
+  });
+  if (errors.length) throw new Error(`${path}: ${errors.join('\n')}`);
+  if (watch) {
+    await watch.settled();
+    // Every request, from the document's: start and end (ms), the answer, bytes on the wire
+    // (headers too; 0 from the cache).
+    const list = [...watch.requests().values()].sort((a, b) => a.start - b.start);
+    const origin = list[0]?.start ?? 0;
+    seen.requests = list.map((r) => ({
+      url: new URL(r.url).pathname + new URL(r.url).search,
+      start: (r.start - origin) * 1000,
+      end: r.end === undefined ? null : (r.end - origin) * 1000,
+      bytes: r.bytes ?? null,
+      status: r.status ?? null,
+      encoding: r.encoding ?? null,
+      cache: r.cache ?? null,
+      failed: r.failed ?? null,
+    }));
+  }
+  return seen;
+}
+
+/**
+ * One cold load of `path` in a fresh context. With `phone`, under the old phone's profile, and
+ * then a second visit in the same context and tab (about:blank between, so that it is a new
+ * navigation rather than a reload): `{ cold, second }`.
  */
 async function load(path, { phone = false } = {}) {
   const { context, page, errors } = await fresh();
-  const requests = new Map();
   try {
-    if (phone) {
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Network.enable');
-      cdp.on('Network.requestWillBeSent', (e) =>
-        requests.set(e.requestId, { url: e.request.url, start: e.timestamp }),
-      );
-      cdp.on('Network.loadingFinished', (e) => {
-        const r = requests.get(e.requestId);
-        if (r) Object.assign(r, { end: e.timestamp, bytes: e.encodedDataLength });
-      });
-      await cdp.send('Network.emulateNetworkConditions', PHONE.network);
-      await cdp.send('Emulation.setCPUThrottlingRate', PHONE.cpu);
-    }
-    await page.goto(BASE + path, { waitUntil: 'commit' });
-    await page.waitForFunction(() => window.__tti, null, { timeout: 60_000, polling: 'raf' });
-    const seen = await page.evaluate(() => {
-      const { t0, t } = window.__tti;
-      const nav = performance.getEntriesByType('navigation')[0];
-      return {
-        tti: t - t0,
-        // The start mark, from the navigation's start: what the page took before the snippet.
-        mark: t0,
-        response_end: nav ? nav.responseEnd : null,
-        resources: performance.getEntriesByType('resource').map((e) => ({
-          name: new URL(e.name).pathname + new URL(e.name).search,
-          start: e.startTime - t0,
-          end: e.responseEnd - t0,
-        })),
-      };
-    });
-    if (errors.length) throw new Error(`${path}: ${errors.join('\n')}`);
-    if (phone) {
-      // Every request, from the document's: start and end (ms), bytes on the wire (headers too).
-      const list = [...requests.values()].sort((a, b) => a.start - b.start);
-      const origin = list[0]?.start ?? 0;
-      seen.requests = list.map((r) => ({
-        url: new URL(r.url).pathname + new URL(r.url).search,
-        start: (r.start - origin) * 1000,
-        end: r.end === undefined ? null : (r.end - origin) * 1000,
-        bytes: r.bytes ?? null,
-      }));
-    }
-    return seen;
+    if (!phone) return await visit(page, path, errors, null);
+    const watch = await throttle(context, page);
+    const cold = await visit(page, path, errors, watch);
+    await page.goto('about:blank');
+    await watch.again();
+    const second = await visit(page, path, errors, watch);
+    return { cold, second };
   } finally {
     await context.close();
   }
@@ -137,8 +217,12 @@ if (runs('tti')) {
 
 if (runs('phone')) {
   const t = Date.now();
-  out.phone_tti = { satisfaction: await compare(tti('satisfaction'), { phone: true }) };
-  log(`phone: ${LOADS} loads of each in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  // Each context's first visit is a cold load, its second the visit with the HTTP cache warm.
+  const both = await compare(tti('satisfaction'), { phone: true });
+  const pick = (k) => Object.fromEntries(Object.entries(both).map(([v, s]) => [v, s.map((x) => x[k])]));
+  out.phone_tti = { satisfaction: pick('cold') };
+  out.phone_second = { satisfaction: pick('second') };
+  log(`phone: ${LOADS} cold loads and second visits of each in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 
 if (runs('compile')) {
@@ -147,16 +231,16 @@ if (runs('compile')) {
   for (let i = 0; i < LOADS; i++) {
     const { context, page, errors } = await fresh();
     await page.goto(BASE + '/blank.html');
-    const s = await page.evaluate(async () => {
-      const bytes = await (await fetch('/voix_bg.wasm')).arrayBuffer();
-      const glue = await import('/voix-widget.js');
+    const s = await page.evaluate(async ([wasmUrl, glueUrl]) => {
+      const bytes = await (await fetch(wasmUrl)).arrayBuffer();
+      const glue = await import(glueUrl);
       const t0 = performance.now();
       const module = await WebAssembly.compile(bytes);
       const t1 = performance.now();
       await glue.default({ module_or_path: module });
       const t2 = performance.now();
       return { compile: t1 - t0, init: t2 - t1, bytes: bytes.byteLength };
-    });
+    }, [WASM, GLUE]);
     await context.close();
     if (errors.length) throw new Error(`compile: ${errors.join('\n')}`);
     out.compile.push(s);
@@ -179,7 +263,7 @@ async function memory(kind) {
     await page.waitForFunction(() => window.Voix?.version);
   }
   const cdp = await context.newCDPSession(page);
-  await page.evaluate((kind) => {
+  await page.evaluate(([kind, glueUrl]) => {
     const zone = document.getElementById('zone');
     const widget = kind == 'widget';
     window.__mount = async () => {
@@ -208,7 +292,8 @@ async function memory(kind) {
     };
     window.__unmount = async (el) => {
       if (widget) {
-        const w = await import('/voix-widget.js');
+        // The module the loader imported (the same URL: the same instance).
+        const w = await import(glueUrl);
         const before = w.mounted();
         window.Voix.unmount(el);
         for (let k = 0; w.mounted() !== before - 1; k++) {
@@ -226,17 +311,17 @@ async function memory(kind) {
         window.__el = await window.__mount();
       }
     };
-  }, kind);
+  }, [kind, GLUE]);
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
     const dom = await cdp.send('Memory.getDOMCounters');
-    const wasm = await page.evaluate(async (widget) => {
+    const wasm = await page.evaluate(async ([widget, glueUrl]) => {
       if (!widget) return null;
-      const exports = await (await import('/voix-widget.js')).default();
+      const exports = await (await import(glueUrl)).default();
       return Object.values(exports).find((v) => v instanceof WebAssembly.Memory).buffer.byteLength;
-    }, kind == 'widget');
+    }, [kind == 'widget', GLUE]);
     return { heap: heap.usedSize, nodes: dom.nodes, listeners: dom.jsEventListeners, wasm };
   };
   await page.evaluate(async () => {

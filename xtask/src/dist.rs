@@ -1,9 +1,14 @@
 //! `cargo xtask dist`: the shipped files and their sizes.
 //!
 //! - `dist/voix.js`: the loader every host page downloads (`src/web/loader.js` with
-//!   `src/web/core.js`, bundled and minified);
-//! - `dist/voix-widget.js`: the wasm-bindgen glue, an ES module the loader imports on demand;
-//! - `dist/voix_bg.wasm`: the widget;
+//!   `src/web/core.js`, bundled and minified), under this stable name;
+//! - `dist/voix-widget.<hash>.js`: the wasm-bindgen glue, an ES module the loader imports on
+//!   demand;
+//! - `dist/voix_bg.<hash>.wasm`: the widget;
+//! - `dist/voix-strings-<lang>.<hash>.json`: the locale packs the wasm does not carry;
+//! - `dist/manifest.json`: the hashed name of each of those;
+//! - beside every file, its `.br` and `.gz` (see `publish.rs`: hashed names, compressed copies,
+//!   what an earlier build left);
 //! - `dist/npm/`: the ES module package for sites with a bundler: `voix.mjs`
 //!   (`src/web/voix.mjs` with `core.js`), `voix.d.ts`, `package.json`, and a copy of the glue
 //!   and the wasm, which `voix.mjs` finds beside itself. Not counted in the budget: a bundler
@@ -11,8 +16,8 @@
 //!
 //! Pipeline: cargo (`--profile wasm`) → wasm-bindgen glue (`web` target) → wasm-opt from npm
 //! binaryen (never Debian's: its output validates but fails in Chrome) → import/export names
-//! minified in both → esbuild minifies the glue and bundles and minifies the loader and the ES
-//! module → size report checked against the two budget lines of `size-budget.toml`, with the
+//! minified in both → esbuild minifies the glue and bundles and minifies the loader (naming the
+//! hashed files) and the ES module → `publish` into dist/ → size report checked against the two budget lines of `size-budget.toml`, with the
 //! largest contributors to the wasm.
 
 use std::fs;
@@ -23,7 +28,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail, ensure};
 use wasm_bindgen_cli_support::Bindgen;
 
-use crate::{cargo, root, run, setup, target_dir};
+use crate::{cargo, publish, root, run, setup, target_dir};
 
 /// The file the budget lives in, relative to the root, and its two keys.
 const BUDGET_FILE: &str = "size-budget.toml";
@@ -132,7 +137,10 @@ pub fn build() -> Result<Report> {
         .generate(&work)
         .context("wasm-bindgen could not generate the JS glue")?;
 
-    fs::create_dir_all(&dist)?;
+    // What this build makes, under stable names; `publish` puts it into dist/ (hashed names,
+    // compressed copies).
+    let built = work.join("out");
+    fs::create_dir_all(&built)?;
     let flags = enable_flags(&features)?;
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
     let optimized = work.join("voix_bg.opt.wasm");
@@ -156,7 +164,7 @@ pub fn build() -> Result<Report> {
         .arg("--minify-imports-and-exports-and-modules")
         .args(&flags)
         .arg("-o")
-        .arg(dist.join("voix_bg.wasm"))
+        .arg(built.join(WASM))
         .output()
         .context("wasm-opt failed to start")?;
     if !out.status.success() {
@@ -166,7 +174,7 @@ pub fn build() -> Result<Report> {
         );
     }
     let mapping = String::from_utf8(out.stdout).context("wasm-opt's name mapping is not UTF-8")?;
-    let modules = import_modules(&dist.join("voix_bg.wasm"))?;
+    let modules = import_modules(&built.join(WASM))?;
     let glue = fs::read_to_string(work.join("voix.js"))?;
     if !glue.contains("__wbg_init") {
         bail!("unexpected wasm-bindgen web glue: no `__wbg_init` in voix.js");
@@ -180,30 +188,65 @@ pub fn build() -> Result<Report> {
     let glue = rename_in_glue(&glue, &mapping, &modules)?;
     fs::write(work.join("voix-widget.src.js"), glue)?;
 
-    // The JS sources, their placeholders filled, side by side in the work directory so that
-    // esbuild bundles each entry with what it imports.
-    for name in JS_SOURCES {
-        let src = root.join(JS_DIR).join(name);
-        let text = fs::read_to_string(&src).with_context(|| read_err(&src))?;
-        fs::write(work.join(name), fill(&text, env!("CARGO_PKG_VERSION")))?;
-    }
+    // The JS sources side by side in the work directory so that esbuild bundles each entry
+    // with what it imports. The glue module first: the loader names it by its hash.
+    let copy_sources = |names: &Names| -> Result<()> {
+        for name in JS_SOURCES {
+            let src = root.join(JS_DIR).join(name);
+            let text = fs::read_to_string(&src).with_context(|| read_err(&src))?;
+            fs::write(
+                work.join(name),
+                fill(&text, env!("CARGO_PKG_VERSION"), names),
+            )?;
+        }
+        Ok(())
+    };
+    copy_sources(&Names::default())?;
     // The glue module: wasm-bindgen's glue and the dialog (dialog.js), which only pages that
     // open a form need, so it comes with the widget rather than with the loader.
     let glue_entry = work.join("voix-widget.entry.js");
     fs::write(&glue_entry, GLUE_ENTRY)?;
-    esbuild(&glue_entry, &dist.join(GLUE), "esm", &[])?;
-    esbuild(&work.join("loader.js"), &dist.join(LOADER), "iife", &[])?;
-    let packs = packs(&dist)?;
-    npm(&root, &work, &dist, &packs)?;
+    esbuild(&glue_entry, &built.join(GLUE), "esm", &[])?;
+    let packs = packs(&built)?;
+    // Everything the loader fetches, under a name made from its bytes.
+    let mut names = Names::default();
+    let mut files = Vec::new();
+    for name in [GLUE, WASM]
+        .into_iter()
+        .chain(packs.iter().map(String::as_str))
+    {
+        let bytes = fs::read(built.join(name)).with_context(|| read_err(&built.join(name)))?;
+        let hashed = publish::hashed_name(name, &bytes);
+        names.0.push((name.to_owned(), hashed.clone()));
+        files.push((hashed, bytes));
+    }
+    copy_sources(&names)?;
+    esbuild(&work.join("loader.js"), &built.join(LOADER), "iife", &[])?;
+    let loader = fs::read(built.join(LOADER))?;
+    for (_, hashed) in &names.0 {
+        let hash = hashed.rsplit('.').nth(1).unwrap_or(hashed);
+        ensure!(
+            String::from_utf8_lossy(&loader).contains(hash),
+            "the loader does not name {hashed}"
+        );
+    }
+    files.push((LOADER.to_owned(), loader));
+    files.push((MANIFEST.to_owned(), names.manifest().into_bytes()));
+    publish::publish(
+        &dist,
+        &files,
+        std::time::Duration::from_secs(publish::KEEP_DAYS * 86400),
+    )?;
+    npm(&root, &work, &built, &dist, &packs)?;
     // A page fetches one pack at most: the largest counts in the widget line (a French or
     // English page pays nothing of it).
     let mut rows = SHIPPED
         .iter()
-        .map(|name| Sizes::of(name, &dist.join(name)))
+        .map(|name| Sizes::of(name, &built.join(name)))
         .collect::<Result<Vec<_>>>()?;
     let mut largest = packs
         .iter()
-        .map(|name| Sizes::of(name, &dist.join(name)))
+        .map(|name| Sizes::of(name, &built.join(name)))
         .collect::<Result<Vec<_>>>()?;
     largest.sort_by_key(|s| std::cmp::Reverse(s.brotli));
     rows.extend(largest.into_iter().take(1));
@@ -401,27 +444,69 @@ export { default } from "./voix-widget.src.js";
 export const dialog = dialogs({ mount, unmount });
 "#;
 
-/// The placeholders of the JS sources and what fills them.
-fn placeholders(version: &str) -> [(&'static str, String); 3] {
-    [
-        ("__VOIX_VERSION__", version.to_owned()),
-        ("__VOIX_GLUE__", GLUE.to_owned()),
-        ("__VOIX_WASM__", WASM.to_owned()),
-    ]
+/// `dist/manifest.json`: each file the loader fetches, by its stable name, with the hashed name
+/// it has in `dist/` — for tools and for webmasters who look.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The hashed name of each file the loader fetches: (stable name, hashed name).
+#[derive(Debug, Default)]
+struct Names(Vec<(String, String)>);
+
+impl Names {
+    fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or_else(|| name.to_owned(), |(_, h)| h.clone())
+    }
+
+    /// `{"de":"5c8f9b0432",…}`: the hash of each pack by language tag (the loader makes the
+    /// name: `voix-strings-de.5c8f9b0432.json`).
+    fn packs(&self) -> String {
+        let packs: serde_json::Map<String, serde_json::Value> = self
+            .0
+            .iter()
+            .filter_map(|(n, h)| {
+                let tag = n.strip_prefix("voix-strings-")?.strip_suffix(".json")?;
+                let hash = h
+                    .strip_prefix(n.strip_suffix("json")?)?
+                    .strip_suffix(".json")?;
+                Some((tag.to_owned(), hash.into()))
+            })
+            .collect();
+        serde_json::Value::Object(packs).to_string()
+    }
+
+    fn manifest(&self) -> String {
+        let all: serde_json::Map<String, serde_json::Value> = self
+            .0
+            .iter()
+            .map(|(n, h)| (n.clone(), h.clone().into()))
+            .collect();
+        serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
+    }
+}
+
+/// The path in `dist/` of a file the loader fetches (`voix_bg.wasm` → its hashed name), read
+/// from `dist/manifest.json`; other files by their own name.
+pub fn shipped(dist: &Path, name: &str) -> Result<std::path::PathBuf> {
+    let path = dist.join(MANIFEST);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&path).with_context(|| read_err(&path))?)?;
+    Ok(dist.join(manifest[name].as_str().unwrap_or(name)))
 }
 
 /// A JS source with its placeholders filled: the version and the names of the files it fetches.
-fn fill(src: &str, version: &str) -> String {
-    let mut out = src.to_owned();
-    for (key, value) in placeholders(version) {
-        out = out.replace(key, &value);
-    }
-    out
+fn fill(src: &str, version: &str, names: &Names) -> String {
+    src.replace("__VOIX_VERSION__", version)
+        .replace("__VOIX_GLUE__", &names.get(GLUE))
+        .replace("__VOIX_WASM__", &names.get(WASM))
+        .replace("__VOIX_PACKS__", &names.packs())
 }
 
 /// `dist/npm/`: the ES module, its declarations, its `package.json`, and the glue and wasm it
 /// loads from beside itself.
-fn npm(root: &Path, work: &Path, dist: &Path, packs: &[String]) -> Result<()> {
+fn npm(root: &Path, work: &Path, built: &Path, dist: &Path, packs: &[String]) -> Result<()> {
     let npm = dist.join("npm");
     if npm.exists() {
         fs::remove_dir_all(&npm).with_context(|| format!("removing {}", npm.display()))?;
@@ -443,7 +528,7 @@ fn npm(root: &Path, work: &Path, dist: &Path, packs: &[String]) -> Result<()> {
         .into_iter()
         .chain(packs.iter().map(String::as_str))
     {
-        fs::copy(dist.join(name), npm.join(name))?;
+        fs::copy(built.join(name), npm.join(name))?;
     }
     let types = root.join(JS_DIR).join(NPM_TYPES);
     fs::copy(&types, npm.join(NPM_TYPES)).with_context(|| read_err(&types))?;
@@ -994,21 +1079,39 @@ mod tests {
 
     #[test]
     fn the_js_sources_get_their_names_and_version() {
+        let names = Names(vec![
+            (GLUE.to_owned(), "voix-widget.0123456789.js".to_owned()),
+            (WASM.to_owned(), "voix_bg.abcdef0123.wasm".to_owned()),
+            (
+                "voix-strings-de.json".to_owned(),
+                "voix-strings-de.5c8f9b0432.json".to_owned(),
+            ),
+        ]);
         let mut all = String::new();
         for name in JS_SOURCES {
             let src = fs::read_to_string(root().join(JS_DIR).join(name)).unwrap();
-            let filled = fill(&src, "9.9.9");
+            let filled = fill(&src, "9.9.9", &names);
             assert!(
                 !filled.contains("__VOIX_"),
                 "a placeholder is left in {name}"
             );
             all.push_str(&src);
         }
-        for (key, _) in placeholders("1") {
+        for key in [
+            "__VOIX_VERSION__",
+            "__VOIX_GLUE__",
+            "__VOIX_WASM__",
+            "__VOIX_PACKS__",
+        ] {
             assert!(all.contains(key), "no JS source uses {key}");
         }
-        let filled = fill(&all, "9.9.9");
-        for expected in ["9.9.9", GLUE, WASM] {
+        let filled = fill(&all, "9.9.9", &names);
+        for expected in [
+            "9.9.9",
+            "voix-widget.0123456789.js",
+            "voix_bg.abcdef0123.wasm",
+            r#"{"de":"5c8f9b0432"}"#,
+        ] {
             assert!(filled.contains(expected), "{expected}");
         }
     }

@@ -5,9 +5,12 @@
 //! the wasm-bindgen version locked in Cargo.lock and nothing has to be `cargo install`ed.
 
 mod bench;
+mod deploy_check;
 mod dist;
 mod fuzz;
+mod nginx;
 mod pg;
+mod publish;
 mod serve;
 mod setup;
 mod soak;
@@ -24,14 +27,16 @@ Usage: cargo xtask <TASK>
 
 Tasks:
   dist    build the widget for wasm32, generate the JS glue, optimise with wasm-opt, minify,
-          write dist/voix.js + dist/voix_bg.wasm and print the size report (fails over the
-          budget in size-budget.toml)
+          write dist/ (voix.js; the glue, wasm and locale packs under content-hashed names; a .br
+          and a .gz beside each) and print the size report (fails over the budget in
+          size-budget.toml)
   serve   dist, then run the collector with www/voix.toml on http://127.0.0.1:8080/
   test    install what is missing (wasm32 target, npm deps, Chromium, nginx, PostgreSQL,
           cargo-fuzz), then run every suite: native (the collector's story tests on SQLite and on
           a throwaway PostgreSQL), two collectors (behind nginx, one killed under load), fuzz
           smoke (each target a few seconds, nightly), browser (wasm-bindgen-test in Chromium),
-          dist + size budget, end-to-end
+          dist + size budget, deploy check (README's nginx configuration serving dist/),
+          end-to-end
   bench   measure the collector: answers stored per second and their latency, with 1, 16 and
           64 concurrent clients, on SQLite and on a throwaway PostgreSQL (release build)
   fuzz [--seconds N]
@@ -55,6 +60,12 @@ fn main() -> ExitCode {
         Some("bench") => no_more_args(args).and_then(|()| bench::bench()),
         Some("fuzz") => fuzz::fuzz(args),
         Some("soak") => soak::soak(args),
+        // Hidden: the "deploy check" step of `test` alone, on the dist/ already built.
+        Some("deploy-check") => no_more_args(args).and_then(|()| {
+            setup::nginx()?;
+            eprintln!("{}", deploy_check::check()?);
+            Ok(())
+        }),
         Some("wasm-test-runner") => wasm_test_runner(args.collect()),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

@@ -1,6 +1,6 @@
 //! Installing what the tasks need on a fresh machine: the wasm32 target, the npm dev tools,
-//! Debian's Chromium + chromedriver and nginx, and the bench's load tool (oha). Each check is
-//! cheap when the thing is already there.
+//! Debian's Chromium + chromedriver and nginx (with its brotli module), and the bench's load
+//! tool (oha). Each check is cheap when the thing is already there.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,6 +12,11 @@ use crate::{root, run, show};
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The proxy of the two-collector suite (`collector/tests/cluster.rs`).
 pub const NGINX: &str = "/usr/sbin/nginx";
+/// Debian's package of nginx's `brotli_static` (serves the `.br` beside a file), and the module
+/// it installs: the deploy check's nginx loads it itself (`load_module`), its configuration
+/// being its own and not Debian's `/etc/nginx/nginx.conf` with `modules-enabled/`.
+pub const BROTLI_STATIC_PACKAGE: &str = "libnginx-mod-http-brotli-static";
+pub const BROTLI_STATIC: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// `rustup target add wasm32-unknown-unknown`: `rust-toolchain.toml` lists the target, but with
@@ -81,28 +86,41 @@ pub fn chromium() -> Result<()> {
     Ok(())
 }
 
-/// Debian's `nginx`, for the two-collector suite: installed with apt when running as root (the
-/// package's own service is not started: `RUNLEVEL=1`), otherwise the command is reported.
+/// Debian's `nginx`, for the two-collector suite, and its brotli module
+/// (`libnginx-mod-http-brotli-static`), for the deploy check of the README's nginx
+/// configuration: installed with apt when running as root (the package's own service is not
+/// started: `RUNLEVEL=1`), otherwise the missing packages and the command are reported.
 pub fn nginx() -> Result<()> {
-    if Path::new(NGINX).exists() {
+    let missing: Vec<&str> = [(NGINX, "nginx"), (BROTLI_STATIC, BROTLI_STATIC_PACKAGE)]
+        .into_iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, package)| package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
+    let install = format!("apt-get install -y {}", missing.join(" "));
     if !is_root()? {
         bail!(
-            "{NGINX} is missing (Debian's nginx, the proxy of the two-collector suite).\n\
-             Install it with:\n    sudo apt-get update && sudo apt-get install -y nginx"
+            "missing Debian packages: {} (needed for {NGINX}, the proxy of the two-collector \
+             suite, and {BROTLI_STATIC}, for the deploy check of the README's nginx \
+             configuration).\nInstall them with:\n    sudo apt-get update && sudo {install}",
+            missing.join(", ")
         );
     }
     run(Command::new("apt-get").arg("update"))?;
     let mut cmd = Command::new("apt-get");
     cmd.env("DEBIAN_FRONTEND", "noninteractive")
-        // Debian's maintainer scripts start no service in run level 1: the suite starts its
+        // Debian's maintainer scripts start no service in run level 1: the suites start their
         // own nginx, on a free port.
         .env("RUNLEVEL", "1")
-        .args(["install", "-y", "nginx"]);
+        .args(["install", "-y"])
+        .args(&missing);
     run(&mut cmd)?;
-    if !Path::new(NGINX).exists() {
-        bail!("`apt-get install -y nginx` succeeded but {NGINX} is still missing");
+    for path in [NGINX, BROTLI_STATIC] {
+        if !Path::new(path).exists() {
+            bail!("`{install}` succeeded but {path} is still missing");
+        }
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, dist, fuzz, pg, root, serve, setup, show, target_dir};
+use crate::{cargo, deploy_check, dist, fuzz, pg, root, serve, setup, show, target_dir};
 
 #[derive(Debug)]
 enum Outcome {
@@ -123,7 +123,7 @@ pub fn test() -> Result<()> {
         setup::chromium().map(|()| format!("{} + {}", setup::CHROMIUM, setup::CHROMEDRIVER))
     });
     steps.run("nginx", &[], || {
-        setup::nginx().map(|()| format!("{} (Debian)", setup::NGINX))
+        setup::nginx().map(|()| format!("{} + {} (Debian)", setup::NGINX, setup::BROTLI_STATIC))
     });
     // Lives until the suites that use it are done; dropping it stops and deletes the server,
     // on failure too.
@@ -184,6 +184,8 @@ pub fn test() -> Result<()> {
         report.check()?;
         Ok(report.brief())
     });
+    // README.md's nginx configuration for hosting dist/, on Debian's nginx with brotli_static.
+    steps.run("deploy check", &["nginx", "dist"], deploy_check::check);
     steps.run("e2e", &["npm deps", "chromium", "dist"], e2e);
 
     let (summary, ok) = steps.summary();

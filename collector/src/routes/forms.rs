@@ -4,23 +4,31 @@
 //! cached (404 `not_found` for a form without proof of work).
 //!
 //! Definitions are public — they are what any visitor of the host page sees — so any origin may
-//! read them. `no-cache` makes browsers revalidate, so an edited form reaches residents on their
-//! next page load instead of after some cache lifetime.
+//! read them. They are cached a minute (`Cache-Control: public, max-age=60`): a resident going
+//! from page to page of a site with the widget asks once a minute at most, and an edited form
+//! reaches everyone within a minute (the collector reads its forms at start, so an edit comes
+//! with a restart anyway). After that a browser revalidates with the `ETag`, a hash of the body
+//! (SHA-256, 128 bits, hex): `If-None-Match` naming it (weak comparison, lists, `*`) is answered
+//! 304 without a body. The tag is weak (`W/`) because the compression layer may send the same
+//! body brotli- or gzip-encoded ([`super::compress`]). Errors stay `no-cache` ([`public`]): a
+//! form that is not there yet may be there after the next restart.
 //!
 //! `?lang=xx` (a locale the collector knows, read as the no-JS page reads it) serves the
 //! definition as written and, as its only `translations` member, its translation into that
 //! language (`voix_form::translations::Localized::to_json`), with `Content-Language`: the
 //! widget puts the words in place and marks what stays in the definition's own language
 //! (RGAA 8.7). Without `?lang`, or with a language we do not know, the definition is served as
-//! written. No `Vary`: the choice is in the URL.
+//! written. No `Vary`: the choice is in the URL. Each language's body has its own tag.
 
 use axum::{
     extract::{Path, State, rejection::PathRejection},
-    http::{HeaderValue, Uri, header},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     middleware,
     response::{IntoResponse, Response},
     routing::get,
 };
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
+use sha2::{Digest, Sha256};
 use voix_form::i18n::Locale;
 
 use super::{Routes, method_not_allowed, nojs::query_locale, public};
@@ -37,10 +45,14 @@ pub(super) fn routes() -> Routes {
         .with(|r| r.layer(middleware::map_response(async |res| public(res))))
 }
 
+/// How long a definition may be reused without asking (see the module docs).
+const CACHE: &str = "public, max-age=60";
+
 async fn form(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let Path(id) = id.map_err(|_| AppError::NotFound)?;
     let asked = uri.query().and_then(query_locale);
@@ -53,12 +65,20 @@ async fn form(
         .localized(&id, asked.unwrap_or(base))
         .ok_or(AppError::NotFound)?;
     // voix-form's own writer: the same JSON model the widget reads.
-    let mut res = (
-        [(header::CONTENT_TYPE, "application/json")],
-        localized.to_json(),
-    )
-        .into_response();
-    if asked.is_some() {
+    let body = localized.to_json();
+    let tag = etag(body.as_bytes());
+    let unchanged = headers
+        .typed_get::<IfNoneMatch>()
+        .is_some_and(|known| !known.precondition_passes(&tag));
+    let mut res = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    };
+    res.headers_mut().typed_insert(tag);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
+    if asked.is_some() && !unchanged {
         // The language the served words are in: the one asked for when the definition has a
         // translation into it (texts it leaves out stay in the definition's own language).
         res.headers_mut().insert(
@@ -67,6 +87,15 @@ async fn form(
         );
     }
     Ok(res)
+}
+
+/// The weak entity tag of a definition's `body`: its SHA-256, cut to 128 bits, in hex.
+fn etag(body: &[u8]) -> ETag {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("W/\"{hex}\"")
+        .parse()
+        .expect("hex between quotes is an entity tag")
 }
 
 async fn challenge(

@@ -1,9 +1,10 @@
 //! The HTTP surface: which path goes to which handler, and the layers every response passes
-//! through (request logging, `nosniff`). One file per resource.
+//! through (request logging, `nosniff`, and for the routes, not the files, compression: see
+//! [`compress`]). One file per resource.
 //!
 //! | path | methods | |
 //! |---|---|---|
-//! | `/v1/forms/{id}` | GET | a form definition, public (`Access-Control-Allow-Origin: *`) |
+//! | `/v1/forms/{id}` | GET | a form definition, public (`Access-Control-Allow-Origin: *`), cached 60 s then revalidated (`ETag`) |
 //! | `/v1/forms/{id}/challenge` | GET | a proof-of-work challenge (forms with `proof_of_work`), public |
 //! | `/v1/forms/{id}/responses` | POST, OPTIONS | store an answer; origin-checked |
 //! | `/v1/forms/{id}/results` | GET | aggregated results; public or admin token, per form |
@@ -19,7 +20,7 @@
 //! | `/admin/forms/{id}/responses.csv`, `.json` | GET | exports, session or admin token |
 //! | `/admin/admin.css` | GET | the dashboard's stylesheet |
 //! | anything else under `/v1` | any | 404 `not_found`, JSON |
-//! | anything else | GET, HEAD | the widget files (`dist_dir`), then the site (`static_dir`) |
+//! | anything else | GET, HEAD | the widget files (`dist_dir`, pre-compressed, cached), then the site (`static_dir`) |
 
 use axum::{
     BoxError, Router,
@@ -42,6 +43,7 @@ use crate::{AppState, error::AppError};
 mod admin;
 mod admin_pages;
 mod admin_token;
+mod compress;
 
 pub(crate) use admin_token::RefusalLog;
 pub(crate) use nojs::read_and_check as read_nojs_post;
@@ -65,8 +67,9 @@ mod static_files;
 /// The application, ready to serve.
 pub fn router(state: AppState) -> Router {
     let deadline = state.connections().request_timeout;
-    routes(&state)
-        .router
+    // Compression wraps the routes only: the fallback, added after it, serves the widget's
+    // files pre-compressed and the site as it is (see `compress` and `static_files`).
+    compress::layer(routes(&state).router)
         .fallback(static_files::serve)
         // From the header to the response: a body that stops coming, a handler that hangs.
         // Dropping the handler does not undo a commit that began; the client retries.
@@ -157,7 +160,8 @@ async fn method_not_allowed() -> AppError {
 }
 
 /// What anyone may read, from any origin (widgets on other sites read definitions and public
-/// results, and error codes too); `no-cache`, so a change shows on the next read.
+/// results, and error codes too); `no-cache`, so a change shows on the next read, unless the
+/// handler chose otherwise (a definition's 60 s, a challenge's `no-store`).
 fn public(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert(

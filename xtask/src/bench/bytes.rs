@@ -3,9 +3,12 @@
 //! script fetching the same definition, `xtask/bench/vanilla.js`), with the wasm's largest
 //! contributors so the next saving is easy to find.
 //!
-//! The definitions are read from a running collector (`GET /v1/forms/{id}`, `?lang=de`), as a
-//! widget gets them. What crosses the wire on a real load, request by request, is the browser
-//! part's (it depends on what the server compresses).
+//! The widget's files are read from `dist/` as shipped: the glue, the wasm and the packs under
+//! their content-hashed names (`dist/manifest.json`, [`dist::shipped`]), each with the `.gz` and
+//! `.br` written beside it, which are what the collector sends; the tables name them by their
+//! stable names. The definitions are read from a running collector (`GET /v1/forms/{id}`,
+//! `?lang=de`), as a widget gets them, and compressed here. What crosses the wire on a real
+//! load, request by request, is the browser part's.
 
 use std::{
     io::{Read, Write},
@@ -46,6 +49,37 @@ impl Sized {
         Sized::of(name, &bytes)
     }
 
+    /// A file of `dist/` by its stable name (`voix_bg.wasm`), read under the name it is shipped
+    /// as (`voix_bg.0a1b2c3d4e.wasm`, noted beside the stable one), its compressed sizes those
+    /// of the `.gz` and `.br` beside it.
+    fn shipped(dist_dir: &Path, name: &str) -> Result<Sized> {
+        let path = dist::shipped(dist_dir, name)?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let shown = if file_name == name {
+            name.to_owned()
+        } else {
+            format!("{name} (`{file_name}`)")
+        };
+        let raw = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let beside = |ext: &str| -> Result<usize> {
+            let mut p = path.clone().into_os_string();
+            p.push(ext);
+            let p = std::path::PathBuf::from(p);
+            Ok(std::fs::metadata(&p)
+                .with_context(|| format!("{} is missing: run `cargo xtask dist`", p.display()))?
+                .len() as usize)
+        };
+        Ok(Sized {
+            name: shown,
+            raw: raw.len(),
+            gzip: beside(".gz")?,
+            brotli: beside(".br")?,
+        })
+    }
+
     fn sum<'a>(name: &str, parts: impl IntoIterator<Item = &'a Sized>) -> Sized {
         parts.into_iter().fold(
             Sized {
@@ -77,7 +111,7 @@ impl Sized {
 /// the demo's forms (`satisfaction` among them).
 pub(super) fn run(report: &dist::Report, addr: &str) -> Result<Part> {
     let dist_dir = root().join("dist");
-    let file = |name: &str| Sized::file(name, &dist_dir.join(name));
+    let file = |name: &str| Sized::shipped(&dist_dir, name);
     let loader = file(LOADER)?;
     let glue = file(GLUE)?;
     let wasm = file(WASM)?;
@@ -108,6 +142,13 @@ pub(super) fn run(report: &dist::Report, addr: &str) -> Result<Part> {
     ] {
         files.row(f.cells());
     }
+    files.note(
+        "The widget's files as `dist/` ships them, under the content-hashed names of \
+         `dist/manifest.json` (beside the stable ones); their gzip and brotli sizes are those of \
+         the `.gz` and `.br` written beside each (gzip at its best, brotli 11), which the \
+         collector sends by `Accept-Encoding`. `npm/voix.mjs` and the definitions are \
+         compressed here, the same ways.",
+    );
 
     let mut modes = Table::new(
         "Everything before a resident can answer, per way of embedding (bytes)",
@@ -148,8 +189,9 @@ pub(super) fn run(report: &dist::Report, addr: &str) -> Result<Part> {
         ));
     }
     modes.note(
-        "Sizes of the files as built; what crosses the wire depends on what the server \
-         compresses: see the waterfall of the browser part.",
+        "Sizes of the files as shipped; what crosses the wire on a real load (headers, the \
+         content coding the browser accepts, what its cache answers on a second visit) is in \
+         the browser part's tables, request by request.",
     );
 
     let mut budget = Table::new(

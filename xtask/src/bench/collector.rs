@@ -49,7 +49,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 
 use super::report::{Part, Table, Target, thousands};
-use crate::{cargo, pg, target_dir};
+use crate::{cargo, nginx::Nginx, pg, target_dir};
 
 /// Concurrent connections of the "as fast as answered" rows.
 const CLIENTS: [usize; 3] = [1, 16, 64];
@@ -115,7 +115,7 @@ pub(super) fn run() -> Result<Part> {
     std::fs::write(dir.join("results.toml"), RESULTS_FORM)?;
     let load_before = load_average();
     let fsync = fsync_ms(&dir)?;
-    let nginx = Nginx::start(&dir.join("nginx"))?;
+    let nginx = nginx_204(&dir.join("nginx"))?;
     println!(
         "collector bench: {} (load tool), nginx on {}",
         oha.display(),
@@ -261,7 +261,8 @@ impl Bench<'_> {
         let (mut rss_loaded, mut nginx_loaded) = (0, 0);
         let mut acknowledged = 0;
         for clients in CLIENTS {
-            let (n, nginx_max) = self.watch(None, &post(&self.nginx.addr, clients, None))?;
+            let (n, nginx_max) =
+                self.watch(None, &post(&self.nginx.addr.to_string(), clients, None))?;
             let (c, max) = self.watch(Some(&server), &post(&server.addr, clients, None))?;
             if clients == 64 {
                 (rss_loaded, nginx_loaded) = (max, nginx_max);
@@ -273,7 +274,10 @@ impl Bench<'_> {
             );
             answers.push((clients, c, n));
         }
-        let (n, _) = self.watch(None, &post(&self.nginx.addr, RATE_CLIENTS, Some(RATE)))?;
+        let (n, _) = self.watch(
+            None,
+            &post(&self.nginx.addr.to_string(), RATE_CLIENTS, Some(RATE)),
+        )?;
         let (c, _) = self.watch(Some(&server), &post(&server.addr, RATE_CLIENTS, Some(RATE)))?;
         acknowledged += c.ok;
         println!(
@@ -332,7 +336,7 @@ impl Bench<'_> {
             bail!("{name}: the results count {counted} responses, not {RESULTS_ANSWERS}");
         }
         let get = |addr: &str, path: &str| Request::get(&format!("http://{addr}{path}"), READERS);
-        let (nginx_reads, _) = self.watch(None, &get(&self.nginx.addr, path))?;
+        let (nginx_reads, _) = self.watch(None, &get(&self.nginx.addr.to_string(), path))?;
         let (results, max_results) = self.watch(Some(&server), &get(&server.addr, path))?;
         let (page, max_page) = self.watch(Some(&server), &get(&server.addr, "/f/results"))?;
         println!(
@@ -1067,92 +1071,22 @@ fn percent(ratio: f64) -> String {
     format!("{:.0} %", ratio * 100.0)
 }
 
-/// nginx on a free loopback port answering 204 to everything; stopped (master and workers)
-/// when dropped.
-struct Nginx {
-    child: Child,
-    addr: String,
-}
-
-impl Nginx {
-    fn start(dir: &Path) -> Result<Nginx> {
-        let tmp = dir.join("tmp");
-        std::fs::create_dir_all(&tmp)?;
-        // Workers may run as another user (nobody) when started as root.
-        let _ = Command::new("chmod")
-            .arg("-R")
-            .arg("a+rwx")
-            .arg(dir)
-            .status();
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-            l.local_addr()?.port()
-        };
-        let (d, t) = (dir.display(), tmp.display());
+///// nginx on a free loopback port answering 204 to everything, 2 workers; stopped (master and
+/// workers) when dropped.
+fn nginx_204(dir: &Path) -> Result<Nginx> {
+    let (d, t) = (dir.display(), dir.join("tmp"));
+    let t = t.display();
+    Nginx::start(dir, 2, |port| {
         // Keep-alive without a request limit, like the collector: no reconnection every 1 000.
-        let conf = format!(
+        format!(
             "daemon off;\nworker_processes 2;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
-             events {{ worker_connections 1024; }}\n\
-             http {{\n  access_log off;\n  keepalive_requests 100000000;\n\
-               client_body_temp_path {t}/body; proxy_temp_path {t}/proxy;\n\
-               fastcgi_temp_path {t}/fastcgi; uwsgi_temp_path {t}/uwsgi; scgi_temp_path {t}/scgi;\n\
-               server {{\n    listen 127.0.0.1:{port};\n    location / {{ return 204; }}\n  }}\n}}\n"
-        );
-        std::fs::write(dir.join("nginx.conf"), conf)?;
-        let child = Command::new(crate::setup::NGINX)
-            .args(["-e", "stderr", "-p"])
-            .arg(dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("stderr.log"))?)
-            .spawn()
-            .with_context(|| format!("starting {}", crate::setup::NGINX))?;
-        let nginx = Nginx {
-            child,
-            addr: format!("127.0.0.1:{port}"),
-        };
-        let start = Instant::now();
-        while std::net::TcpStream::connect(&nginx.addr).is_err() || nginx.pids().len() < 3 {
-            if start.elapsed() > Duration::from_secs(20) {
-                bail!(
-                    "nginx did not listen on {}: {}",
-                    nginx.addr,
-                    std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(nginx)
-    }
-
-    /// The master's and its workers' process ids.
-    fn pids(&self) -> Vec<u32> {
-        let master = self.child.id();
-        let children = std::fs::read_to_string(format!("/proc/{master}/task/{master}/children"))
-            .unwrap_or_default();
-        std::iter::once(master)
-            .chain(children.split_whitespace().filter_map(|p| p.parse().ok()))
-            .collect()
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        // A fast shutdown of the master (SIGTERM) stops its workers too; SIGKILL would not.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() {
-            if start.elapsed() > Duration::from_secs(10) {
-                let _ = self.child.kill();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.wait();
-    }
+                 events {{ worker_connections 1024; }}\n\
+                 http {{\n  access_log off;\n  keepalive_requests 100000000;\n\
+                   client_body_temp_path {t}/body; proxy_temp_path {t}/proxy;\n\
+                   fastcgi_temp_path {t}/fastcgi; uwsgi_temp_path {t}/uwsgi; scgi_temp_path {t}/scgi;\n\
+                   server {{\n    listen 127.0.0.1:{port};\n    location / {{ return 204; }}\n  }}\n}}\n"
+        )
+    })
 }
 
 /// Runs the load generator (`collector/examples/load.rs`) posting answers to `form` at `addr`,

@@ -6,7 +6,7 @@
 //! | part | what | baseline |
 //! |---|---|---|
 //! | [`bytes`] | both budget lines, raw / gzip / brotli, per embedding mode, the definition fetch, the wasm's largest contributors | a hand-written form's page and script |
-//! | [`browser`] | time to an answerable form (median, p95, ≥ 30 loads), wasm compile / instantiate, memory after mount and after 100 mount/destroy cycles, an old phone's profile, the proof of work's solve time | a hand-written vanilla-JS form fetching the same definition; the native solver |
+//! | [`browser`] | time to an answerable form (median, p95, ≥ 30 loads), wasm compile / instantiate, memory after mount and after 100 mount/destroy cycles, an old phone's profile cold and on a second visit (HTTP cache warm) with the bytes each request put on the wire, the proof of work's solve time | a hand-written vanilla-JS form fetching the same definition; the native solver |
 //! | [`collector`] | durable answers per second at 1, 16, 64 clients, latency at a fixed 2 000/s, RSS, results and no-JS page reads, on SQLite then PostgreSQL | nginx on loopback answering 204, same load tool, same run |
 //!
 //! Bounded: the whole run takes under 10 minutes on 2 cores. Load goes to 127.0.0.1 only.

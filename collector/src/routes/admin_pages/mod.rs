@@ -24,6 +24,12 @@
 //! and `nosniff`. The CSP has no `style-src 'unsafe-inline'`: the charts are coloured by
 //! classes of the stylesheet, never by `style` attributes.
 //!
+//! Pages and exports are compressed ([`super::compress`]) only for requests whose
+//! `Sec-Fetch-Site` is `same-origin` or `none`: a page holds the logout token and the free texts
+//! next to the search text of its URL, the very mix BREACH reads through compressed sizes.
+//! `SameSite=Strict` already keeps the session off requests from other sites, but not off
+//! requests from a sibling site of the same domain.
+//!
 //! Results are computed per request from the answers of the period, read from the store with
 //! the range filtered in SQL ([`crate::store::Store::responses_between`]), through voix-form's
 //! results model ([`voix_form::results`], the numbers the public results and the widget show).
@@ -48,6 +54,7 @@ use super::{
     Routes,
     admin::attachment,
     admin_token::{Verdict, refused},
+    compress::first_party_only,
     nojs::accepted_language,
 };
 use crate::{AppState, export, store::StoredResponse};
@@ -86,7 +93,11 @@ pub(super) fn routes() -> Routes {
         .route("/admin/forms/{id}/responses.csv", get(export_csv))
         .route("/admin/forms/{id}/responses.json", get(export_json))
         .route("/admin/{*rest}", get(unknown))
-        .with(|r| r.layer(middleware::map_response(page_headers)))
+        .with(|r| {
+            r.layer(middleware::map_response(page_headers))
+                // Compressed only when asked from our own pages or the address bar (BREACH).
+                .layer(middleware::from_fn(first_party_only))
+        })
 }
 
 async fn stylesheet() -> Response {

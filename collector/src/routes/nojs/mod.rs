@@ -38,6 +38,9 @@
 //! French and English only: the other tables are behind voix-form's `locales` feature, which
 //! only the collector turns on, so they cost the widget's wasm nothing.
 //!
+//! Pages over 1 KB are compressed when the browser accepts it ([`super::compress`], which says
+//! why BREACH finds nothing here: no cookie, and hidden fields drawn fresh for every page).
+//!
 //! Headers of every page ([`headers`]): `Content-Language` and `Vary: Accept-Language` (the page's words
 //! depend on it); `Cache-Control: no-store` (answers are echoed back in 422 pages);
 //! `Referrer-Policy: same-origin`, not `no-referrer`: with `no-referrer`, browsers send
