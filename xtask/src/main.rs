@@ -37,8 +37,10 @@ Tasks:
           smoke (each target a few seconds, nightly), browser (wasm-bindgen-test in Chromium),
           dist + size budget, deploy check (README's nginx configuration serving dist/),
           end-to-end
-  bench   measure the collector: answers stored per second and their latency, with 1, 16 and
-          64 concurrent clients, on SQLite and on a throwaway PostgreSQL (release build)
+  bench   measure against their limits, in one run, and write BENCHMARKS.md: bytes per
+          embedding mode, time to an answerable form in Chromium beside a hand-written form
+          (desktop, and an old phone cold and on a second visit), memory over 100 mounts,
+          the collector's answers/s and latency beside nginx (SQLite, PostgreSQL), proof of work
   fuzz [--seconds N]
           run every cargo-fuzz target of fuzz/ for N seconds (default 60) on the nightly
           toolchain (cargo-fuzz installed when missing); prints executions per target, fails on
