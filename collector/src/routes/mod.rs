@@ -1,6 +1,6 @@
 //! The HTTP surface: which path goes to which handler, and the layers every response passes
-//! through (request logging, `nosniff`, and for the routes, not the files, compression: see
-//! [`compress`]). One file per resource.
+//! through (the deadline, `nosniff`, request logging and metrics: [`every`]; for the routes
+//! but the answers', not the files, compression: [`compress`]). One file per resource.
 //!
 //! | path | methods | |
 //! |---|---|---|
@@ -23,20 +23,12 @@
 //! | anything else | GET, HEAD | the widget files (`dist_dir`, pre-compressed, cached), then the site (`static_dir`) |
 
 use axum::{
-    BoxError, Router,
-    error_handling::HandleErrorLayer,
-    extract::Request,
+    Router,
     http::{HeaderValue, header},
     middleware,
     response::Response,
     routing::{MethodRouter, any},
 };
-use tower::{ServiceBuilder, timeout::TimeoutLayer};
-use tower_http::{
-    LatencyUnit,
-    trace::{DefaultOnResponse, TraceLayer},
-};
-use tracing::{Level, Span};
 
 use crate::{AppState, error::AppError};
 
@@ -54,6 +46,7 @@ pub(crate) fn read_submission(body: &[u8]) -> Option<voix_form::answer::Answers>
     responses::submission(body).ok().map(|s| s.answers)
 }
 mod cors;
+mod every;
 mod forms;
 mod health;
 mod intake;
@@ -66,52 +59,29 @@ mod static_files;
 
 /// The application, ready to serve.
 pub fn router(state: AppState) -> Router {
-    let deadline = state.connections().request_timeout;
+    let Routes { router, .. } = routes(&state);
     // Compression wraps the routes only: the fallback, added after it, serves the widget's
-    // files pre-compressed and the site as it is (see `compress` and `static_files`).
-    compress::layer(routes(&state).router)
+    // files pre-compressed and the site as it is (see `compress` and `static_files`). Nor does
+    // it wrap the answers' route, the hot one: what it sends (an id, an error) is always far
+    // below `compress::MIN_SIZE`, and three layers less is felt there.
+    compress::layer(router)
+        .merge(responses::routes(&state).router)
         .fallback(static_files::serve)
-        // From the header to the response: a body that stops coming, a handler that hangs.
-        // Dropping the handler does not undo a commit that began; the client retries.
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: BoxError| async {
-                    AppError::Timeout
-                }))
-                .layer(TimeoutLayer::new(deadline)),
-        )
-        .layer(middleware::map_response(security_headers))
-        .layer(
-            TraceLayer::new_for_http()
-                // Method and path only: no client address, no query string, no headers.
-                .make_span_with(|req: &Request| {
-                    // The path as one quoted, escaped field: it is the client's text.
-                    tracing::info_span!("request", method = %req.method(), path = ?req.uri().path())
-                })
-                .on_request(|_: &Request, _: &Span| {})
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
-        )
-        // Outermost, so that its time includes every other layer.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), every::layer))
         .with_state(state)
 }
 
 /// The path templates [`router`] routes (the fallback, files, aside), as given to it.
 pub fn paths(state: &AppState) -> Vec<&'static str> {
-    routes(state).paths
+    let mut paths = routes(state).paths;
+    paths.extend(responses::routes(state).paths);
+    paths
 }
 
+/// Every route but the answers' (see [`router`]).
 fn routes(state: &AppState) -> Routes {
     Routes::default()
         .merge(forms::routes())
-        .merge(responses::routes(state))
         .merge(results::routes())
         .merge(admin::routes())
         .merge(admin_pages::routes())
@@ -172,14 +142,5 @@ fn public(mut res: Response) -> Response {
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
-    res
-}
-
-// Nothing we serve should be sniffed into another type (a .txt run as script, say).
-async fn security_headers(mut res: Response) -> Response {
-    res.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     res
 }
