@@ -3,8 +3,9 @@
 //!
 //! These were four tower layers (tower-http's `TraceLayer`, a `map_response`, tower's
 //! `TimeoutLayer` under a `HandleErrorLayer`, a `from_fn`): each clones the service under it and
-//! boxes a future for every request. Made one `from_fn`, the collector stores about a fifth
-//! more answers per second on the bench's two cores (ARCHITECTURE.md, "Speed of the collector").
+//! boxes a future for every request. Made one `from_fn`, the collector stores about a third
+//! more answers per second on two cores (ARCHITECTURE.md, Decisions, "One hand-written layer for
+//! every request").
 
 use std::time::Instant;
 
@@ -19,7 +20,7 @@ use tracing::Instrument;
 use crate::{AppState, error::AppError};
 
 /// The route label of requests no route matched (widget files, the site, 404s).
-pub(super) const FALLBACK: &str = "fallback";
+const FALLBACK: &str = "fallback";
 
 /// Added with `Router::layer`, which runs after routing, so [`MatchedPath`] is known. From
 /// the request's head to the response's: a body that stops coming, a handler that hangs, gets
