@@ -750,3 +750,21 @@ async fn measure_the_form_page_with_100_000_answers() {
     send(&state, bearer("/admin")).await;
     eprintln!("list page: {:?}", t.elapsed());
 }
+
+#[tokio::test]
+async fn a_trailing_slash_leads_to_the_dashboard() {
+    let site = site("");
+    let state = site.state();
+    for (path, to) in [
+        ("/admin/", "/admin"),
+        ("/admin/?lang=en", "/admin?lang=en"),
+        (
+            "/admin/forms/enquete/?lang=en",
+            "/admin/forms/enquete?lang=en",
+        ),
+    ] {
+        let r = send(&state, anonymous(path)).await;
+        assert_eq!(r.status, StatusCode::PERMANENT_REDIRECT, "{path}");
+        assert_eq!(r.header(header::LOCATION), Some(to), "{path}");
+    }
+}

@@ -13,6 +13,32 @@ use crate::outbox::STORAGE_KEY;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
+export function intlCount(locale, n) {
+  return new Intl.NumberFormat(locale).format(n);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = intlCount)]
+    fn intl_count(locale: &str, n: f64) -> String;
+}
+
+#[wasm_bindgen_test]
+fn counts_are_written_as_the_browser_writes_them_in_every_locale() {
+    use voix_form::{i18n::Locale, view::Numbers};
+    for &locale in Locale::ALL {
+        // Below 1 000 without asking `Intl` (all but Arabic): the same text all the same.
+        for n in [0, 1, 9, 42, 500, 999, 1000, 2000, 12_345, 1_234_567] {
+            assert_eq!(
+                super::intl::Intl(locale).count(n),
+                intl_count(locale.tag(), n as f64),
+                "{} {n}",
+                locale.tag()
+            );
+        }
+    }
+}
+
+#[wasm_bindgen(inline_js = r#"
 // Counts timers armed and cleared, and listeners on window and document, from now on.
 export function trackTimers() {
   if (globalThis.__voixTimers) return globalThis.__voixTimers;

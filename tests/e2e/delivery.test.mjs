@@ -106,15 +106,23 @@ test('a definition in the page, or a built-in template, fetches no definition', 
 
 /** Each response of the widget's files on a page load, with the request's Accept-Encoding. */
 async function load(p, url) {
-  const got = [];
-  p.on('response', async (r) => {
+  // Reading a response's headers takes round trips to the browser: the form can be up before
+  // they are read, so each is a promise, all awaited once the form is there.
+  const reading = [];
+  p.on('response', (r) => {
     const u = r.url();
     if (![isLoader, isGlue, isWasm, isDefinition].some((f) => f(u))) return;
-    got.push({ url: u, accept: (await r.request().allHeaders())['accept-encoding'] ?? '', headers: await r.allHeaders() });
+    reading.push(
+      Promise.all([r.request().allHeaders(), r.allHeaders()]).then(([asked, headers]) => ({
+        url: u,
+        accept: asked['accept-encoding'] ?? '',
+        headers,
+      })),
+    );
   });
   await p.goto(url);
   await p.locator('[data-voix-form] form').waitFor();
-  return got;
+  return Promise.all(reading);
 }
 
 test('a browser gets the widget compressed as it asked, hashed names kept for good, voix.js and definitions briefly with an ETag', async () => {

@@ -10,6 +10,7 @@
 //! two-collector suite runs (a server that fails to start blocks it: that is a failure).
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
@@ -97,11 +98,17 @@ impl Steps {
         for step in &self.0 {
             let (label, detail) = match &step.outcome {
                 Outcome::Passed(d) => ("ok", d.as_str()),
-                Outcome::Failed(d) => ("FAILED", d.lines().next().unwrap_or("")),
+                Outcome::Failed(d) => ("FAILED", d.as_str()),
                 Outcome::Blocked(d) => ("BLOCKED", d.as_str()),
                 Outcome::Skipped(d) => ("skipped", d.as_str()),
             };
             ok &= label == "ok" || label == "skipped";
+            // Later lines of a detail (the tests that failed) go under its first one.
+            let detail = detail
+                .lines()
+                .take(12)
+                .collect::<Vec<_>>()
+                .join(&format!("\n{:28}", ""));
             out += &format!("  {label:<8} {:<16} {detail}\n", step.name);
         }
         (out, ok)
@@ -308,8 +315,13 @@ fn e2e() -> Result<String> {
     };
     let (pass, fail) = (count("# pass "), count("# fail ") + count("# cancelled "));
     if fail > 0 {
+        // Named in the summary, the last lines printed: a CI log's tail says which test failed.
+        let mut names = String::new();
+        for failed in failed_tests(&text, &root) {
+            names += &format!("\n{failed}");
+        }
         bail!(
-            "{fail} of {} end-to-end tests failed or were cancelled",
+            "{fail} of {} end-to-end tests failed or were cancelled:{names}",
             pass + fail
         );
     }
@@ -320,6 +332,52 @@ fn e2e() -> Result<String> {
         bail!("no end-to-end test ran (expected tests/e2e/*.test.mjs)");
     }
     Ok(format!("{pass} tests passed"))
+}
+
+/// The top-level tests a TAP report (Node's) says failed: `name (file:line): first line of the
+/// error`, the file relative to `root`.
+fn failed_tests(tap: &str, root: &Path) -> Vec<String> {
+    let lines: Vec<&str> = tap.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix("not ok ") else {
+            continue;
+        };
+        let name = rest.split_once(" - ").map_or(rest, |(_, n)| n);
+        let (mut place, mut error) = (String::new(), String::new());
+        let block = lines[i + 1..]
+            .iter()
+            .skip_while(|l| l.trim() != "---")
+            .skip(1)
+            .take_while(|l| l.trim() != "...");
+        let mut block = block.peekable();
+        while let Some(l) = block.next() {
+            let l = l.trim();
+            if let Some(loc) = l.strip_prefix("location: ") {
+                let loc = loc.trim_matches('\'');
+                let root = format!("{}/", root.display());
+                place = loc.strip_prefix(&root).unwrap_or(loc).to_owned();
+                // file:line:column → file:line
+                if let Some((p, _)) = place.rsplit_once(':') {
+                    place = p.to_owned();
+                }
+            } else if let Some(e) = l.strip_prefix("error: ") {
+                error = match e {
+                    "|-" | "|" | ">-" => block.peek().map(|n| n.trim()).unwrap_or("").to_owned(),
+                    e => e.trim_matches('\'').to_owned(),
+                };
+            }
+        }
+        let mut one = format!("  ✗ {name}");
+        if !place.is_empty() {
+            one += &format!(" ({place})");
+        }
+        if !error.is_empty() {
+            one += &format!(": {error}");
+        }
+        out.push(one);
+    }
+    out
 }
 
 /// Runs a `cargo test` command, echoing its stdout while counting the tests libtest reports as
@@ -379,6 +437,51 @@ mod tests {
         assert_eq!(passed_in("test result: FAILED. 3 passed; 1 failed;"), 3);
         assert_eq!(passed_in("no tests to run!"), 0);
         assert_eq!(passed_in("test result: ok. 0 passed; 0 failed"), 0);
+    }
+
+    #[test]
+    fn failed_e2e_tests_are_named_with_their_place_and_error() {
+        let tap = "TAP version 13
+# Subtest: passes
+ok 1 - passes
+  ---
+  duration_ms: 3
+  ...
+# Subtest: a German page: its pack
+not ok 2 - a German page: its pack
+  ---
+  duration_ms: 812.5
+  location: '/work/voix/tests/e2e/delivery.test.mjs:173:1'
+  failureType: 'testCodeFailure'
+  error: |-
+    over the network once, the rest from the cache: 0,0
+    
+    0 !== 1
+  code: 'ERR_ASSERTION'
+  ...
+not ok 3 - /work/voix/tests/e2e/broken.test.mjs
+  ---
+  error: 'test failed'
+  ...
+# pass 1
+# fail 2
+";
+        let got = failed_tests(tap, Path::new("/work/voix"));
+        assert_eq!(
+            got,
+            [
+                "  ✗ a German page: its pack (tests/e2e/delivery.test.mjs:173): over the network once, the rest from the cache: 0,0",
+                "  ✗ /work/voix/tests/e2e/broken.test.mjs: test failed",
+            ]
+        );
+        let mut steps = Steps::default();
+        steps.run("e2e", &[], || bail!("1 of 2 failed:\n{}", got[0]));
+        let (text, _) = steps.summary();
+        let under = text.lines().find(|l| l.contains("✗ a German page"));
+        assert!(
+            under.is_some_and(|l| l.starts_with(&" ".repeat(28))),
+            "{text}"
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ use axum::{
     extract::{DefaultBodyLimit, Path, State, rejection::PathRejection},
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     middleware,
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use jiff::Timestamp;
@@ -92,6 +92,7 @@ pub(super) fn routes() -> Routes {
         .route("/admin/forms/{id}", get(form_page))
         .route("/admin/forms/{id}/responses.csv", get(export_csv))
         .route("/admin/forms/{id}/responses.json", get(export_json))
+        .route("/admin/", get(unknown))
         .route("/admin/{*rest}", get(unknown))
         .with(|r| {
             r.layer(middleware::map_response(page_headers))
@@ -414,6 +415,14 @@ fn redirect(to: &str, cookie: Option<HeaderValue>) -> Response {
 }
 
 async fn unknown(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    // `/admin/`, `/admin/forms/x/`: typed or pasted with a trailing slash, the page without it.
+    if let Some(path) = uri.path().strip_suffix('/').filter(|p| !p.ends_with('/')) {
+        let to = match uri.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        };
+        return Redirect::permanent(&to).into_response();
+    }
     let lang = negotiate(&pairs(uri.query()), &headers);
     match guard(&state, &headers, &uri, lang) {
         Ok(page) => not_found(&page),
