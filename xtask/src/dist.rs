@@ -442,6 +442,9 @@ import { dialogs } from "./dialog.js";
 export * from "./voix-widget.src.js";
 export { default } from "./voix-widget.src.js";
 export const dialog = dialogs({ mount, unmount });
+// The first Intl object of a page costs 15-40 ms (ICU's data), the next ones almost nothing:
+// made while the wasm is still on its way, a poll's dates and results do not pay it on screen.
+(self.requestIdleCallback || setTimeout)(() => new Intl.DateTimeFormat());
 "#;
 
 /// `dist/manifest.json`: each file the loader fetches, by its stable name, with the hashed name
