@@ -92,7 +92,8 @@ async fn mounts_the_form_in_a_shadow_root() {
     let legend = root.query_selector("legend").unwrap().unwrap();
     assert_eq!(
         legend.text_content().unwrap(),
-        "Comment ça s'est passé ? (obligatoire)"
+        // The space before "?" does not break (`voix_form::view::shown`).
+        "Comment ça s'est passé\u{a0}? (obligatoire)"
     );
     // Text from the definition stays text.
     assert!(root.query_selector("script").unwrap().is_none());

@@ -4,6 +4,7 @@
 //! site override), so nothing from data can become markup.
 
 use crate::view::{Element, Node};
+// Text nodes are written as `view::shown` shows them (no-break spaces before ? ! : ; »).
 
 // Elements that have no closing tag.
 const VOID: &[&str] = &["input", "br", "hr", "img", "meta", "link"];
@@ -25,7 +26,7 @@ pub fn render(node: &Node) -> String {
 
 fn write(node: &Node, out: &mut String) {
     match node {
-        Node::Text(t) => escape_into(t, out),
+        Node::Text(t) => escape_into(&crate::view::shown(t), out),
         Node::Element(e) => write_element(e, out),
     }
 }
@@ -168,7 +169,8 @@ mod tests {
         let expected = concat!(
             r#"<div class="voix" lang="fr"><form novalidate aria-labelledby="v-title" method="post" action="/f/x">"#,
             r#"<h2 id="v-title" class="title">Avis</h2>"#,
-            r#"<p class="note">Les questions marquées « obligatoire » demandent une réponse.</p>"#,
+            // No-break spaces inside the quotes (`view::shown`).
+            "<p class=\"note\">Les questions marquées «\u{a0}obligatoire\u{a0}» demandent une réponse.</p>",
             r#"<fieldset class="q"><legend>Note <span class="req">(obligatoire)</span></legend>"#,
             r#"<div class="smileys">"#,
             r#"<label class="smiley"><input type="radio" id="v-note" name="note" value="bad"><span class="face bad" aria-hidden="true"></span><span class="lbl">Pas bien</span></label>"#,

@@ -54,6 +54,30 @@ impl Numbers for Plain {
     }
 }
 
+/// A text as it is shown: the space before `?`, `!`, `:`, `;` or `»`, and after `«`, becomes a
+/// no-break space (U+00A0), so a line never starts with that sign — French typography, which
+/// residents see at 200 % zoom and on narrow phones ("Voulez-vous nous en dire plus ?" keeps
+/// its "?"); in other languages such a space is as rare as it is harmless to bind. Both renderers
+/// (the widget's DOM, the no-JS page's HTML) show every text node through it; the view tree,
+/// attributes and what a resident types keep their spaces as written.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let binds = |i: usize| {
+        text.as_bytes()[i] == b' '
+            && (matches!(
+                text[i + 1..].chars().next(),
+                Some('?' | '!' | ':' | ';' | '»')
+            ) || text[..i].ends_with('«'))
+    };
+    if !(0..text.len()).any(binds) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    for (i, c) in text.char_indices() {
+        out.push(if c == ' ' && binds(i) { '\u{a0}' } else { c });
+    }
+    Cow::Owned(out)
+}
+
 /// A node of the view tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
@@ -1164,6 +1188,34 @@ fn results(form: &Form, r: ResultsView, st: &ViewState, s: &Strings) -> (Node, S
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sign_after_a_space_never_starts_a_line() {
+        for (text, want) in [
+            (
+                "Voulez-vous nous en dire plus ?",
+                "Voulez-vous nous en dire plus\u{a0}?",
+            ),
+            ("Merci !", "Merci\u{a0}!"),
+            ("Note : 4 ; bien", "Note\u{a0}: 4\u{a0}; bien"),
+            (
+                "marquées « obligatoire » ici",
+                "marquées «\u{a0}obligatoire\u{a0}» ici",
+            ),
+            ("a  ?", "a \u{a0}?"),
+            ("?! ? ", "?!\u{a0}? "),
+            ("Why? Note: 4", "Why? Note: 4"),
+            ("Ihre Meinung?", "Ihre Meinung?"),
+            ("رأيكم؟", "رأيكم؟"),
+            ("", ""),
+        ] {
+            assert_eq!(super::shown(text), want, "{text:?}");
+        }
+        assert!(matches!(
+            super::shown("Rien à lier."),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
     use super::*;
 
     fn form() -> Form {

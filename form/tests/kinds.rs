@@ -557,7 +557,7 @@ fn steps_are_numbered_shown_and_checked_one_at_a_time() {
             ..ViewState::new(&a, Locale::Fr)
         },
     ));
-    for label in ["Note", "Service", "Permis ?", "Autre chose ?"] {
+    for label in ["Note", "Service", "Permis\u{a0}?", "Autre chose\u{a0}?"] {
         assert!(nojs.contains(label), "{label}");
     }
     assert!(!nojs.contains("Étape"), "{nojs}");

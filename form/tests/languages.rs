@@ -60,7 +60,7 @@ fn words_left_in_the_definition_s_language_are_marked() {
         "{en}"
     );
     assert!(
-        en.contains(r#"<legend><span lang="fr">Quel service ?</span></legend>"#),
+        en.contains("<legend><span lang=\"fr\">Quel service\u{a0}?</span></legend>"),
         "{en}"
     );
     assert!(
@@ -76,7 +76,7 @@ fn words_left_in_the_definition_s_language_are_marked() {
         "{ar}"
     );
     assert!(
-        ar.contains(r#"<bdi lang="fr">Quel service ?</bdi>"#),
+        ar.contains("<bdi lang=\"fr\">Quel service\u{a0}?</bdi>"),
         "{ar}"
     );
     assert!(

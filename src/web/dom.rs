@@ -304,7 +304,7 @@ fn render(app: &App) -> Result<(), JsValue> {
 
 fn create(doc: &Document, node: &Node) -> Result<web_sys::Node, JsValue> {
     Ok(match node {
-        Node::Text(t) => doc.create_text_node(t).into(),
+        Node::Text(t) => doc.create_text_node(&voix_form::view::shown(t)).into(),
         Node::Element(e) => {
             let el = doc.create_element(e.tag)?;
             for (k, v) in &e.attrs {
@@ -332,7 +332,7 @@ fn patch(
     match (old, new) {
         (Node::Text(a), Node::Text(b)) => {
             if a != b {
-                dom.set_node_value(Some(b));
+                dom.set_node_value(Some(&voix_form::view::shown(b)));
             }
             Ok(dom)
         }

@@ -56,7 +56,8 @@ async function buildForm(page) {
   // The real widget in the preview shows the three questions.
   await page.waitForFunction(
     (labels) => {
-      const text = document.querySelector('#apercu .preview-host')?.shadowRoot?.querySelector('form')?.textContent;
+      // The widget binds a space before ? ! : ; with a no-break one: compared as a space.
+      const text = document.querySelector('#apercu .preview-host')?.shadowRoot?.querySelector('form')?.textContent?.replace(/\u00a0/g, ' ');
       return !!text && labels.every((l) => text.includes(l));
     },
     QUESTIONS.map(([, , l]) => l),

@@ -218,7 +218,7 @@ test('a poll: the vote, its results shown and announced, a second vote refused',
   assert.ok(text.includes(`La Confluence — votre choix${p100} (1 vote)`), text);
   assert.ok(text.includes(`Médiathèque Jules-Verne${p0} (0 vote`), text);
   const live = await page.locator(`${W} [role=status]`).textContent();
-  assert.ok(live.startsWith(`Merci pour votre vote ! Résultats : Médiathèque Jules-Verne ${p0}, La Confluence ${p100}`), live);
+  assert.ok(live.startsWith(`Merci pour votre vote\u00a0! Résultats\u00a0: Médiathèque Jules-Verne ${p0}, La Confluence ${p100}`), live);
   await violations(page, 'poll results', failures);
   // The browser remembers that it voted, and nothing else.
   const stored = await page.evaluate(() => ({ ...localStorage }));

@@ -79,7 +79,7 @@ test('a German page: German words from the pack, the German definition, French t
   // words around them are German.
   assert.equal(await p.locator('#sondage #v-title').textContent(), 'Un nom pour la nouvelle médiathèque');
   assert.equal(await p.locator('#sondage #v-title [lang]').getAttribute('lang'), 'fr');
-  assert.equal(await p.locator('#sondage legend [lang=fr]').first().textContent(), 'Quel nom préférez-vous ?');
+  assert.equal(await p.locator('#sondage legend [lang=fr]').first().textContent(), 'Quel nom préférez-vous\u00a0?');
   assert.equal(await p.locator('#sondage button[type=submit]').textContent(), 'Abstimmen');
   await noViolations(p, 'German page');
   // Sending with no answer: the error in German; then answered and thanked in German.
@@ -140,7 +140,7 @@ test("a site's replacements: an attribute, an element, the JS API; a missing one
   await p.locator('#page label.smiley').first().click();
   await p.locator('#page button[type=submit]').click();
   await p.locator('#page #v-thanks').waitFor();
-  assert.equal(await p.locator('#page #v-thanks').textContent(), 'Merci beaucoup !');
+  assert.equal(await p.locator('#page #v-thanks').textContent(), 'Merci beaucoup\u00a0!');
   // The JS API's strings option (an object).
   await p.waitForFunction(() => window.Voix && typeof window.Voix.mount === 'function');
   await p.evaluate(() =>

@@ -111,7 +111,7 @@ test('without JavaScript: errors, then a keyboard-only answer, stored once', asy
 
   // Post/redirect/get: the thank-you page.
   assert.equal(new URL(page.url()).pathname, '/f/satisfaction/merci');
-  assert.equal(await page.locator('h1#v-thanks').textContent(), 'Merci !');
+  assert.equal(await page.locator('h1#v-thanks').textContent(), 'Merci\u00a0!');
   assert.match(await page.title(), /^Réponse envoyée : Votre avis sur cette page — Voix$/);
 
   const rows = await collector.export('satisfaction');

@@ -26,7 +26,7 @@ const LISTENERS = 10;
 
 const QUEUED_TITLE = 'Réponse en attente d’envoi';
 const QUEUED_TEXT = 'Votre réponse sera envoyée dès que possible.';
-const THANKS_TITLE = 'Merci !';
+const THANKS_TITLE = 'Merci\u00a0!';
 const THANKS_TEXT = 'Votre réponse a bien été envoyée.';
 
 // The collector's form. The page's inline definition is the same, plus `extra` in scenario 5.

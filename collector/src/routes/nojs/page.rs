@@ -440,13 +440,13 @@ mod tests {
         // Right to left: isolated and marked, so a French `?` stays at the end.
         let html = render("/f/f?lang=ar");
         for part in [
-            "<h1 id=\"v-title\" class=\"title\"><bdi lang=\"fr\">Votre avis ?</bdi></h1>",
+            "<h1 id=\"v-title\" class=\"title\"><bdi lang=\"fr\">Votre avis\u{a0}?</bdi></h1>",
             "<p class=\"desc\"><bdi lang=\"fr\">D.</bdi></p>",
-            "<legend><bdi lang=\"fr\">Note ?</bdi> <span class=\"req\">(مطلوب)</span></legend>",
+            "<legend><bdi lang=\"fr\">Note\u{a0}?</bdi> <span class=\"req\">(مطلوب)</span></legend>",
             "<p class=\"help\" id=\"v-note-help\"><bdi lang=\"fr\">Aide.</bdi></p>",
-            "<label for=\"v-c\"><bdi lang=\"fr\">C ?</bdi></label>",
-            "data-focus=\"v-note\"><bdi lang=\"fr\">Note ?</bdi>: يرجى اختيار إجابة.</a>",
-            "data-focus=\"v-c\"><bdi lang=\"fr\">C ?</bdi>: النص طويل جدًا",
+            "<label for=\"v-c\"><bdi lang=\"fr\">C\u{a0}?</bdi></label>",
+            "data-focus=\"v-note\"><bdi lang=\"fr\">Note\u{a0}?</bdi>: يرجى اختيار إجابة.</a>",
+            "data-focus=\"v-c\"><bdi lang=\"fr\">C\u{a0}?</bdi>: النص طويل جدًا",
         ] {
             assert!(html.contains(part), "{part}\n{html}");
         }
@@ -456,7 +456,7 @@ mod tests {
         let html = render("/f/f?lang=de");
         assert!(!html.contains("<bdi"), "{html}");
         assert!(
-            html.contains("<label for=\"v-c\"><span lang=\"fr\">C ?</span></label>"),
+            html.contains("<label for=\"v-c\"><span lang=\"fr\">C\u{a0}?</span></label>"),
             "{html}"
         );
         assert_eq!(html.matches("<span lang=\"fr\">").count(), 7, "{html}");
@@ -509,7 +509,7 @@ mod tests {
         for part in [
             "<h1 id=\"v-title\" class=\"title\">رأيكم؟</h1>",
             "<legend>التقييم؟ <span class=\"req\">",
-            "<label for=\"v-c\"><bdi lang=\"fr\">C ?</bdi></label>",
+            "<label for=\"v-c\"><bdi lang=\"fr\">C\u{a0}?</bdi></label>",
             "<p class=\"help\" id=\"v-c-help\"><bdi lang=\"fr\">Aide.</bdi></p>",
         ] {
             assert!(html.contains(part), "{part}\n{html}");
