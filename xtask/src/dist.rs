@@ -204,9 +204,12 @@ pub fn build() -> Result<Report> {
     copy_sources(&Names::default())?;
     // The glue module: wasm-bindgen's glue and the dialog (dialog.js), which only pages that
     // open a form need, so it comes with the widget rather than with the loader.
-    let glue_entry = work.join("voix-widget.entry.js");
-    fs::write(&glue_entry, GLUE_ENTRY)?;
-    esbuild(&glue_entry, &built.join(GLUE), "esm", &[])?;
+    esbuild(
+        &work.join("voix-widget.entry.js"),
+        &built.join(GLUE),
+        "esm",
+        &[],
+    )?;
     let packs = packs(&built)?;
     // Everything the loader fetches, under a name made from its bytes.
     let mut names = Names::default();
@@ -423,29 +426,18 @@ fn short(name: &str) -> String {
 }
 
 /// Where the JS sources live, relative to the root, and their names: the loader's entry, the
-/// ES module's entry, the core both bundle, the dialog the glue module bundles, and the
-/// stylesheet helper of the loader and the dialog.
+/// ES module's entry, the glue module's entry, the core both bundle, the dialog the glue module
+/// bundles, and the stylesheet helper of the loader and the dialog.
 const JS_DIR: &str = "src/web";
-const JS_SOURCES: [&str; 6] = [
+const JS_SOURCES: [&str; 7] = [
     "loader.js",
+    "voix-widget.entry.js",
     "voix.mjs",
     "core.js",
     "dialog.js",
     "sheet.js",
     "words.js",
 ];
-
-/// The glue module's entry: everything wasm-bindgen's glue exports, and the page's dialogs
-/// bound to its `mount` and `unmount`.
-const GLUE_ENTRY: &str = r#"import { mount, unmount } from "./voix-widget.src.js";
-import { dialogs } from "./dialog.js";
-export * from "./voix-widget.src.js";
-export { default } from "./voix-widget.src.js";
-export const dialog = dialogs({ mount, unmount });
-// The first Intl object of a page costs 15-40 ms (ICU's data), the next ones almost nothing:
-// made while the wasm is still on its way, a poll's dates and results do not pay it on screen.
-(self.requestIdleCallback || setTimeout)(() => new Intl.DateTimeFormat());
-"#;
 
 /// `dist/manifest.json`: each file the loader fetches, by its stable name, with the hashed name
 /// it has in `dist/` — for tools and for webmasters who look.
