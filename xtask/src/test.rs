@@ -342,6 +342,7 @@ fn e2e() -> Result<String> {
 /// error`, the file relative to `root`.
 fn failed_tests(tap: &str, root: &Path) -> Vec<String> {
     let lines: Vec<&str> = tap.lines().collect();
+    let root = format!("{}/", root.display());
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some(rest) = line.strip_prefix("not ok ") else {
@@ -359,7 +360,6 @@ fn failed_tests(tap: &str, root: &Path) -> Vec<String> {
             let l = l.trim();
             if let Some(loc) = l.strip_prefix("location: ") {
                 let loc = loc.trim_matches('\'');
-                let root = format!("{}/", root.display());
                 place = loc.strip_prefix(&root).unwrap_or(loc).to_owned();
                 // file:line:column → file:line
                 if let Some((p, _)) = place.rsplit_once(':') {
